@@ -1,0 +1,11 @@
+/* The command table, in the order `hilbench --help` lists them.
+ * Adding a command: write bench/cli/cmd_<name>.c with int hb_cmd_<name>(...),
+ * declare it here and add one row. */
+#include "hb_cli.h"
+
+int hb_cmd_help(struct hb_global *g, int argc, char **argv);
+
+const struct hb_cmd hb_commands[] = {
+	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
+};
+const unsigned hb_n_commands = sizeof hb_commands / sizeof hb_commands[0];
