@@ -225,6 +225,16 @@ _Static_assert(MI_COUNT <= HB_BOARD_MON_NFIELDS, "raise HB_BOARD_MON_NFIELDS");
 static const char *const known_sections[] = {"board", "fpga", "sim", "flash", "usb", "uart",
 					      "gateware"};
 #define N_SECTIONS (sizeof known_sections / sizeof known_sections[0])
+_Static_assert(N_SECTIONS <= sizeof ((struct hb_board *)0)->section_line /
+			     sizeof ((struct hb_board *)0)->section_line[0], "section_line too small");
+
+static int section_index(const char *name)
+{
+	for (size_t k = 0; k < N_SECTIONS; k++)
+		if (strcmp(name, known_sections[k]) == 0)
+			return (int)k;
+	return -1;
+}
 
 static bool is_hw(enum hb_family f)
 {
@@ -303,19 +313,36 @@ static void fail(struct load_ctx *c, int line, const char *field, const char *fm
 	errf(c->err, c->errlen, c->b, line, field, "%s", msg);
 }
 
-static void note_section(struct load_ctx *c, const char *raw)
+/* Look at a raw line before inih does: note section headers (for messages and unknown empty
+ * sections) and report malformed lines at once, so they are not hidden behind later errors. */
+static void note_line(struct load_ctx *c, const char *raw)
 {
 	const char *p = raw;
-	if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+	if (c->line == 1 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+	    (unsigned char)p[2] == 0xBF)
 		p += 3;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (*p != '[')
+	if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#' || *p == ';')
 		return;
+	if (*p != '[') {
+		if (p > raw && c->prev_key[0]) /* inih would append it to the previous value */
+			fail(c, c->line, c->prev_key,
+			     "indented line continues the previous value; multi-line values are not "
+			     "supported (remove the indentation)");
+		else if (!strchr(p, '=') && !strchr(p, ':'))
+			fail(c, c->line, "syntax",
+			     "expected '[section]', 'key = value' or a comment ('#' or ';' first on "
+			     "the line)");
+		return;
+	}
 	p++;
+	c->prev_key[0] = '\0'; /* inih forgets the previous key at a section header */
 	const char *end = strchr(p, ']');
-	if (!end)
-		return; /* inih reports the syntax error */
+	if (!end) {
+		fail(c, c->line, "syntax", "expected '[section]': no closing ']'");
+		return;
+	}
 	size_t n = (size_t)(end - p);
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
@@ -365,7 +392,7 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	c->line++;
 	c->indented = str[0] == ' ' || str[0] == '\t';
-	note_section(c, str);
+	note_line(c, str);
 	return str;
 }
 
@@ -475,6 +502,11 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (c->failed)
 		return 1;
+	if (!valid_ident(name, false)) {
+		fail(c, c->line, "syntax", "expected 'key = value' ('%s' is not a key: a-z, 0-9, _)",
+		     name);
+		return 0;
+	}
 	if (c->indented && strcmp(fname, c->prev_key) == 0) {
 		fail(c, c->line, fname,
 		     "indented line continues the previous value; multi-line values are not supported "
@@ -566,9 +598,10 @@ static void check_structure(struct load_ctx *c)
 	struct hb_board *b = c->b;
 	for (int i = 0; i < c->n_seen && !c->failed; i++) {
 		const char *s = c->seen[i].name;
-		bool ok = strncmp(s, "monitor.", 8) == 0;
-		for (size_t k = 0; k < N_SECTIONS && !ok; k++)
-			ok = strcmp(s, known_sections[k]) == 0;
+		int k = section_index(s);
+		bool ok = k >= 0 || strncmp(s, "monitor.", 8) == 0;
+		if (k >= 0 && !b->section_line[k])
+			b->section_line[k] = c->seen[i].line;
 		if (!ok)
 			fail(c, c->seen[i].line, s, "unknown section [%s] (see docs/boards.md)", s);
 		if (ok && strncmp(s, "monitor.", 8) == 0) {
@@ -667,15 +700,9 @@ static int field_line(const struct hb_board *b, int fi)
 {
 	if (b->line[fi])
 		return b->line[fi];
-	for (int i = 0; i < FI_COUNT; i++)
-		if (b->line[i] && strcmp(board_fields[i].section, board_fields[fi].section) == 0) {
-			int first = b->line[i];
-			for (int k = 0; k < FI_COUNT; k++)
-				if (b->line[k] && b->line[k] < first &&
-				    strcmp(board_fields[k].section, board_fields[fi].section) == 0)
-					first = b->line[k];
-			return first; /* best effort: the section's first key */
-		}
+	int k = section_index(board_fields[fi].section);
+	if (k >= 0 && b->section_line[k])
+		return b->section_line[k];
 	return b->n_lines;
 }
 

@@ -80,6 +80,8 @@ struct hb_board {
 	struct hb_board_monitor monitors[HB_BOARD_MAX_MONITORS];
 	/* where each field came from (for messages); index = the loader's field table */
 	int line[HB_BOARD_NFIELDS];
+	int section_line[8];      /* line of each [section] header (board, fpga, sim, flash, usb,
+				     uart, gateware), 0 = absent */
 	int n_lines;              /* lines in the file */
 };
 
