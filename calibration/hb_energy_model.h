@@ -168,7 +168,7 @@ struct hb_cal_coeffs {
 };
 
 /* Ordinary least squares of power_mw = P_static + k * x, x = f[Hz] * LUTs * activity * V^2,
- * giving c_eff_ff = k * 1e-3 / 1e-15 (k in mW per unit x). Needs >= 2 points with distinct x
+ * giving c_eff_ff = k * 1e12 (k in mW per unit of x: P_W = C_F * x, so mW = fF * 1e-12 * x). Needs >= 2 points with distinct x
  * (HB_ERR_ARG otherwise). With fix_static_zero, fits through the origin (P_static = 0). */
 enum hb_status hb_cal_fit(const struct hb_cal_point *pts, size_t n, bool fix_static_zero,
 			  struct hb_cal_coeffs *out);
