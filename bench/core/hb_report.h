@@ -90,7 +90,7 @@ enum hb_status hb_report_json_rows(const struct cJSON *doc, struct hb_platform_r
 /* Write a document, pretty printed, with a final newline. */
 enum hb_status hb_report_json_write(FILE *f, const struct cJSON *doc);
 
-/* CSV (RFC 4180 quoting), header
+/* CSV (RFC 4180 quoting, '\n' line ends), header
  * platform,latency_ms,throughput_inf_per_s,power_mw,energy_per_inf_nj,available,notes,source,ratio_to_model
  * Numbers with %.17g (round-trip exact), written for unavailable rows too (the profiler keeps
  * estimated figures in a row it marks unavailable); a missing ratio or a non-finite number is
