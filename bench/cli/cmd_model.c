@@ -95,41 +95,47 @@ static void print_text(const struct hb_energy_report *r, const struct hb_energy_
 	hb_report_format_table(stdout, &pr, 1, HB_TABLE_PROFILER);
 }
 
+/* numbers that read back exactly (see hb_report_json_number) */
+static void add_num(cJSON *o, const char *key, double x)
+{
+	cJSON_AddItemToObject(o, key, hb_report_json_number(x));
+}
+
 static cJSON *report_json(const struct hb_energy_report *r, const struct hb_energy_row *row,
 			  const struct hb_energy_opts *o)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "target", r->target->name);
 	cJSON_AddStringToObject(j, "part", r->target->part);
-	cJSON_AddNumberToObject(j, "bitstream_length", o->bitstream_length);
-	cJSON_AddNumberToObject(j, "clock_mhz", r->clock_mhz);
+	add_num(j, "bitstream_length", o->bitstream_length);
+	add_num(j, "clock_mhz", r->clock_mhz);
 	cJSON_AddBoolToObject(j, "event_driven", o->event_driven);
-	cJSON_AddNumberToObject(j, "activity", r->activity);
+	add_num(j, "activity", r->activity);
 	cJSON *layers = cJSON_AddArrayToObject(j, "layers");
 	for (size_t i = 0; i < r->n_layers; i++) {
 		const struct hb_layer_estimate *l = &r->layers[i];
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddNumberToObject(x, "n_inputs", l->n_in);
-		cJSON_AddNumberToObject(x, "n_neurons", l->n_out);
-		cJSON_AddNumberToObject(x, "n_synapses", (double)l->n_synapses);
-		cJSON_AddNumberToObject(x, "luts", (double)l->luts);
-		cJSON_AddNumberToObject(x, "ffs", (double)l->ffs);
-		cJSON_AddNumberToObject(x, "bram_bits", (double)l->bram_bits);
-		cJSON_AddNumberToObject(x, "dynamic_power_mw", l->dynamic_power_mw);
-		cJSON_AddNumberToObject(x, "latency_cycles", (double)l->latency_cycles);
+		add_num(x, "n_inputs", l->n_in);
+		add_num(x, "n_neurons", l->n_out);
+		add_num(x, "n_synapses", (double)l->n_synapses);
+		add_num(x, "luts", (double)l->luts);
+		add_num(x, "ffs", (double)l->ffs);
+		add_num(x, "bram_bits", (double)l->bram_bits);
+		add_num(x, "dynamic_power_mw", l->dynamic_power_mw);
+		add_num(x, "latency_cycles", (double)l->latency_cycles);
 		cJSON_AddItemToArray(layers, x);
 	}
-	cJSON_AddNumberToObject(j, "infra_luts", (double)r->infra_luts);
-	cJSON_AddNumberToObject(j, "total_luts", (double)r->total_luts);
-	cJSON_AddNumberToObject(j, "total_ffs", (double)r->total_ffs);
-	cJSON_AddNumberToObject(j, "total_bram_kb", r->total_bram_kb);
-	cJSON_AddNumberToObject(j, "total_dynamic_power_mw", r->total_dynamic_power_mw);
-	cJSON_AddNumberToObject(j, "total_latency_cycles", (double)r->total_latency_cycles);
-	cJSON_AddNumberToObject(j, "latency_ms", row->latency_ms);
-	cJSON_AddNumberToObject(j, "throughput_inf_per_s", row->throughput_inf_per_s);
-	cJSON_AddNumberToObject(j, "energy_per_inference_nj", r->energy_per_inference_nj);
+	add_num(j, "infra_luts", (double)r->infra_luts);
+	add_num(j, "total_luts", (double)r->total_luts);
+	add_num(j, "total_ffs", (double)r->total_ffs);
+	add_num(j, "total_bram_kb", r->total_bram_kb);
+	add_num(j, "total_dynamic_power_mw", r->total_dynamic_power_mw);
+	add_num(j, "total_latency_cycles", (double)r->total_latency_cycles);
+	add_num(j, "latency_ms", row->latency_ms);
+	add_num(j, "throughput_inf_per_s", row->throughput_inf_per_s);
+	add_num(j, "energy_per_inference_nj", r->energy_per_inference_nj);
 	cJSON_AddBoolToObject(j, "fits_on_target", r->fits_on_target);
-	cJSON_AddNumberToObject(j, "utilization_pct", r->utilization_pct);
+	add_num(j, "utilization_pct", r->utilization_pct);
 	struct hb_platform_result pr;
 	hb_report_row_set(&pr, row->platform, row->latency_ms, row->throughput_inf_per_s,
 			  row->power_mw, row->energy_per_inf_nj, HB_SOURCE_MODELED, row->notes);

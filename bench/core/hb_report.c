@@ -151,10 +151,24 @@ enum hb_status hb_report_format_table(FILE *f, const struct hb_platform_result *
 	return ferror(f) ? HB_ERR_IO : HB_OK;
 }
 
-/* JSON has no NaN/Infinity: such numbers become null. */
+cJSON *hb_report_json_number(double x)
+{
+	if (!isfinite(x))
+		return cJSON_CreateNull(); /* JSON has no NaN/Infinity */
+	/* cJSON prints 15 digits unless they read back within an epsilon, so it can lose the
+	 * last bit; print the shortest of 15..17 digits that reads back exactly instead. */
+	char buf[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return cJSON_CreateRaw(buf);
+}
+
 static cJSON *num_or_null(double x)
 {
-	return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+	return hb_report_json_number(x);
 }
 
 cJSON *hb_report_row_to_json(const struct hb_platform_result *r)

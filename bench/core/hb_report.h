@@ -74,6 +74,9 @@ enum hb_status hb_report_format_table(FILE *f, const struct hb_platform_result *
  * energy_per_inf_nj, available, notes, source, and ratio_to_model (number or null).
  * Returned objects belong to the caller (cJSON_Delete). NULL on allocation failure. */
 struct cJSON *hb_report_row_to_json(const struct hb_platform_result *r);
+/* A JSON number that reads back as exactly x (null for NaN/inf). Use it for figures in the
+ * attached objects too: cJSON's own number printing may drop the last bit. */
+struct cJSON *hb_report_json_number(double x);
 /* Parse a row back (fields missing -> defaults). HB_ERR_FORMAT when platform is missing. */
 enum hb_status hb_report_row_from_json(const struct cJSON *obj, struct hb_platform_result *r);
 
