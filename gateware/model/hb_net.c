@@ -247,8 +247,8 @@ static const char *sk_value(const char *p, const char *e)
 	return p;
 }
 
-/* p at '{': start of the value of member `key`, or NULL. */
-static const char *sk_member(const char *p, const char *e, const char *key)
+/* p at '{': start of the value of member `key` (its key's quote in *key_at), or NULL. */
+static const char *sk_member2(const char *p, const char *e, const char *key, const char **key_at)
 {
 	size_t kl = strlen(key);
 	p = sk_ws(p, e);
@@ -264,13 +264,21 @@ static const char *sk_member(const char *p, const char *e, const char *key)
 		if (p >= e || *p != ':')
 			return NULL;
 		p = sk_ws(p + 1, e);
-		if ((size_t)(ke - ks) == kl && memcmp(ks, key, kl) == 0)
+		if ((size_t)(ke - ks) == kl && memcmp(ks, key, kl) == 0) {
+			if (key_at)
+				*key_at = ks - 1;
 			return p;
+		}
 		p = sk_ws(sk_value(p, e), e);
 		if (p >= e || *p != ',')
 			return NULL;
 		p++;
 	}
+}
+
+static const char *sk_member(const char *p, const char *e, const char *key)
+{
+	return sk_member2(p, e, key, NULL);
 }
 
 /* p at '[': start of element idx, or NULL. */
@@ -298,7 +306,7 @@ struct ld {
 
 /* Where the value of (layer, key) starts: layer < 0 = top level; key NULL = the object itself.
  * Falls back to the innermost object found. */
-static const char *locate(const struct ld *c, int layer, const char *key)
+static const char *locate2(const struct ld *c, int layer, const char *key, int at_key)
 {
 	const char *obj = sk_ws(c->text, c->end);
 	if (layer >= 0) {
@@ -310,8 +318,14 @@ static const char *locate(const struct ld *c, int layer, const char *key)
 	}
 	if (!key)
 		return obj;
-	const char *v = sk_member(obj, c->end, key);
-	return v ? v : obj;
+	const char *k = NULL;
+	const char *v = sk_member2(obj, c->end, key, &k);
+	return v ? (at_key ? k : v) : obj;
+}
+
+static const char *locate(const struct ld *c, int layer, const char *key)
+{
+	return locate2(c, layer, key, 0);
 }
 
 static void line_col(const char *text, const char *at, unsigned *line, unsigned *col)
@@ -399,7 +413,8 @@ static enum hb_status check_keys(const struct ld *c, const cJSON *obj, int layer
 		for (const char *const *k = keys; *k; k++)
 			known |= strcmp(*k, it->string) == 0;
 		if (!known)
-			return FAIL(HB_ERR_FORMAT, layer, it->string, "unknown field (a typo?)");
+			return fail_at(c, HB_ERR_FORMAT, locate2(c, layer, it->string, 1), layer, it->string,
+				       "unknown field (a typo?)");
 		for (const cJSON *o = obj->child; o != it; o = o->next)
 			if (strcmp(o->string, it->string) == 0)
 				return FAIL(HB_ERR_FORMAT, layer, it->string, "field given twice");
