@@ -4,8 +4,10 @@
 #include "hb_cli.h"
 
 int hb_cmd_help(struct hb_global *g, int argc, char **argv);
+int hb_cmd_infer(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
+	{"infer", "one inference with the golden model: class and spike counts (no hardware)", hb_cmd_infer},
 };
 const unsigned hb_n_commands = sizeof hb_commands / sizeof hb_commands[0];
