@@ -265,3 +265,48 @@ Test(netfile, worked_example_of_the_semantics_doc)
 	cr_assert_eq(hb_model_weight_bit(&net, 0, 1, 0, 3), 0); /* a0 = 64 >= 16 */
 	hb_net_free(&net);
 }
+
+/* Mutated and truncated copies of a valid file never crash the loader; each refusal carries
+ * a position and a reason. The buffers are not NUL-terminated (ASan catches over-reads). */
+Test(netfile, mutations_are_refused_cleanly, .timeout = 120)
+{
+	FILE *f = fopen(src_path("tests/data/model/tiny.json"), "rb");
+	cr_assert(f);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text, f);
+	fclose(f);
+	uint64_t r = 0x9E3779B97F4A7C15ull;
+	unsigned refused = 0;
+	static const char alphabet[] = "{}[]\",:0123456789-+.eE xabcdefAF\n\\tru";
+	for (unsigned it = 0; it < 4000; it++) {
+		char *buf = malloc(n);
+		memcpy(buf, text, n);
+		size_t len = n;
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unsigned kind = r % 3, nmut = 1 + (r >> 8) % 3;
+		if (kind == 0) {
+			len = (r >> 16) % n; /* truncation */
+		} else {
+			for (unsigned m = 0; m < nmut; m++) {
+				r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+				buf[(r >> 3) % n] = kind == 1 ? alphabet[(r >> 20) % (sizeof alphabet - 1)] : (char)(r >> 40);
+			}
+		}
+		struct hb_net net;
+		char err[512] = "";
+		enum hb_status st = hb_net_parse(buf, len, "m.json", &net, err, sizeof err);
+		if (st == HB_OK) {
+			cr_assert_eq(net.n_layers, 1);
+			hb_net_free(&net);
+		} else {
+			refused++;
+			unsigned line, col;
+			cr_assert_eq(sscanf(err, "m.json:%u:%u:", &line, &col), 2, "no origin/position: %s", err);
+			cr_assert(line >= 1 && col >= 1, "%s", err);
+			cr_assert_gt(strlen(err), 12, "no reason: %s", err);
+			cr_assert_eq(net.n_layers, 0);
+		}
+		free(buf);
+	}
+	cr_assert_gt(refused, 3000u);
+}
