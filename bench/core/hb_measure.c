@@ -54,7 +54,7 @@ double hb_timemap_host_ns(const struct hb_timemap *m, uint64_t cycle)
 	return m->offset_ns + m->ns_per_cycle * (double)cycle;
 }
 
-void hb_window_power(const struct hb_power_sample *s, size_t n, double h0_ns, double h1_ns,
+void hb_window_power(const struct hb_meas_sample *s, size_t n, double h0_ns, double h1_ns,
 		     const struct hb_window_opts *o, struct hb_window_power *out)
 {
 	memset(out, 0, sizeof *out);
@@ -94,7 +94,7 @@ void hb_window_power(const struct hb_power_sample *s, size_t n, double h0_ns, do
 	out->n_gaps = gaps;
 	if (flagged) {
 		snprintf(out->reason, sizeof out->reason, "%zu sample(s) in the window were %s", flagged,
-			 (flags_seen & HB_SAMPLE_SATURATED) ? "saturated (shunt voltage at the PGA limit)"
+			 (flags_seen & HB_MEAS_SATURATED) ? "saturated (shunt voltage at the PGA limit)"
 							    : "overflowed (INA219 OVF)");
 		return;
 	}

@@ -21,15 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hb_sample_flags {
-	HB_SAMPLE_SATURATED = 1u << 0, /* shunt voltage at the PGA limit */
-	HB_SAMPLE_OVERFLOW = 1u << 1,  /* INA219 OVF: power/current arithmetic overflowed */
+enum hb_meas_flags {
+	HB_MEAS_SATURATED = 1u << 0, /* shunt voltage at the PGA limit */
+	HB_MEAS_OVERFLOW = 1u << 1,  /* INA219 OVF: power/current arithmetic overflowed */
 };
 
-struct hb_power_sample {
+struct hb_meas_sample {
 	uint64_t t_ns;    /* host monotonic time at which the fresh conversion was read */
 	double power_mw;  /* bus voltage x current of that conversion */
-	unsigned flags;   /* enum hb_sample_flags */
+	unsigned flags;   /* enum hb_meas_flags */
 };
 
 struct hb_sync_point {
@@ -67,7 +67,7 @@ struct hb_window_opts {
 };
 
 /* Mean rail power over host interval [h0_ns, h1_ns] from one rail's samples (sorted by t_ns). */
-void hb_window_power(const struct hb_power_sample *s, size_t n, double h0_ns, double h1_ns,
+void hb_window_power(const struct hb_meas_sample *s, size_t n, double h0_ns, double h1_ns,
 		     const struct hb_window_opts *o, struct hb_window_power *out);
 
 /* nJ from mW and seconds. */

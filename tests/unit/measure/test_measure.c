@@ -68,7 +68,7 @@ Test(timemap, recovers_offset_and_drift_within_uncertainty)
 
 /* Samples of a rail drawing idle_mw except active_mw during [a_ns, b_ns): each sample is the
  * exact average over its conversion [t - conv, t], read with a little poll jitter. */
-static size_t synth(struct hb_power_sample *s, size_t cap, double conv, double a_ns, double b_ns,
+static size_t synth(struct hb_meas_sample *s, size_t cap, double conv, double a_ns, double b_ns,
 		    double idle_mw, double active_mw, double end_ns)
 {
 	size_t n = 0;
@@ -85,7 +85,7 @@ static size_t synth(struct hb_power_sample *s, size_t cap, double conv, double a
 
 Test(window, uses_only_samples_inside_and_gets_the_active_power)
 {
-	static struct hb_power_sample s[20000];
+	static struct hb_meas_sample s[20000];
 	double conv = 532000.0;
 	size_t n = synth(s, 20000, conv, 2.0e9, 4.0e9, 100.0, 130.0, 6.0e9);
 	struct hb_window_opts o = {.conv_ns = (uint64_t)conv, .guard_ns = 1e6, .min_samples = 10};
@@ -102,7 +102,7 @@ Test(window, uses_only_samples_inside_and_gets_the_active_power)
 
 Test(window, short_window_saturation_and_gaps_are_unavailable_with_reason)
 {
-	static struct hb_power_sample s[20000];
+	static struct hb_meas_sample s[20000];
 	double conv = 532000.0;
 	size_t n = synth(s, 20000, conv, 2.0e9, 4.0e9, 100.0, 130.0, 6.0e9);
 	struct hb_window_opts o = {.conv_ns = (uint64_t)conv, .guard_ns = 1e6, .min_samples = 10};
@@ -116,7 +116,7 @@ Test(window, short_window_saturation_and_gaps_are_unavailable_with_reason)
 	cr_assert_not(w.available);
 	cr_assert(strstr(w.reason, "shorter than its timing uncertainty"), "%s", w.reason);
 
-	s[5000].flags = HB_SAMPLE_SATURATED;
+	s[5000].flags = HB_MEAS_SATURATED;
 	hb_window_power(s, n, 2.0e9, 4.0e9, &o, &w);
 	cr_assert_not(w.available);
 	cr_assert(strstr(w.reason, "saturated"), "%s", w.reason);
