@@ -22,7 +22,7 @@ module hb_frame_rx #(
     input  wire [7:0]  in_data,
     input  wire        in_valid,
     output reg         hdr_valid,
-    output reg  [7:0]  type,
+    output reg  [7:0]  ftype,
     output reg  [7:0]  seq,
     output reg  [15:0] len,
     output reg         pl_valid,
@@ -77,7 +77,7 @@ module hb_frame_rx #(
             state <= HUNT; hidx <= 3'd0; rcnt <= 3'd0; ridx <= 3'd0; left <= 16'd0;
             crc8 <= 8'd0; crc16 <= 16'hFFFF; crc_lo_seen <= 1'b0; crc_lo <= 8'd0;
             idle <= {TW{1'b0}}; hold_v <= 1'b0; hold_d <= 8'd0;
-            type <= 8'd0; seq <= 8'd0; len <= 16'd0; pl_data <= 8'd0; end_crc_ok <= 1'b0;
+            ftype <= 8'd0; seq <= 8'd0; len <= 16'd0; pl_data <= 8'd0; end_crc_ok <= 1'b0;
             err_reason <= 8'd0; err_type <= 8'd0; err_seq <= 8'd0;
             for (k = 0; k < 5; k = k + 1) begin hb[k] <= 8'd0; rb[k] <= 8'd0; end
         end else begin
@@ -102,7 +102,7 @@ module hb_frame_rx #(
                 state      <= HUNT;
                 err_valid  <= 1'b1;
                 err_reason <= 8'd4;
-                err_type   <= (state == HDR) ? 8'd0 : type;
+                err_type   <= (state == HDR) ? 8'd0 : ftype;
                 err_seq    <= (state == HDR && hidx < 3'd2) ? 8'd0 : hb[1];
                 idle       <= {TW{1'b0}};
             end else if (b_valid) begin
@@ -139,7 +139,7 @@ module hb_frame_rx #(
                         err_type   <= hb[0];
                         err_seq    <= hb[1];
                     end else begin
-                        type      <= hb[0];
+                        ftype      <= hb[0];
                         seq       <= hb[1];
                         len       <= hlen;
                         left      <= hlen;

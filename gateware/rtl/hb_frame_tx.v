@@ -11,7 +11,7 @@ module hb_frame_tx (
     input  wire        clk,
     input  wire        rst,
     input  wire        start,
-    input  wire [7:0]  type,
+    input  wire [7:0]  ftype,
     input  wire [7:0]  seq,
     input  wire [15:0] len,
     output reg         busy,
@@ -69,7 +69,7 @@ module hb_frame_tx (
             case (state)
             IDLE: if (start) begin
                 state <= HDR; busy <= 1'b1; hidx <= 3'd0;
-                h_type <= type; h_seq <= seq; h_len <= len;
+                h_type <= ftype; h_seq <= seq; h_len <= len;
                 crc8 <= 8'd0; crc16 <= 16'hFFFF; pl_idx <= 16'd0;
             end
             HDR: if (!ob_v) begin

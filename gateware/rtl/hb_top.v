@@ -58,7 +58,7 @@ module hb_top #(
     wire [15:0] f_len;
     hb_frame_rx #(.TIMEOUT_CYC(TIMEOUT)) u_frx (
         .clk(clk), .rst(rst), .in_data(rxb), .in_valid(rxb_v),
-        .hdr_valid(f_hdr), .type(f_type), .seq(f_seq), .len(f_len),
+        .hdr_valid(f_hdr), .ftype(f_type), .seq(f_seq), .len(f_len),
         .pl_valid(f_pl), .pl_data(f_pl_data), .end_valid(f_end), .end_crc_ok(f_crc_ok),
         .err_valid(f_err), .err_reason(f_err_reason), .err_type(f_err_type),
         .err_seq(f_err_seq), .garbage(f_garb));
@@ -67,7 +67,7 @@ module hb_top #(
     wire [7:0]  t_type, t_seq, t_data;
     wire [15:0] t_len, t_idx;
     hb_frame_tx u_ftx (
-        .clk(clk), .rst(rst), .start(t_start), .type(t_type), .seq(t_seq), .len(t_len),
+        .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len),
         .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx), .pl_ack(t_ack), .pl_data(t_data),
         .tx_data(txb), .tx_valid(txb_v), .tx_ready(txb_rdy));
 
