@@ -4,8 +4,14 @@
 #include "hb_cli.h"
 
 int hb_cmd_help(struct hb_global *g, int argc, char **argv);
+int hb_cmd_doctor(struct hb_global *g, int argc, char **argv);
+int hb_cmd_flash(struct hb_global *g, int argc, char **argv);
+int hb_cmd_power(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
+	{"doctor", "what this host can reach: USB, serial ports, tools, permissions", hb_cmd_doctor},
+	{"flash", "load a bitstream onto a board with openFPGALoader", hb_cmd_flash},
+	{"power", "live readout of a board's power monitors (INA219)", hb_cmd_power},
 };
 const unsigned hb_n_commands = sizeof hb_commands / sizeof hb_commands[0];

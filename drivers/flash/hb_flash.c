@@ -412,6 +412,6 @@ reaped:
 	st = hb_flash_classify(all, res->exit_code, res->message, sizeof res->message);
 	free(all);
 	if (st != HB_OK)
-		hb_err("%s", res->message);
+		hb_dbg("%s", res->message); /* the caller reports res->message */
 	return st;
 }
