@@ -4,6 +4,7 @@
 #include "hb_cli.h"
 
 int hb_cmd_help(struct hb_global *g, int argc, char **argv);
+int hb_cmd_run(struct hb_global *g, int argc, char **argv);
 int hb_cmd_boards(struct hb_global *g, int argc, char **argv);
 int hb_cmd_model(struct hb_global *g, int argc, char **argv);
 int hb_cmd_infer(struct hb_global *g, int argc, char **argv);
@@ -11,6 +12,7 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
+	{"run", "measure a network on a board (default: the virtual board) beside the model", hb_cmd_run},
 	{"boards", "list the board profiles, or 'boards show NAME' for one", hb_cmd_boards},
 	{"model", "SC-NeuroCore's analytic FPGA estimate for a network (no board)", hb_cmd_model},
 	{"infer", "one inference with the golden model: class and spike counts (no hardware)", hb_cmd_infer},
