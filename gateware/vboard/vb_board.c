@@ -27,6 +27,8 @@
 #define MAX_CLIENTS 8
 #define TRUTH_INTERVAL 16384u  /* cycles between periodic truth checkpoints */
 #define FAST_CHUNK 8192u
+#define HIST_CYCLES (1u << 20)  /* per-cycle activity history: ~44 ms at 24 MHz, 8 MiB */
+#define PIN_BEFORE_EDGE 4       /* exact checkpoints this many cycles before busy/done edges */
 
 struct ring {
 	uint8_t *d;
@@ -411,9 +413,11 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		b->i2c_cl[i].fd = b->ctl_cl[i].fd = -1;
 	b->rng = o->seed * 0x2545F4914F6CDD1Dull + 7;
+	b->hot.hist = calloc(HIST_CYCLES, sizeof *b->hot.hist);
+	b->hot.hist_mask = HIST_CYCLES - 1;
 	b->rxq.d = malloc(RING_CAP);
 	b->txq.d = malloc(RING_CAP);
-	if (!b->rxq.d || !b->txq.d)
+	if (!b->rxq.d || !b->txq.d || !b->hot.hist)
 		return HB_ERR_NOMEM;
 
 	/* power model */
@@ -437,6 +441,8 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	st = hb_vb_truth_init(&b->truth, &b->pm, b->clock_hz);
 	if (st != HB_OK)
 		return st;
+	b->truth.hist = b->hot.hist;
+	b->truth.hist_mask = b->hot.hist_mask;
 	struct hb_ina219m_params ip = {.r_shunt_ohm = b->pm.r_shunt_ohm, .bus_v = b->pm.rail_v,
 				       .noise_a = o->noise_ua * 1e-6, .seed = o->seed};
 	hb_ina219m_init(&b->ina, &ip, 0.0, 0.0);
@@ -591,10 +597,23 @@ static void mark(struct hb_vb_board *b)
 	b->last_mark = h->cyc;
 }
 
+void hb_vb_board_begin(struct hb_vb_board *b, uint64_t start_cycle)
+{
+	struct hb_vb_hot *h = &b->hot;
+	h->cyc = start_cycle;
+	h->sums.cycles = start_cycle;
+	for (uint64_t c = 0; c < start_cycle && c <= h->hist_mask; c++)
+		h->hist[c] = 0;
+	h->changed = 0;
+	h->prev_word = 0;
+	mark(b);
+}
+
 void hb_vb_ctl_edge(struct hb_vb_board *b, uint32_t ctl)
 {
 	struct hb_vb_hot *h = &b->hot;
 	uint32_t prev = h->prev_ctl;
+	hb_vb_truth_pin_before(&b->truth, &h->sums, PIN_BEFORE_EDGE);
 	mark(b);
 	if ((ctl ^ prev) & 1)
 		hb_vb_truth_busy_edge(&b->truth, h->cyc, ctl & 1);
@@ -1073,6 +1092,7 @@ int hb_vb_board_close(struct hb_vb_board *b)
 	if (b->own_dir && b->dir[0])
 		rmdir(b->dir);
 	hb_vb_truth_free(&b->truth);
+	free(b->hot.hist);
 	free(b->rxq.d);
 	free(b->txq.d);
 	free(b);

@@ -78,12 +78,17 @@ struct hb_vb_hot {
 	int tx_armed;             /* waiting for a start bit */
 	uint64_t tx_next_sample;
 	uint64_t inferences;
+	uint64_t *hist;           /* activity word of cycle c at hist[c & hist_mask] */
+	uint64_t hist_mask;
 };
 
 struct hb_vb_board;
 
 enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opts *o,
 				const struct hb_vb_build *bld);
+/* The reset cycles ran: cycles [0, start_cycle) are done (idle, counted in the truth).
+ * Cycle numbers then equal hb_top's free-running counter. */
+void hb_vb_board_begin(struct hb_vb_board *b, uint64_t start_cycle);
 /* Print the startup lines (uart:, i2c:, ctl:, ..., ready) and flush. */
 void hb_vb_board_announce(struct hb_vb_board *b, FILE *f);
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b);
@@ -99,15 +104,6 @@ void hb_vb_tx_sample(struct hb_vb_board *b, uint8_t level); /* at hot->cyc == tx
 void hb_vb_ctl_edge(struct hb_vb_board *b, uint32_t ctl); /* busy/done changed at hot->cyc */
 /* Exit: truth JSON, sockets removed. Returns the process exit code. */
 int hb_vb_board_close(struct hb_vb_board *b);
-
-/* Activity word layout (also the uniform-segment key). */
-static inline uint64_t hb_vb_word(uint16_t syn, uint16_t ops, unsigned wmem, unsigned imem,
-				  unsigned lif, unsigned uart, unsigned busy, unsigned done)
-{
-	return (uint64_t)syn | (uint64_t)ops << 16 | (uint64_t)(wmem & 1) << 32 |
-	       (uint64_t)(imem & 1) << 33 | (uint64_t)(lif & 1) << 34 | (uint64_t)(uart & 1) << 35 |
-	       (uint64_t)(busy & 1) << 36 | (uint64_t)(done & 1) << 37;
-}
 
 #ifdef __cplusplus
 }

@@ -180,6 +180,35 @@ enum hb_status hb_vb_truth_mark(struct hb_vb_truth *t, const struct hb_vb_sums *
 	return HB_OK;
 }
 
+void hb_vb_truth_pin_before(struct hb_vb_truth *t, const struct hb_vb_sums *s, unsigned k)
+{
+	struct hb_vb_sums at[8];
+	uint64_t c = s->cycles;
+
+	if (!t->hist || k == 0 || k > 8 || c < k)
+		return;
+	/* at[j] = sums at boundary c - 1 - j */
+	struct hb_vb_sums cur = *s;
+	for (unsigned j = 0; j < k; j++) {
+		uint64_t w = t->hist[(c - 1 - j) & t->hist_mask];
+		cur.cycles--;
+		cur.syn -= w & 0xFFFF;
+		cur.ops -= (w >> 16) & 0xFFFF;
+		cur.wmem -= (w >> 32) & 1;
+		cur.imem -= (w >> 33) & 1;
+		cur.lif -= (w >> 34) & 1;
+		cur.uart -= (w >> 35) & 1;
+		cur.busy -= (w >> 36) & 1;
+		at[j] = cur;
+	}
+	for (unsigned j = k; j-- > 0;) {
+		if (at[j].cycles <= t->ck[t->n - 1].s.cycles)
+			continue;
+		/* uniform=0: these pins are exact points, never merged away */
+		hb_vb_truth_mark(t, &at[j], 0, 0);
+	}
+}
+
 void hb_vb_truth_busy_edge(struct hb_vb_truth *t, uint64_t cycle, int rising)
 {
 	if (rising) {
@@ -224,6 +253,13 @@ static void sums_at(const struct hb_vb_truth *t, uint64_t c, const struct hb_vb_
 	}
 	if (b->s.cycles == c) {
 		*out = b->s;
+		return;
+	}
+	if (!b->uniform && t->hist && live->cycles - a->s.cycles <= t->hist_mask + 1) {
+		/* Inside the history window: sum the cycles exactly. */
+		*out = a->s;
+		for (uint64_t k = a->s.cycles; k < c; k++)
+			hb_vb_word_add(out, t->hist[k & t->hist_mask]);
 		return;
 	}
 	/* Linear interpolation of every sum inside the segment (a, b]. */

@@ -34,6 +34,28 @@ struct hb_vb_sums {
 	uint64_t cycles, syn, ops, wmem, imem, lif, uart, busy;
 };
 
+/* Activity word of one cycle (also the uniform-segment key): act_syn bits 15:0, act_ops
+ * 31:16, wmem 32, imem 33, lif 34, uart 35, busy 36, done 37. */
+static inline uint64_t hb_vb_word(uint16_t syn, uint16_t ops, unsigned wmem, unsigned imem,
+				  unsigned lif, unsigned uart, unsigned busy, unsigned done)
+{
+	return (uint64_t)syn | (uint64_t)ops << 16 | (uint64_t)(wmem & 1) << 32 |
+	       (uint64_t)(imem & 1) << 33 | (uint64_t)(lif & 1) << 34 | (uint64_t)(uart & 1) << 35 |
+	       (uint64_t)(busy & 1) << 36 | (uint64_t)(done & 1) << 37;
+}
+
+static inline void hb_vb_word_add(struct hb_vb_sums *s, uint64_t w)
+{
+	s->cycles++;
+	s->syn += w & 0xFFFF;
+	s->ops += (w >> 16) & 0xFFFF;
+	s->wmem += (w >> 32) & 1;
+	s->imem += (w >> 33) & 1;
+	s->lif += (w >> 34) & 1;
+	s->uart += (w >> 35) & 1;
+	s->busy += (w >> 36) & 1;
+}
+
 void hb_vb_power_defaults(struct hb_vb_power_model *pm);
 /* Load an ini file ([power] and [monitor] sections, see gateware/vboard/power-ice40.ini).
  * Unknown keys are an error (a typo never silently does nothing). */
@@ -70,6 +92,10 @@ struct hb_vb_truth {
 	size_t n_win, cap_win;
 	uint64_t busy_start;
 	int in_busy;
+	/* Optional per-cycle history (ring of activity words): makes stamps inside the
+	 * last hist_mask+1 cycles exact. */
+	const uint64_t *hist;
+	uint64_t hist_mask;
 };
 
 enum hb_status hb_vb_truth_init(struct hb_vb_truth *t, const struct hb_vb_power_model *pm,
@@ -79,6 +105,10 @@ void hb_vb_truth_free(struct hb_vb_truth *t);
  * previous checkpoint. Consecutive uniform segments with the same word merge. */
 enum hb_status hb_vb_truth_mark(struct hb_vb_truth *t, const struct hb_vb_sums *s, int uniform,
 				uint64_t word);
+/* Pin exact checkpoints at boundaries c-k .. c-1 (k <= 8) from the history, so that stamps
+ * taken a few cycles before an edge (INFER's t_start precedes busy by the start handshake)
+ * stay exact after the history has moved on. s is the sums at boundary c. */
+void hb_vb_truth_pin_before(struct hb_vb_truth *t, const struct hb_vb_sums *s, unsigned k);
 /* Busy edges (the harness also marks a checkpoint at the same boundary). */
 void hb_vb_truth_busy_edge(struct hb_vb_truth *t, uint64_t cycle, int rising);
 

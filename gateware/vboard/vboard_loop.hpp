@@ -8,7 +8,10 @@
 
 #include "vb_board.h"
 
-template <class Top> static void hb_vb_reset(Top *top, int cycles)
+// Reset: the interval before the first edge plus `cycles` rising edges with rst high.
+// Returns the number of cycles done, which is hb_top's counter value in the first cycle
+// after reset (the counter runs from power-up): the vboard's cycle numbers are the device's.
+template <class Top> static uint64_t hb_vb_reset(Top *top, int cycles)
 {
 	top->uart_rx = 1;
 	top->rst = 1;
@@ -21,6 +24,7 @@ template <class Top> static void hb_vb_reset(Top *top, int cycles)
 	top->clk = 0;
 	top->rst = 0;
 	top->eval();
+	return (uint64_t)cycles + 1;
 }
 
 // Run until the board says quit. Cycle k (boundary index h->cyc == k) is: set inputs,
@@ -48,6 +52,7 @@ template <class Top> static void hb_vb_run(Top *top, struct hb_vb_board *b)
 			if (word != h->prev_word && h->cyc != h->seg_start)
 				h->changed = 1;
 			h->prev_word = word;
+			h->hist[h->cyc & h->hist_mask] = word;
 			h->sums.syn += top->act_syn;
 			h->sums.ops += top->act_ops;
 			h->sums.wmem += top->act_wmem;

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		hb_vb_board_close(b);
 		return 1;
 	}
-	hb_vb_reset(top.get(), 8);
+	hb_vb_board_begin(b, hb_vb_reset(top.get(), 8));
 	hb_vb_board_announce(b, stdout);
 	hb_vb_run(top.get(), b);
 	top->final();
