@@ -19,7 +19,6 @@
 #include "hb_clock.h"
 #include "hb_db.h"
 #include "hb_energy_model.h"
-#include "hb_flash.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
 #include "hb_link_client.h"
@@ -102,7 +101,7 @@ static void *rail_thread(void *arg)
 	if (st != HB_OK && !r->stop) {
 		pthread_mutex_lock(&r->mu);
 		r->error = st;
-		snprintf(r->error_msg, sizeof r->error_msg, "power monitor %s (%s @0x%02x) failed: %s",
+		snprintf(r->error_msg, sizeof r->error_msg, "power monitor %.24s (%.100s @0x%02x) failed: %.40s",
 			 r->mon->rail, r->mon->bus, r->mon->address, hb_strerror(st));
 		pthread_mutex_unlock(&r->mu);
 		hb_err("%s", r->error_msg);
@@ -139,7 +138,7 @@ struct run {
 	double clock_hz;
 	struct rail rails[HB_BOARD_MAX_MONITORS];
 	size_t n_rails;
-	char power_unavailable[200]; /* why there are no power figures ("" when there are) */
+	char power_unavailable[256]; /* why there are no power figures ("" when there are) */
 	/* results */
 	char started_at[40], finished_at[40];
 	unsigned phase_done;         /* bit per completed phase, for "interrupted" reports */
@@ -290,7 +289,7 @@ static enum hb_status start_sim(struct run *r)
 	}
 	const struct hb_vboard_info *vi = hb_vboard_info(r->vb);
 	char res[256];
-	snprintf(res, sizeof res, "uart %s, i2c %s, %.3g MHz, %s pacing", vi->uart, vi->i2c,
+	snprintf(res, sizeof res, "uart %.100s, i2c %.100s, %.3g MHz, %.10s pacing", vi->uart, vi->i2c,
 		 vi->clock_hz / 1e6, pace);
 	hb_progress_end(&p, res);
 	return HB_OK;
@@ -302,20 +301,9 @@ static enum hb_status flash_board(struct run *r)
 		say(r, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
 		return HB_OK;
 	}
-	struct hb_flash_opts fo;
-	hb_flash_opts_from_board(&fo, &r->board);
-	fo.bitstream = r->o->bitstream;
-	struct hb_progress p;
-	hb_progress_begin(&p, r->o->out, r->o->quiet, "flash", 100, "%");
-	char why[512] = "";
-	enum hb_status st = hb_flash_run(&fo, NULL, NULL, why, sizeof why);
-	if (st != HB_OK) {
-		hb_progress_end(&p, "failed");
-		set_err(r, "flash: %s", why[0] ? why : hb_strerror(st));
-		return st;
-	}
-	hb_progress_end(&p, "done");
-	return HB_OK;
+	/* FLASH-TODO: wire in drivers/flash once it lands */
+	set_err(r, "flashing %s: not available yet; use --no-flash", r->board.name);
+	return HB_ERR_UNSUPPORTED;
 }
 
 static enum hb_status open_link(struct run *r)
@@ -343,6 +331,9 @@ static enum hb_status open_link(struct run *r)
 		return st;
 	}
 	r->clock_hz = r->id.clock_hz;
+	hb_info("identity: weights %u B, inputs %u B, hidden %u bits, max n_in %u, max n_out %u, caps 0x%x",
+		r->id.weight_mem_bytes, r->id.input_mem_bytes, r->id.hidden_mem_bits, r->id.max_n_in,
+		r->id.max_n_out, r->id.capabilities);
 	say(r, "gateware: %s, build %08x, %u lanes, %.6g MHz, max %u layers, max L %u\n",
 	    hb_link_family_name(r->id.family), r->id.build_hash, r->id.lanes, r->clock_hz / 1e6,
 	    r->id.max_layers, r->id.max_L);
@@ -425,7 +416,7 @@ static enum hb_status open_power(struct run *r)
 		}
 		if (st != HB_OK) {
 			snprintf(r->power_unavailable, sizeof r->power_unavailable,
-				 "power monitor %s (%s at %s 0x%02x) not usable: %s", m->rail, m->chip, uri,
+				 "power monitor %.24s (%.16s at %.120s 0x%02x) not usable: %.40s", m->rail, m->chip, uri,
 				 m->address, hb_strerror(st));
 			hb_err("%s", r->power_unavailable);
 			if (rl->bus)
@@ -484,7 +475,7 @@ static void board_window_power(struct run *r, double h0, double h1, double guard
 {
 	memset(out, 0, sizeof *out);
 	if (r->n_rails == 0) {
-		snprintf(out->reason, sizeof out->reason, "%s",
+		snprintf(out->reason, sizeof out->reason, "%.159s",
 			 r->power_unavailable[0] ? r->power_unavailable : "no power monitor");
 		return;
 	}
@@ -504,7 +495,7 @@ static void board_window_power(struct run *r, double h0, double h1, double guard
 		out->n_samples += w.n_samples;
 		out->n_gaps += w.n_gaps;
 		if (!w.available) {
-			snprintf(out->reason, sizeof out->reason, "rail %s: %s", rl->mon->rail, w.reason);
+			snprintf(out->reason, sizeof out->reason, "rail %.24s: %.120s", rl->mon->rail, w.reason);
 			return;
 		}
 		sum += w.mean_mw;
@@ -904,7 +895,7 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 		hb_report_row_set(&rows[nrows], plat, f.latency_ms, f.throughput, f.power_mw, f.e_total_nj,
 				  HB_SOURCE_MEASURED, notes);
 	} else {
-		snprintf(notes, sizeof notes, "%s", timing_ok ? f.power_reason : (r->err[0] ? r->err : "not measured"));
+		snprintf(notes, sizeof notes, "%.127s", timing_ok ? f.power_reason : (r->err[0] ? r->err : "not measured"));
 		hb_report_row_unavailable(&rows[nrows], plat, HB_SOURCE_MEASURED, notes);
 		if (timing_ok) { /* keep the timing figures: they were measured */
 			rows[nrows].latency_ms = f.latency_ms;

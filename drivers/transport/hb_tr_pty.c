@@ -155,9 +155,9 @@ static enum hb_status pty_read(struct hb_transport *t, void *buf, size_t cap, si
 			*got = (size_t)n;
 			return HB_OK;
 		}
-		if (n == 0)
-			return pty_status(p, 0, "read");
-		if (errno != EAGAIN && errno != EINTR)
+		/* In raw mode with VMIN = VTIME = 0 a tty read returns 0 when no byte is waiting
+		 * (not EAGAIN); a vanished peer shows as EIO here or as POLLHUP below. */
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return pty_status(p, errno, "read");
 		int left = hb_tr_left(deadline);
 		if (left == 0)
