@@ -17,6 +17,7 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 	s->dev = dev;
 	s->clock = clock ? clock : hb_clock_default();
 	s->period_ns = dev->conv_ns ? dev->conv_ns : 1000000;
+	s->stall_periods = 4;
 }
 
 enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out)
@@ -31,7 +32,7 @@ enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power
 		if (t + early < due)
 			s->clock->sleep_ns(s->clock, due - early - t);
 	}
-	uint64_t give_up = now(s) + 4 * s->period_ns;
+	uint64_t give_up = now(s) + s->stall_periods * s->period_ns;
 	uint64_t step = s->period_ns / 8 ? s->period_ns / 8 : 1;
 	for (;;) {
 		st = hb_ina2xx_ready(s->dev, &ready);
@@ -44,7 +45,7 @@ enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power
 		if (t >= give_up) {
 			hb_err("%s@0x%02x: no conversion in %llu µs: stopped converting",
 			       s->dev->chip->name, s->dev->addr,
-			       (unsigned long long)(4 * s->period_ns / 1000));
+			       (unsigned long long)(s->stall_periods * s->period_ns / 1000));
 			return HB_ERR_TIMEOUT;
 		}
 		s->clock->sleep_ns(s->clock, step);
