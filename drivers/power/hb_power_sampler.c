@@ -17,6 +17,7 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 	s->dev = dev;
 	s->clock = clock ? clock : hb_clock_default();
 	s->period_ns = dev->conv_ns ? dev->conv_ns : 1000000;
+	s->stall_periods = 4;
 }
 
 uint64_t hb_power_sampler_due_ns(const struct hb_power_sampler *s)
@@ -59,7 +60,7 @@ static enum hb_status take(struct hb_power_sampler *s, uint64_t t, struct hb_pow
 static enum hb_status stopped(struct hb_power_sampler *s)
 {
 	hb_err("%s@0x%02x: no conversion in %llu µs: stopped converting", s->dev->chip->name,
-	       s->dev->addr, (unsigned long long)(4 * s->period_ns / 1000));
+	       s->dev->addr, (unsigned long long)(s->stall_periods * s->period_ns / 1000));
 	return HB_ERR_TIMEOUT;
 }
 
@@ -79,7 +80,7 @@ enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power
 		s->polls++;
 		if (!s->silent_since_ns)
 			s->silent_since_ns = t;
-		else if (t - s->silent_since_ns >= 4 * s->period_ns)
+		else if (t - s->silent_since_ns >= (uint64_t)s->stall_periods * s->period_ns)
 			return stopped(s);
 		return HB_OK;
 	}

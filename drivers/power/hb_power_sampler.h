@@ -4,7 +4,8 @@
  * then polls CNVR (at 1/8 of a conversion) and reads the registers once it is set. Each
  * sample carries the host monotonic time (hb_clock, ns) at which CNVR was seen. A sample
  * arriving more than 1.5 conversion periods after the previous one counts as a gap, and the
- * conversions missed in it as dropped. CNVR not set within 4 periods: HB_ERR_TIMEOUT
+ * conversions missed in it as dropped. CNVR not set within stall_periods (default 4) periods:
+ * HB_ERR_TIMEOUT
  * ("stopped converting"). `hilbench run` and `hilbench power` use this. */
 #ifndef HB_POWER_SAMPLER_H
 #define HB_POWER_SAMPLER_H
@@ -33,6 +34,7 @@ struct hb_power_sampler {
 	struct hb_ina2xx *dev;
 	struct hb_clock *clock;
 	uint64_t period_ns;  /* conversion time */
+	unsigned stall_periods; /* no conversion for this many periods: stopped (default 4) */
 	uint64_t last_t_ns;  /* time of the previous sample, 0 before the first */
 	uint64_t silent_since_ns; /* first poll without CNVR since the last sample */
 	/* statistics */
@@ -50,8 +52,8 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out);
 
 /* Non-blocking step for callers that serve several monitors: when the next conversion is
- * due, check CNVR once and read if set (*got = 1). Never sleeps. A converter silent for 4
- * periods is HB_ERR_TIMEOUT. */
+ * due, check CNVR once and read if set (*got = 1). Never sleeps. A converter silent for
+ * stall_periods periods is HB_ERR_TIMEOUT. */
 enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power_sample *out,
 				     int *got);
 /* Host time at which polling becomes useful again (0 before the first sample). */

@@ -1,0 +1,598 @@
+// hb_engine: folded SC-SNN inference engine (docs/semantics.md, docs/gateware.md).
+//
+// PORT LIST (stable contract for hb_top; see also gateware/rtl/INTERFACES.md)
+//
+// Parameters
+//   LANES      P, time steps per cycle; power of two, 16..256.
+//   FAMILY     0 sim/generic, 1 ice40 (unified memory = 4 x SB_SPRAM256KA; needs LANES=32
+//              and IMEM_BYTES+WMEM_BYTES = 131072), 2 ecp5, 3 artix7 (generic inferred RAM).
+//   WMEM_BYTES WEIGHTS region size; IMEM_BYTES INPUT region size (both multiples of P/8).
+//   HMEM_BITS  hidden spike buffer (sum of n_out*L over hidden layers), multiple of P.
+//   MAX_L      largest L; MAX_LAYERS (<=4), MAX_N_IN (<=1024), MAX_N_OUT (<=256).
+//
+// Clock/reset: clk, rst (synchronous, active high; constant reset values).
+//
+// Byte port (link side; one access per cycle; IGNORED while busy=1 or cfg_busy=1):
+//   mem_we      write mem_wdata to (mem_region, mem_addr)
+//   mem_re      read (mem_region, mem_addr); mem_rvalid pulses exactly 2 cycles later
+//               with mem_rdata (held until the next read). Out-of-range reads return 0,
+//               out-of-range writes are dropped.
+//   mem_region  0 CONFIG (160 bytes), 1 WEIGHTS, 2 INPUT (docs/protocol.md section 3)
+//   A write to CONFIG clears cfg_valid (the device is unconfigured until cfg_commit).
+//   cfg_commit  pulse after the last byte of a LOAD to CONFIG: starts validation.
+//   cfg_busy    high from the cycle after cfg_commit until the verdict (about 180 cycles).
+//   cfg_done    1-cycle pulse when cfg_busy falls; cfg_valid/cfg_error are final then.
+//   cfg_valid   the decoded configuration is valid (protocol section 3.1 checks).
+//   cfg_error   the last commit found an invalid configuration (-> ERROR BAD_ARG);
+//               cleared by the next cfg_commit.
+//   cfg_n_layers, cfg_L      decoded K and L (0 when not valid).
+//   size_idx/size_data       combinational read of sizes[size_idx] (n_in[0], n_out[0..K-1]);
+//                            0 for idx > K or when not valid.
+//   n_out_last               n_out[K-1] (0 when not valid).
+//
+// Inference:
+//   start        pulse; accepted only when busy=0, cfg_busy=0 and cfg_valid=1.
+//                If start is sampled at cycle s: busy=1 in cycles s+1 .. s+N,
+//                done=1 (one cycle) and busy=0 at cycle s+N+1, where N is the closed
+//                busy-cycle formula of docs/gateware.md ("Engine timing").
+//   result_class argmax of the last layer's counts, ties to the lowest index;
+//                valid from done until the next start.
+//   cnt_idx/cnt_data  spike count of last-layer neuron cnt_idx; cnt_data is registered,
+//                valid 1 cycle after cnt_idx is presented (synchronous RAM read).
+//
+// Activity (virtual board power model; board tops leave them open):
+//   act_syn   synapse-steps this cycle whose AND was 1 (0..P)
+//   act_ops   synapse-steps evaluated this cycle (0 or P)
+//   act_wmem  weight storage read this cycle (unified memory row fetch or row cache read)
+//   act_imem  input/spike memory read or write this cycle
+//   act_lif   a neuron update (one time step) this cycle
+module hb_engine #(
+    parameter integer LANES      = 32,
+    parameter integer FAMILY     = 0,
+    parameter integer WMEM_BYTES = 131072 - 25088,
+    parameter integer IMEM_BYTES = 25088,
+    parameter integer HMEM_BITS  = 32768,
+    parameter integer MAX_L      = 512,
+    parameter integer MAX_LAYERS = 4,
+    parameter integer MAX_N_IN   = 1024,
+    parameter integer MAX_N_OUT  = 256
+) (
+    input  wire        clk,
+    input  wire        rst,
+    // byte port
+    input  wire        mem_we,
+    input  wire        mem_re,
+    input  wire [1:0]  mem_region,
+    input  wire [19:0] mem_addr,
+    input  wire [7:0]  mem_wdata,
+    output reg  [7:0]  mem_rdata,
+    output reg         mem_rvalid,
+    // configuration
+    input  wire        cfg_commit,
+    output reg         cfg_busy,
+    output reg         cfg_done,
+    output reg         cfg_valid,
+    output reg         cfg_error,
+    output wire [7:0]  cfg_n_layers,
+    output wire [15:0] cfg_L,
+    input  wire [2:0]  size_idx,
+    output wire [15:0] size_data,
+    output wire [15:0] n_out_last,
+    // inference
+    input  wire        start,
+    output reg         busy,
+    output reg         done,
+    output reg  [7:0]  result_class,
+    input  wire [7:0]  cnt_idx,
+    output wire [15:0] cnt_data,
+    // activity
+    output wire [15:0] act_syn,
+    output wire [15:0] act_ops,
+    output wire        act_wmem,
+    output wire        act_imem,
+    output wire        act_lif
+);
+    // ------------------------------------------------------------------ constants
+    localparam integer P     = LANES;
+    localparam integer B     = P / 8;                 // bytes per memory word
+    localparam integer LB    = $clog2(B);
+    localparam integer LP    = $clog2(P);
+    localparam integer UBYTES = IMEM_BYTES + WMEM_BYTES;
+    localparam integer UDEPTH = UBYTES / B;
+    localparam integer UAW   = $clog2(UDEPTH);
+    localparam integer BAW   = UAW + LB + 1;           // unified byte address width (+1 spare)
+    localparam integer HDEPTH = (HMEM_BITS / P) > 1 ? (HMEM_BITS / P) : 2;
+    localparam integer HAW   = $clog2(HDEPTH);
+    localparam integer NLOAD_MAX = (MAX_N_IN + B - 2) / B + 1;
+    localparam integer CDEPTH = NLOAD_MAX;
+    localparam integer CAW   = $clog2(CDEPTH) > 0 ? $clog2(CDEPTH) : 1;
+    localparam integer AW    = $clog2(MAX_N_IN + 1) + 1;  // signed per-lane accumulator
+    localparam integer CW    = $clog2(MAX_L + 1);         // spike counter
+    localparam integer KW    = 11;                         // sizes (<= 1024)
+    localparam integer RAW   = UAW > HAW ? UAW : HAW;      // input read address width
+    localparam integer T_PAR = 19;                         // layer parameter load cycles
+
+    // states
+    localparam [2:0] S_IDLE = 3'd0, S_LPAR = 3'd1, S_WLD = 3'd2, S_PASS = 3'd3,
+                     S_DRAIN = 3'd4, S_FIN = 3'd5;
+
+    function [15:0] lfsr_step(input [15:0] s);
+        lfsr_step = {s[14:0], s[15] ^ s[13] ^ s[12] ^ s[10]};
+    endfunction
+
+    // ------------------------------------------------------------------ config RAM
+    reg  [7:0] cr_raddr;
+    wire [7:0] cr_rdata;
+    wire       port_ok = !busy && !cfg_busy;
+    wire       cr_we   = port_ok && mem_we && mem_region == 2'd0 && mem_addr < 20'd160;
+    hb_ram_1r1w #(.W(8), .D(256)) u_cfg (.clk(clk), .we(cr_we), .waddr(mem_addr[7:0]),
+        .wdata(mem_wdata), .raddr(cr_raddr), .rdata(cr_rdata));
+
+    // ------------------------------------------------------------------ decoded config
+    reg [7:0]  d_K;
+    reg [15:0] d_L;
+    reg [15:0] d_size [0:4];
+    reg [23:0] d_woff [0:3];
+    reg [3:0]  d_woff_hi;             // byte 23 of w_offset non-zero
+
+    // validator
+    reg [7:0]  v_cnt;                 // read address / progress
+    reg        v_rd;                  // data of address v_cnt-1 arriving
+    reg [3:0]  v_step;
+    reg        v_ok;
+    reg [31:0] v_hid;
+    wire [7:0] v_a = v_cnt - 8'd1;
+    wire [1:0] v_k = v_step[1:0];
+    wire [15:0] v_nin  = d_size[v_k];
+    wire [15:0] v_nout = d_size[v_k + 3'd1];
+    wire [31:0] v_p1 = v_nin * v_nout;         // synapses of layer v_k
+    wire [31:0] v_p2 = v_nout * d_L;           // spike bits of layer v_k
+    wire [31:0] v_p0 = d_size[0] * d_L;        // input bits
+    integer q;
+
+    always @(posedge clk) begin
+        cfg_done <= 1'b0;
+        if (rst) begin
+            cfg_busy <= 1'b0; cfg_valid <= 1'b0; cfg_error <= 1'b0;
+            v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b0; v_hid <= 32'd0;
+            d_K <= 8'd0; d_L <= 16'd0; d_woff_hi <= 4'd0;
+            for (q = 0; q < 5; q = q + 1) d_size[q] <= 16'd0;
+            for (q = 0; q < 4; q = q + 1) d_woff[q] <= 24'd0;
+        end else if (!cfg_busy) begin
+            if (cr_we) cfg_valid <= 1'b0;
+            if (cfg_commit && port_ok) begin
+                cfg_busy <= 1'b1; cfg_valid <= 1'b0; cfg_error <= 1'b0;
+                v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b1; v_hid <= 32'd0;
+            end
+        end else if (v_step == 4'd0) begin
+            // pass 1: read bytes 0..159 into the decoded registers
+            v_rd  <= (v_cnt < 8'd160);
+            v_cnt <= v_cnt + 8'd1;
+            if (v_rd) begin
+                if (v_a == 8'd0) d_K <= cr_rdata;
+                if (v_a == 8'd2) d_L[7:0] <= cr_rdata;
+                if (v_a == 8'd3) d_L[15:8] <= cr_rdata;
+                if (v_a >= 8'd8 && v_a < 8'd18) begin
+                    if (v_a[0]) d_size[(v_a - 8'd8) >> 1][15:8] <= cr_rdata;
+                    else        d_size[(v_a - 8'd8) >> 1][7:0]  <= cr_rdata;
+                end
+                if (v_a >= 8'd32) begin
+                    case (v_a[4:0])
+                        5'd20: d_woff[(v_a - 8'd32) >> 5][7:0]   <= cr_rdata;
+                        5'd21: d_woff[(v_a - 8'd32) >> 5][15:8]  <= cr_rdata;
+                        5'd22: d_woff[(v_a - 8'd32) >> 5][23:16] <= cr_rdata;
+                        5'd23: d_woff_hi[(v_a - 8'd32) >> 5]     <= (cr_rdata != 8'd0);
+                        default: ;
+                    endcase
+                end
+            end
+            if (v_cnt == 8'd161) v_step <= 4'd1;
+        end else if (v_step == 4'd1) begin
+            if (d_K < 8'd1 || d_K > MAX_LAYERS) v_ok <= 1'b0;
+            if (d_L == 16'd0 || d_L[LP-1:0] != 0 || d_L > MAX_L) v_ok <= 1'b0;
+            if (d_size[0] < 16'd1 || d_size[0] > MAX_N_IN) v_ok <= 1'b0;
+            if (v_p0 > IMEM_BYTES * 8) v_ok <= 1'b0;
+            v_step <= 4'd8;
+        end else if (v_step[3]) begin
+            // v_step = 8 + k: layer k checks
+            if (v_k < d_K) begin
+                if (v_nout < 16'd1 || v_nout > MAX_N_OUT || v_nout > MAX_N_IN) v_ok <= 1'b0;
+                if (d_woff_hi[v_k] || {8'd0, d_woff[v_k]} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
+                if ({6'd0, v_k} + 8'd1 < d_K) v_hid <= v_hid + v_p2;
+            end
+            v_step <= (v_k == 2'd3) ? 4'd2 : v_step + 4'd1;
+        end else begin
+            // v_step = 2: verdict
+            cfg_busy  <= 1'b0;
+            cfg_done  <= 1'b1;
+            cfg_valid <= v_ok && (v_hid <= HMEM_BITS);
+            cfg_error <= !(v_ok && (v_hid <= HMEM_BITS));
+        end
+    end
+
+    assign cfg_n_layers = cfg_valid ? d_K : 8'd0;
+    assign cfg_L        = cfg_valid ? d_L : 16'd0;
+    assign size_data    = (cfg_valid && size_idx < 3'd5 && {5'd0, size_idx} <= d_K) ? d_size[size_idx] : 16'd0;
+    assign n_out_last   = cfg_valid ? d_size[d_K[2:0]] : 16'd0;
+
+    // ------------------------------------------------------------------ engine state
+    reg [2:0]  st;
+    reg [1:0]  k;
+    reg [KW-1:0] l_nin;               // n_in of the current layer
+    reg [8:0]  l_nout;
+    reg [KW-1:0] l_per;               // max(n_in, P)
+    reg [KW-1:0] l_nload;             // row words fetched per neuron
+    reg        l_last;                // current layer is the last
+    reg [CW-1:0] l_cpl;               // chunks per neuron, L/P
+    reg [15:0] p_wt, p_wi, p_iscale, p_vth, p_vreset, p_vrest, p_leak, p_gain;
+    reg [7:0]  p_refr;
+    reg [11:0] cyc;
+    reg [8:0]  j;
+    reg [CW-1:0] c;
+    reg [BAW-1:0] a0;                 // unified byte address of the current weight row
+    reg [RAW-1:0] iaddr;              // next input word address within a pass
+    reg [HAW:0]  rd_base, lay_wstart, sp_wptr;
+    reg [15:0] qreg, wcur;
+    reg [7*P-1:0] wlanes;             // W_k(t)[15:9] for the P steps of the chunk
+
+    wire [CW-1:0] cpl_cfg = d_L >> LP;
+
+    // chunk LFSR expansion: g[m] = bit sequence, S^p(s)[b] = g[p + 15 - b]
+    reg  [15:0] w_use;
+    reg  [P+15:0] g;
+    reg  [7*P-1:0] w_lanes_n;
+    reg  [15:0] w_next;
+    integer m, pp;
+    always @* begin
+        w_use = (c == 0) ? p_wt : wcur;
+        for (m = 0; m < 16; m = m + 1) g[m] = w_use[15 - m];
+        for (m = 16; m < P + 16; m = m + 1) g[m] = g[m-16] ^ g[m-14] ^ g[m-13] ^ g[m-11];
+        for (pp = 0; pp < P; pp = pp + 1) w_lanes_n[7*pp +: 7] = {g[pp], g[pp+1], g[pp+2], g[pp+3], g[pp+4], g[pp+5], g[pp+6]};
+        for (m = 0; m < 16; m = m + 1) w_next[m] = g[P + 15 - m];
+    end
+
+    // stage 0 (issue) signals
+    wire        s0_v     = (st == S_PASS) && (cyc < l_nin);
+    wire        s0_first = (cyc == 12'd0);
+    wire [RAW-1:0] s0_iaddr = s0_first ? ((k == 2'd0) ? {{(RAW-CW){1'b0}}, c} : rd_base + c) : iaddr;
+    wire [15:0] s0_q     = s0_first ? p_wi : qreg;
+    wire [KW+LB:0] s0_bi = {{(KW+1){1'b0}}, a0[LB-1:0]} + cyc[KW-1:0];
+    wire        wld_rd   = (st == S_WLD) && (cyc < l_nload);
+
+    // unified memory port
+    reg  [UAW-1:0] um_addr;
+    reg            um_we;
+    reg  [B-1:0]   um_be;
+    wire [P-1:0]   um_rdata;
+    wire [BAW-1:0] bp_uaddr = (mem_region == 2'd1) ? IMEM_BYTES + mem_addr : mem_addr;
+    wire bp_in_range = (mem_region == 2'd1 && mem_addr < WMEM_BYTES) ||
+                       (mem_region == 2'd2 && mem_addr < IMEM_BYTES);
+    always @* begin
+        um_we = 1'b0;
+        um_be = {B{1'b0}};
+        if (wld_rd)
+            um_addr = a0[BAW-1:LB] + cyc;
+        else if (s0_v && k == 2'd0)
+            um_addr = s0_iaddr[UAW-1:0];
+        else begin
+            um_addr = bp_uaddr[BAW-1:LB];
+            um_we = port_ok && mem_we && bp_in_range;
+            um_be = {{(B-1){1'b0}}, 1'b1} << bp_uaddr[LB-1:0];
+        end
+    end
+    hb_umem #(.W(P), .D(UDEPTH), .FAMILY(FAMILY)) u_umem (.clk(clk), .addr(um_addr),
+        .we(um_we), .be(um_be), .wdata({B{mem_wdata}}), .rdata(um_rdata));
+
+    // row cache
+    reg            wld_v1;
+    reg [CAW-1:0]  wld_a1;
+    wire [P-1:0]   rc_rdata;
+    hb_ram_1r1w #(.W(P), .D(CDEPTH)) u_rowc (.clk(clk), .we(wld_v1), .waddr(wld_a1),
+        .wdata(um_rdata), .raddr(s0_bi[LB+CAW-1:LB]), .rdata(rc_rdata));
+
+    // hidden spike buffer
+    reg            hb_we;
+    reg [HAW-1:0]  hb_waddr;
+    reg [P-1:0]    hb_wdata;
+    wire [P-1:0]   hb_rdata;
+    hb_ram_1r1w #(.W(P), .D(HDEPTH)) u_hbuf (.clk(clk), .we(hb_we), .waddr(hb_waddr),
+        .wdata(hb_wdata), .raddr(s0_iaddr[HAW-1:0]), .rdata(hb_rdata));
+
+    // spike counts of the last layer
+    reg            ct_we;
+    reg [7:0]      ct_waddr;
+    reg [15:0]     ct_wdata;
+    hb_ram_1r1w #(.W(16), .D(256)) u_cnt (.clk(clk), .we(ct_we), .waddr(ct_waddr),
+        .wdata(ct_wdata), .raddr(cnt_idx), .rdata(cnt_data));
+
+    // ------------------------------------------------------------------ stage 1 (accumulate)
+    reg         s1_v, s1_first, s1_last, s1_cfirst, s1_clast, s1_l0;
+    reg [LB-1:0] s1_lane;
+    reg [6:0]   s1_q7;
+    reg [AW*P-1:0] acc, shadow;
+    wire [P-1:0] s1_in = s1_l0 ? um_rdata : hb_rdata;
+    wire [7:0]  s1_w  = rc_rdata[8*s1_lane +: 8];
+    reg  [P-1:0] hit;
+    reg  [AW*P-1:0] acc_n;
+    reg  [15:0] n_hit;
+    integer p;
+    always @* begin
+        n_hit = 16'd0;
+        for (p = 0; p < P; p = p + 1) begin
+            hit[p] = s1_v && s1_in[p] && ((wlanes[7*p +: 7] ^ s1_q7) < s1_w[6:0]);
+            acc_n[AW*p +: AW] = (s1_first ? {AW{1'b0}} : acc[AW*p +: AW]) +
+                                (hit[p] ? (s1_w[7] ? {AW{1'b1}} : {{(AW-1){1'b0}}, 1'b1}) : {AW{1'b0}});
+            n_hit = n_hit + {15'd0, hit[p]};
+        end
+    end
+
+    // ------------------------------------------------------------------ LIF pipeline
+    reg         lact, sh_cfirst, sh_clast;
+    reg [LP-1:0] lcnt;
+    // L1
+    reg         l1_v, l1_nf, l1_end, l1_fin;
+    reg [15:0]  l1_i;
+    // L2
+    reg         l2_v, l2_nf, l2_end, l2_fin;
+    reg [15:0]  l2_dvin;
+    // L3
+    reg         l3_v, l3_nf, l3_end, l3_fin, l3_spk;
+    // neuron state
+    reg [15:0]  v;
+    reg [7:0]   rc;
+    reg [P-1:0] sword;
+    reg [CW-1:0] cnt;
+    reg [8:0]   jl;
+    reg [CW-1:0] best;
+    reg [7:0]   cls;
+
+    wire signed [AW-1:0]   l0_d = shadow[AW-1:0];
+    wire signed [AW+15:0]  l0_m = l0_d * $signed(p_iscale);
+    wire [15:0] l0_sat = ($signed(l0_m) > 32767) ? 16'h7fff :
+                         ($signed(l0_m) < -32768) ? 16'h8000 : l0_m[15:0];
+    wire signed [31:0] l1_m = $signed(l1_i) * $signed(p_gain);
+    wire [15:0] l2_vcur  = l2_nf ? p_vrest : v;
+    wire [7:0]  l2_rccur = l2_nf ? 8'd0 : rc;
+    wire signed [16:0] l2_diff = {p_vrest[15], p_vrest} - {l2_vcur[15], l2_vcur};
+    wire signed [32:0] l2_m = l2_diff * $signed(p_leak);
+    wire [15:0] l2_vn = l2_vcur + l2_m[23:8] + l2_dvin;
+    wire [CW-1:0] l3_cnt_n = (l3_nf ? {CW{1'b0}} : cnt) + {{(CW-1){1'b0}}, l3_spk};
+    wire [P-1:0]  l3_sword_n = {l3_spk, sword[P-1:1]};
+    wire        lif_idle = !s1_v && !lact && !l1_v && !l2_v && !l3_v;
+
+    // ------------------------------------------------------------------ byte-port reads
+    reg        br_v1;
+    reg [1:0]  br_reg1;
+    reg [LB-1:0] br_lane1;
+    reg        br_ok1;
+
+    always @(posedge clk) begin
+        // byte-port reads: address in cycle 0, memory data in cycle 1, mem_rdata in cycle 2
+        mem_rvalid <= 1'b0;
+        br_v1 <= 1'b0;
+        if (rst) begin
+            mem_rdata <= 8'd0;
+        end else begin
+            br_v1    <= port_ok && mem_re;
+            br_reg1  <= mem_region;
+            br_lane1 <= bp_uaddr[LB-1:0];
+            br_ok1   <= (mem_region == 2'd0) ? (mem_addr < 20'd160) : bp_in_range;
+            if (br_v1) begin
+                mem_rvalid <= 1'b1;
+                mem_rdata  <= !br_ok1 ? 8'd0 : (br_reg1 == 2'd0) ? cr_rdata : um_rdata[8*br_lane1 +: 8];
+            end
+        end
+    end
+
+    // config RAM read address: validator, layer parameter loader, or byte port
+    always @* begin
+        if (cfg_busy)             cr_raddr = v_cnt;
+        else if (st == S_LPAR)    cr_raddr = 8'd32 + {1'b0, k, 5'd0} + cyc[7:0];
+        else                      cr_raddr = mem_addr[7:0];
+    end
+
+    // ------------------------------------------------------------------ main sequencer
+    wire [KW-1:0] nin_k  = d_size[k][KW-1:0];
+    wire [8:0]    nout_k = d_size[k + 3'd1][8:0];
+
+    always @(posedge clk) begin
+        done  <= 1'b0;
+        hb_we <= 1'b0;
+        ct_we <= 1'b0;
+        if (rst) begin
+            st <= S_IDLE; busy <= 1'b0; result_class <= 8'd0;
+            k <= 2'd0; cyc <= 12'd0; j <= 9'd0; c <= {CW{1'b0}};
+            s1_v <= 1'b0; lact <= 1'b0; l1_v <= 1'b0; l2_v <= 1'b0; l3_v <= 1'b0;
+            wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
+            l_nin <= 0; l_nout <= 0; l_per <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
+            p_wt <= 16'd0; p_wi <= 16'd0; p_iscale <= 16'd0; p_vth <= 16'd0; p_vreset <= 16'd0;
+            p_vrest <= 16'd0; p_leak <= 16'd0; p_gain <= 16'd0; p_refr <= 8'd0;
+            a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0; wlanes <= 0;
+            v <= 16'd0; rc <= 8'd0; sword <= 0; cnt <= 0; jl <= 9'd0; best <= 0; cls <= 8'd0;
+            lcnt <= 0; sh_cfirst <= 1'b0; sh_clast <= 1'b0;
+        end else begin
+            // ---------------- row cache fill pipeline
+            wld_v1 <= wld_rd;
+            wld_a1 <= cyc[CAW-1:0];
+
+            // ---------------- stage 0 -> stage 1
+            s1_v      <= s0_v;
+            s1_first  <= s0_first;
+            s1_last   <= (cyc == l_nin - 1'b1);
+            s1_cfirst <= (c == 0);
+            s1_clast  <= (c == l_cpl - 1'b1);
+            s1_l0     <= (k == 2'd0);
+            s1_lane   <= s0_bi[LB-1:0];
+            s1_q7     <= s0_q[15:9];
+            if (s0_v) begin
+                iaddr <= s0_iaddr + l_cpl;
+                qreg  <= lfsr_step(s0_q);
+                if (s0_first) begin
+                    wlanes <= w_lanes_n;
+                    wcur   <= w_next;
+                end
+            end
+
+            // ---------------- stage 1: accumulate, hand the chunk to the LIF
+            if (s1_v) acc <= acc_n;
+            if (lact) begin
+                shadow <= shadow >> AW;
+                lcnt   <= lcnt + 1'b1;
+                if (lcnt == P - 1) lact <= 1'b0;
+            end
+            if (s1_v && s1_last) begin
+                shadow    <= acc_n;
+                sh_cfirst <= s1_cfirst;
+                sh_clast  <= s1_clast;
+                lact      <= 1'b1;
+                lcnt      <= 0;
+            end
+
+            // ---------------- LIF L0: current
+            l1_v   <= lact;
+            l1_nf  <= sh_cfirst && lcnt == 0;
+            l1_end <= (lcnt == P - 1);
+            l1_fin <= sh_clast && (lcnt == P - 1);
+            l1_i   <= l0_sat;
+            // L1: gain
+            l2_v    <= l1_v;
+            l2_nf   <= l1_nf;
+            l2_end  <= l1_end;
+            l2_fin  <= l1_fin;
+            l2_dvin <= l1_m[23:8];
+            // L2: membrane update
+            l3_v   <= l2_v;
+            l3_nf  <= l2_nf;
+            l3_end <= l2_end;
+            l3_fin <= l2_fin;
+            l3_spk <= 1'b0;
+            if (l2_v) begin
+                if (l2_rccur != 8'd0) begin
+                    rc <= l2_rccur - 8'd1; v <= p_vrest;
+                end else if ($signed(l2_vn) >= $signed(p_vth)) begin
+                    l3_spk <= 1'b1; v <= p_vreset; rc <= p_refr;
+                end else begin
+                    v <= l2_vn; rc <= 8'd0;
+                end
+            end
+            // L3: collect spikes, write spike words and counts
+            if (l3_v) begin
+                sword <= l3_sword_n;
+                cnt   <= l3_cnt_n;
+                if (l3_end && !l_last) begin
+                    hb_we    <= 1'b1;
+                    hb_waddr <= sp_wptr[HAW-1:0];
+                    hb_wdata <= l3_sword_n;
+                    sp_wptr  <= sp_wptr + 1'b1;
+                end
+                if (l3_fin) begin
+                    jl <= jl + 9'd1;
+                    if (l_last) begin
+                        ct_we    <= 1'b1;
+                        ct_waddr <= jl[7:0];
+                        ct_wdata <= {{(16-CW){1'b0}}, l3_cnt_n};
+                        if (jl == 9'd0 || l3_cnt_n > best) begin
+                            best <= l3_cnt_n;
+                            cls  <= jl[7:0];
+                        end
+                    end
+                end
+            end
+
+            // ---------------- sequencer
+            case (st)
+            S_IDLE: begin
+                if (start && cfg_valid && !cfg_busy) begin
+                    st <= S_LPAR; busy <= 1'b1; k <= 2'd0; cyc <= 12'd0;
+                    sp_wptr <= 0; lay_wstart <= 0;
+                end
+            end
+            S_LPAR: begin
+                cyc <= cyc + 12'd1;
+                case (cyc[4:0])     // data of config byte cyc-1 of the layer block
+                    5'd1:  p_wt[7:0]      <= cr_rdata;
+                    5'd2:  p_wt[15:8]     <= cr_rdata;
+                    5'd3:  p_wi[7:0]      <= cr_rdata;
+                    5'd4:  p_wi[15:8]     <= cr_rdata;
+                    5'd5:  p_iscale[7:0]  <= cr_rdata;
+                    5'd6:  p_iscale[15:8] <= cr_rdata;
+                    5'd7:  p_vth[7:0]     <= cr_rdata;
+                    5'd8:  p_vth[15:8]    <= cr_rdata;
+                    5'd9:  p_vreset[7:0]  <= cr_rdata;
+                    5'd10: p_vreset[15:8] <= cr_rdata;
+                    5'd11: p_vrest[7:0]   <= cr_rdata;
+                    5'd12: p_vrest[15:8]  <= cr_rdata;
+                    5'd13: p_leak[7:0]    <= cr_rdata;
+                    5'd14: p_leak[15:8]   <= cr_rdata;
+                    5'd15: p_gain[7:0]    <= cr_rdata;
+                    5'd16: p_gain[15:8]   <= cr_rdata;
+                    5'd17: p_refr         <= cr_rdata;
+                    default: ;
+                endcase
+                if (cyc == T_PAR - 1) begin
+                    l_nin   <= nin_k;
+                    l_nout  <= nout_k;
+                    l_per   <= (nin_k > P) ? nin_k : P[KW-1:0];
+                    l_nload <= ((nin_k + B - 2) >> LB) + 1'b1;
+                    l_last  <= ({6'd0, k} + 8'd1 == d_K);
+                    l_cpl   <= cpl_cfg;
+                    a0      <= IMEM_BYTES + d_woff[k][BAW-1:0];
+                    rd_base <= lay_wstart;
+                    lay_wstart <= sp_wptr;
+                    j <= 9'd0; c <= {CW{1'b0}}; jl <= 9'd0;
+                    cyc <= 12'd0;
+                    st  <= S_WLD;
+                end
+            end
+            S_WLD: begin
+                cyc <= cyc + 12'd1;
+                if (cyc == {1'b0, l_nload}) begin
+                    cyc <= 12'd0; c <= {CW{1'b0}}; st <= S_PASS;
+                end
+            end
+            S_PASS: begin
+                cyc <= cyc + 12'd1;
+                if (cyc == {1'b0, l_per} - 12'd1) begin
+                    cyc <= 12'd0;
+                    if (c == l_cpl - 1'b1) begin
+                        c <= {CW{1'b0}};
+                        if (j == l_nout - 9'd1) begin
+                            st <= S_DRAIN;
+                        end else begin
+                            j  <= j + 9'd1;
+                            a0 <= a0 + l_nin;
+                            st <= S_WLD;
+                        end
+                    end else begin
+                        c <= c + 1'b1;
+                    end
+                end
+            end
+            S_DRAIN: begin
+                if (lif_idle) begin
+                    cyc <= 12'd0;
+                    if (l_last) st <= S_FIN;
+                    else begin
+                        k  <= k + 2'd1;
+                        st <= S_LPAR;
+                    end
+                end
+            end
+            S_FIN: begin
+                result_class <= cls;
+                busy <= 1'b0;
+                done <= 1'b1;
+                st   <= S_IDLE;
+            end
+            default: st <= S_IDLE;
+            endcase
+        end
+    end
+
+    // ------------------------------------------------------------------ activity
+    assign act_ops  = s1_v ? P : 16'd0;
+    assign act_syn  = n_hit;
+    assign act_wmem = wld_rd || s0_v;
+    assign act_imem = s0_v || hb_we || (port_ok && mem_we && mem_region == 2'd2 && mem_addr < IMEM_BYTES);
+    assign act_lif  = l2_v;
+endmodule

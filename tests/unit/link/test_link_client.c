@@ -1,0 +1,416 @@
+/* The host client against a fake device at the transport seam: the
+ * walkthrough of docs/protocol.md, retries, timeouts (fake clock: nothing
+ * sleeps), read-back verification and error reporting. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_clock.h"
+#include "fake_link_device.h"
+#include "hb_link_client.h"
+#include "hb_log.h"
+
+static struct fake_clock fc;
+static struct fake_link_device *dev;
+static struct hb_link *l;
+
+static void setup(void)
+{
+	fake_clock_install(&fc, 1000000000ull);
+	hb_log_set_level(HB_LOG_NONE);
+	dev = fake_link_device_new();
+	cr_assert(dev);
+	cr_assert_eq(hb_link_open(&dev->transport, NULL, &l), HB_OK);
+}
+
+static void teardown(void)
+{
+	hb_link_close(l);
+	fake_link_device_free(dev);
+	fake_clock_uninstall();
+	hb_log_set_level(HB_LOG_WARN);
+}
+
+TestSuite(client, .init = setup, .fini = teardown);
+
+/* A 3-layer network that fits the fake: 200-48-16-10, L = 64. */
+static struct hb_link_netcfg small_net(void)
+{
+	struct hb_link_netcfg c = {.n_layers = 3, .L = 64, .in_seed = 0xACE1, .in_stride = 7,
+				   .sizes = {200, 48, 16, 10}};
+	for (int k = 0; k < 3; k++)
+		c.layer[k] = (struct hb_link_layer){.wt_seed = (uint16_t)(0x1111 * (k + 1)),
+						    .wi_seed = 0xBEEF, .i_scale = 256, .v_th = 300,
+						    .leak = 16, .gain = 256, .refractory = 1};
+	hb_link_netcfg_layout(&c, NULL);
+	return c;
+}
+
+static uint8_t *weights_of(const struct hb_link_netcfg *c, size_t *n)
+{
+	*n = hb_link_netcfg_weight_bytes(c);
+	uint8_t *w = malloc(*n);
+	for (size_t i = 0; i < *n; i++)
+		w[i] = (uint8_t)(i * 37 + (i >> 8));
+	return w;
+}
+
+static uint8_t *inputs_of(const struct hb_link_netcfg *c, size_t *n)
+{
+	*n = hb_link_netcfg_input_bytes(c);
+	uint8_t *x = malloc(*n);
+	for (size_t i = 0; i < *n; i++)
+		x[i] = (uint8_t)(i * 11 ^ 0x5A);
+	return x;
+}
+
+static void configure(void)
+{
+	struct hb_link_netcfg c = small_net();
+	size_t nw, ni;
+	uint8_t *w = weights_of(&c, &nw), *x = inputs_of(&c, &ni);
+	bool verified = false;
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert(verified);
+	cr_assert_eq(hb_link_stream_inputs(l, x, ni, NULL), HB_OK, "%s", hb_link_last_error(l));
+	free(w);
+	free(x);
+}
+
+Test(client, identify_caches_identity_and_seq_starts_at_zero)
+{
+	struct hb_link_identity id;
+	cr_assert_eq(hb_link_identify(l, &id), HB_OK);
+	cr_assert_eq(id.proto_version, 1);
+	cr_assert_eq(id.lanes, 8);
+	cr_assert_eq(id.configured, 0);
+	cr_assert(l->have_identity);
+	cr_assert_eq(dev->last_seq, 0);
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	cr_assert_eq(dev->last_seq, 1);
+	cr_assert_eq(l->stats.requests, 2);
+	cr_assert_eq(l->stats.retries, 0);
+	cr_assert_eq(l->stats.bytes_tx, 16);
+	cr_assert_eq(l->stats.bytes_rx, 2 * (42 + 8));
+}
+
+Test(client, seq_wraps_mod_256)
+{
+	for (int i = 0; i < 300; i++)
+		cr_assert_eq(hb_link_reset(l), HB_OK);
+	cr_assert_eq(dev->last_seq, (300 - 1) % 256);
+	cr_assert_eq(dev->requests[HB_LINK_RESET], 300);
+}
+
+Test(client, walkthrough_load_verify_stream_infer_batch_counters)
+{
+	struct hb_link_netcfg c = small_net();
+	size_t nw, ni;
+	uint8_t *w = weights_of(&c, &nw), *x = inputs_of(&c, &ni);
+	bool verified = false;
+	uint64_t stamp = 0;
+
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert(dev->configured);
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert(verified);
+	cr_assert_eq(memcmp(dev->weights, w, nw), 0);
+	/* chunking: ⌈nw / 1019⌉ LOADs for weights plus one for CONFIG */
+	cr_assert_eq(dev->requests[HB_LINK_LOAD], 1 + (nw + 1018) / 1019);
+	cr_assert_eq(dev->requests[HB_LINK_READ], 1 + (nw + 1023) / 1024);
+	fc.now += 5000000; /* time passes: stamps move */
+	cr_assert_eq(hb_link_stream_inputs(l, x, ni, &stamp), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(memcmp(dev->input, x, ni), 0);
+	cr_assert_eq(dev->requests[HB_LINK_STREAM], (ni + 1019) / 1020);
+	cr_assert_gt(stamp, 0);
+
+	/* Expected result of the fake's trivial inference, computed here. */
+	uint16_t want[10] = {0};
+	for (size_t i = 0; i < ni; i++)
+		want[i % 10] += (uint16_t)__builtin_popcount(x[i]);
+	for (int j = 0; j < 10; j++)
+		want[j] += w[c.w_offset[2] + (size_t)j * 16] & 0x7F;
+	int cls = 0;
+	for (int j = 1; j < 10; j++)
+		if (want[j] > want[cls])
+			cls = j;
+
+	struct hb_link_infer_result r;
+	cr_assert_eq(hb_link_infer(l, 42, 0, &r), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(r.sample_id, 42);
+	cr_assert_eq(r.n_out, 10);
+	cr_assert_arr_eq(r.counts, want, sizeof want);
+	cr_assert_eq(r.class_id, cls);
+	cr_assert_eq(r.t_done - r.t_start, r.busy_cycles);
+	cr_assert_eq(r.busy_cycles, (200 * 48 + 48 * 16 + 16 * 10) * (64 / 8));
+	cr_assert_eq(l->last_busy_cycles, r.busy_cycles);
+
+	struct hb_link_batch_result b;
+	cr_assert_eq(hb_link_batch(l, 100, r.busy_cycles, &b), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(b.n, 100);
+	cr_assert_eq(b.busy_cycles, 100ull * r.busy_cycles);
+	cr_assert_arr_eq(b.counts, want, sizeof want);
+
+	struct hb_link_counters k;
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK);
+	cr_assert_eq(k.inferences, 101);
+	cr_assert_eq(k.busy_cycles, 101ull * r.busy_cycles);
+	cr_assert_eq(k.frames_bad_crc, 0);
+	cr_assert_gt(k.cycle_now, 0);
+	cr_assert_eq(hb_link_reset(l), HB_OK);
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK);
+	cr_assert_eq(k.inferences, 0);
+	cr_assert(dev->configured, "RESET keeps the configuration");
+	cr_assert_eq(l->stats.retries, 0);
+	cr_assert_eq(l->stats.timeouts, 0);
+	free(w);
+	free(x);
+}
+
+Test(client, dropped_response_is_retried_after_the_response_timeout)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->drop_responses = 1;
+	uint64_t t0 = fc.now;
+	cr_assert_eq(hb_link_reset(l), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.retries, 1);
+	cr_assert_eq(l->stats.timeouts, 1);
+	cr_assert_eq(dev->requests[HB_LINK_RESET], 2);
+	unsigned tmo = hb_link_response_timeout_ms(l, 0, 0, 0);
+	cr_assert_geq(fc.now - t0, (uint64_t)tmo * 1000000u, "waited the response timeout (virtually)");
+	cr_assert_lt(fc.now - t0, (uint64_t)(tmo + 100) * 1000000u);
+}
+
+Test(client, corrupted_response_is_retried)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->corrupt_response_at = 7; /* first payload byte of the COUNTERS response */
+	struct hb_link_counters k;
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.corrupted, 1);
+	cr_assert_eq(l->stats.retries, 1);
+	cr_assert_eq(l->stats.timeouts, 0, "a bad CRC is retried at once, not after a timeout");
+}
+
+Test(client, busy_is_retried_after_a_backoff)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->busy_answers = 1;
+	uint64_t t0 = fc.now;
+	cr_assert_eq(hb_link_reset(l), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.busy, 1);
+	cr_assert_eq(l->stats.retries, 1);
+	cr_assert_geq(fc.now - t0, 10000000u);
+}
+
+Test(client, busy_forever_gives_hb_err_busy)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->busy_answers = 10;
+	cr_assert_eq(hb_link_reset(l), HB_ERR_BUSY);
+	cr_assert_eq(dev->requests[HB_LINK_RESET], 4, "1 attempt + 3 retries");
+	cr_assert(strstr(hb_link_last_error(l), "BUSY"), "%s", hb_link_last_error(l));
+	cr_assert(strstr(hb_link_last_error(l), "4 attempts"), "%s", hb_link_last_error(l));
+}
+
+Test(client, corrupted_request_gets_device_error_and_is_retried)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	/* payload byte of a LOAD → device ERROR(BAD_CRC) with our seq */
+	dev->corrupt_request_at = 9;
+	struct hb_link_netcfg c = small_net();
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(dev->errors_sent[HB_LINK_R_BAD_CRC], 1);
+	cr_assert_eq(l->stats.device_errors, 1);
+	cr_assert_eq(l->stats.retries, 1);
+	/* seq byte → header CRC fails, device answers ERROR(BAD_HCRC) with a foreign seq */
+	dev->corrupt_request_at = 2;
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(dev->errors_sent[HB_LINK_R_BAD_HCRC], 1);
+	cr_assert_eq(l->stats.retries, 2);
+	/* SOF → the device sees garbage and stays silent: response timeout */
+	dev->corrupt_request_at = 0;
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.timeouts, 1);
+	struct hb_link_counters k;
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK);
+	cr_assert_eq(k.frames_bad_crc, 1);
+	cr_assert_eq(k.frames_bad_hcrc, 1);
+	cr_assert_geq(k.garbage_bytes, 7);
+}
+
+Test(client, garbage_and_stale_frames_before_the_response_are_skipped)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->garbage_before = 9;
+	dev->duplicate_stale = true;
+	cr_assert_eq(hb_link_reset(l), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.retries, 0);
+	cr_assert_eq(l->stats.stale, 1);
+	cr_assert_gt(l->dec.stats.garbage_bytes, 0);
+}
+
+Test(client, truncated_response_hits_the_interbyte_timeout)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->truncate_response = true;
+	struct hb_link_counters k;
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.truncated, 1);
+	cr_assert_eq(l->stats.retries, 1);
+	cr_assert_eq(l->stats.timeouts, 0);
+}
+
+Test(client, retries_exhausted_reports_timeout)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->drop_responses = 4;
+	cr_assert_eq(hb_link_reset(l), HB_ERR_TIMEOUT);
+	const char *e = hb_link_last_error(l);
+	cr_assert(strstr(e, "RESET seq 1"), "%s", e);
+	cr_assert(strstr(e, "after 4 attempts"), "%s", e);
+	cr_assert(strstr(e, "response timeout"), "%s", e);
+	cr_assert_eq(l->stats.retries, 3);
+	/* the link recovers */
+	cr_assert_eq(hb_link_reset(l), HB_OK);
+}
+
+Test(client, retries_are_configurable)
+{
+	struct hb_link_opts o;
+	hb_link_opts_default(&o);
+	o.retries = 0;
+	struct hb_link *l0;
+	cr_assert_eq(hb_link_open(&dev->transport, &o, &l0), HB_OK);
+	dev->drop_responses = 1;
+	cr_assert_eq(hb_link_identify(l0, NULL), HB_ERR_TIMEOUT);
+	cr_assert_eq(dev->requests[HB_LINK_IDENTIFY], 1);
+	hb_link_close(l0);
+}
+
+Test(client, non_retryable_device_errors_are_reported_with_the_reason)
+{
+	struct hb_link_infer_result r;
+	cr_assert_eq(hb_link_infer(l, 1, 1000, &r), HB_ERR_PROTO);
+	cr_assert(strstr(hb_link_last_error(l), "ERROR(NOT_CONFIGURED)"), "%s", hb_link_last_error(l));
+	cr_assert_eq(dev->requests[HB_LINK_INFER], 1, "not retried");
+	dev->force_error = HB_LINK_R_BAD_ARG;
+	cr_assert_eq(hb_link_reset(l), HB_ERR_ARG);
+	cr_assert(strstr(hb_link_last_error(l), "ERROR(BAD_ARG) for RESET"), "%s", hb_link_last_error(l));
+	dev->force_error = HB_LINK_R_BAD_LENGTH;
+	cr_assert_eq(hb_link_reset(l), HB_ERR_PROTO);
+	cr_assert(strstr(hb_link_last_error(l), "BAD_LENGTH"));
+	cr_assert_eq(l->stats.retries, 0);
+}
+
+Test(client, device_rejects_config_with_bad_arg)
+{
+	/* Host limits pass, the (stricter) device refuses: BAD_ARG → HB_ERR_ARG. */
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->id.max_L = 32; /* the device now allows less than it reported */
+	struct hb_link_netcfg c = small_net();
+	cr_assert_eq(hb_link_load_config(l, &c), HB_ERR_ARG);
+	cr_assert(strstr(hb_link_last_error(l), "BAD_ARG"), "%s", hb_link_last_error(l));
+	cr_assert_not(dev->configured);
+	cr_assert_not(l->have_config);
+}
+
+Test(client, config_outside_device_limits_is_refused_before_sending)
+{
+	struct hb_link_netcfg c = small_net();
+	c.L = 2048; /* max_L 1024 */
+	cr_assert_eq(hb_link_load_config(l, &c), HB_ERR_RANGE);
+	cr_assert(strstr(hb_link_last_error(l), "max_L"), "%s", hb_link_last_error(l));
+	cr_assert_eq(dev->requests[HB_LINK_LOAD], 0);
+}
+
+Test(client, readback_mismatch_names_the_offset)
+{
+	struct hb_link_netcfg c = small_net();
+	size_t nw;
+	uint8_t *w = weights_of(&c, &nw);
+	bool verified = true;
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK);
+	dev->stuck_weight_offset = 5000;
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_ERR_MISMATCH);
+	cr_assert_not(verified);
+	cr_assert(strstr(hb_link_last_error(l), "offset 5000"), "%s", hb_link_last_error(l));
+	free(w);
+}
+
+Test(client, without_read_capability_weights_are_unverified)
+{
+	dev->id.capabilities = HB_LINK_CAP_BATCH;
+	struct hb_link_netcfg c = small_net();
+	size_t nw;
+	uint8_t *w = weights_of(&c, &nw);
+	bool verified = true;
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK);
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_OK);
+	cr_assert_not(verified);
+	cr_assert_eq(dev->requests[HB_LINK_READ], 0);
+	uint8_t b[4];
+	cr_assert_eq(hb_link_read(l, HB_LINK_REGION_WEIGHTS, 0, b, 4), HB_ERR_UNSUPPORTED);
+	free(w);
+}
+
+Test(client, batch_needs_the_capability)
+{
+	dev->id.capabilities = HB_LINK_CAP_READ;
+	configure();
+	struct hb_link_batch_result b;
+	cr_assert_eq(hb_link_batch(l, 10, 0, &b), HB_ERR_UNSUPPORTED);
+	cr_assert_eq(hb_link_batch(l, 0, 0, &b), HB_ERR_ARG);
+}
+
+Test(client, long_compute_is_covered_by_the_timeout_formula)
+{
+	dev->busy_cycles_per_inference = 24000000; /* 2 s at 12 MHz */
+	configure();
+	struct hb_link_infer_result r;
+	uint64_t t0 = fc.now;
+	cr_assert_eq(hb_link_infer(l, 7, 24000000, &r), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.retries, 0);
+	cr_assert_geq(fc.now - t0, 2000000000ull, "the fake made us wait the compute time");
+	/* BATCH of 5: 10 s; the client derives the per-inference cycles from the last INFER */
+	struct hb_link_batch_result b;
+	cr_assert_eq(hb_link_estimate_cycles(l), 24000000);
+	cr_assert_eq(hb_link_batch(l, 5, 0, &b), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(l->stats.retries, 0);
+}
+
+Test(client, too_short_expected_compute_times_out)
+{
+	dev->busy_cycles_per_inference = 24000000; /* 2 s */
+	configure();
+	struct hb_link_opts o = l->opts;
+	(void)o;
+	struct hb_link_infer_result r;
+	cr_assert_eq(hb_link_infer(l, 7, 1200, &r), HB_ERR_TIMEOUT); /* claims 0.1 ms */
+	cr_assert(strstr(hb_link_last_error(l), "INFER"), "%s", hb_link_last_error(l));
+}
+
+Test(client, response_timeout_formula)
+{
+	/* No identity yet: baud from the transport (3 000 000), 10 bits per byte. */
+	/* IDENTIFY: frames 8 + 50 bytes → 580 bits → 0.19 ms → 1 ms; 100 + 1 */
+	cr_assert_eq(hb_link_response_timeout_ms(l, 0, 50, 0), 101);
+	dev->transport.baud = 115200;
+	/* 1024-byte payload both ways: 2·1032·10 bits / 115200 = 179.2 ms → 180 */
+	cr_assert_eq(hb_link_response_timeout_ms(l, 1024, 1024, 0), 280);
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	/* frames 12 + 8 bytes = 200 bits at 115200 = 1.7 ms → 2 ms;
+	 * 12 000 000 cycles at 12 MHz = 1000 ms, +50 % = 1500 ms */
+	cr_assert_eq(hb_link_response_timeout_ms(l, 4, 0, 12000000), 100 + 2 + 1500);
+}
+
+Test(client, estimate_from_config_before_any_infer)
+{
+	struct hb_link_netcfg c = small_net();
+	cr_assert_eq(hb_link_estimate_cycles(l), 0);
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK);
+	/* Σ n_out·(n_in + 16)·L/P with P = 8 */
+	uint64_t want = (48ull * 216 + 16ull * 64 + 10ull * 32) * 8;
+	cr_assert_eq(hb_link_estimate_cycles(l), want);
+}
