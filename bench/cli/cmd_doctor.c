@@ -254,7 +254,7 @@ static void print_permissions(void)
 	       rule ? "installed"
 		    : "none found (sudo cp docs/99-hilbench-ftdi.rules /etc/udev/rules.d/)");
 	const char *groups[] = {"plugdev", "dialout"};
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 && geteuid() != 0; i++) {
 		int g = in_group(groups[i]);
 		printf("  group %-8s %s\n", groups[i],
 		       g < 0 ? "does not exist on this host"
