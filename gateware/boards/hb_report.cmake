@@ -101,6 +101,13 @@ if(EXISTS ${DIR}/nextpnr.json)
   endif()
 endif()
 
+if(lcs STREQUAL "null" AND EXISTS ${DIR}/nextpnr.log)
+  # placement failed: the log still lists the logic cells the design needs
+  file(STRINGS ${DIR}/nextpnr.log lcline REGEX "ICESTORM_LC: +[0-9]+/")
+  if(lcline MATCHES "ICESTORM_LC: +([0-9]+)/")
+    set(lcs ${CMAKE_MATCH_1})
+  endif()
+endif()
 set(fits "true")
 if(PNR_EXPECTED AND pnr STREQUAL "false")
   set(fits "false")       # place and route failed (see nextpnr.log)
