@@ -4,8 +4,10 @@
 #include "hb_cli.h"
 
 int hb_cmd_help(struct hb_global *g, int argc, char **argv);
+int hb_cmd_vboard(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
+	{"vboard", "run the virtual board (simulated gateware, pty UART, INA219, truth)", hb_cmd_vboard},
 };
 const unsigned hb_n_commands = sizeof hb_commands / sizeof hb_commands[0];
