@@ -34,7 +34,7 @@ module hb_cmd #(
     parameter integer MAX_N_OUT  = 256,
     parameter integer HMEM_BITS  = 0,
     parameter [15:0]  CAPS       = 16'h000F,
-    parameter integer CFG_WAIT   = 15      // cycles from cfg_commit to reading cfg_error
+    parameter integer CFG_WAIT   = 4095    // cycle budget for the engine's config verdict
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -72,10 +72,13 @@ module hb_cmd #(
     input  wire [7:0]  mem_rdata,
     input  wire        mem_rvalid,
     output reg         cfg_commit,
+    input  wire        cfg_done,
     input  wire        cfg_valid,
     input  wire        cfg_error,
     input  wire [7:0]  cfg_n_layers,
     input  wire [15:0] cfg_L,
+    output wire [2:0]  size_idx,
+    input  wire [15:0] size_data,
     output reg         eng_start,
     input  wire        eng_busy,
     input  wire        eng_done,
@@ -210,7 +213,7 @@ module hb_cmd #(
     reg [15:0] c_len;
     reg [55:0] c_a;
     reg [47:0] c_stamp;
-    reg [7:0]  wait_cnt;
+    reg [11:0] wait_cnt;
     // results
     reg        is_batch;
     reg [7:0]  inf_seq;
@@ -274,7 +277,7 @@ module hb_cmd #(
             st <= S_IDLE; ret <= S_IDLE; rk <= RK_ERR; e_reason <= 8'd0; e_type <= 8'd0;
             tx_type <= 8'd0; tx_seq <= 8'd0; tx_len <= 16'd0;
             c_err <= 1'b0; c_reason <= 8'd0; c_type <= 8'd0; c_seq <= 8'd0; c_len <= 16'd0;
-            c_a <= 56'd0; c_stamp <= 48'd0; wait_cnt <= 8'd0;
+            c_a <= 56'd0; c_stamp <= 48'd0; wait_cnt <= 12'd0;
             is_batch <= 1'b0; inf_seq <= 8'd0; inf_arg <= 32'd0; batch_left <= 32'd0;
             t_start <= 48'd0; t_done <= 48'd0; t_first <= 48'd0; batch_busy <= 48'd0;
             res_class <= 8'd0; res_nout <= 16'd0; done_seen <= 1'b0; cyc_snap <= 48'd0;
@@ -318,7 +321,7 @@ module hb_cmd #(
                             rk <= RK_LOAD; tx_len <= 16'd7;
                             if (a_region == 8'd0) begin
                                 cfg_commit <= 1'b1;
-                                wait_cnt   <= CFG_WAIT[7:0];
+                                wait_cnt   <= CFG_WAIT[11:0];
                                 st         <= S_CFGWAIT;
                             end
                         end
@@ -367,7 +370,8 @@ module hb_cmd #(
                 end
             end
             S_CFGWAIT: begin
-                if (wait_cnt != 8'd0) begin
+                // the verdict comes with cfg_done; the budget only guards against a hang
+                if (!cfg_done && wait_cnt != 12'd0) begin
                     wait_cnt <= wait_cnt - 1'b1;
                 end else begin
                     st <= S_SEND;
@@ -476,7 +480,10 @@ module hb_cmd #(
 
     wire [15:0] cnt_base = is_batch ? 16'd32 : 16'd28;
     wire [15:0] cnt_off  = tx_pl_idx - cnt_base;
-    wire        src_mem  = (rk == RK_READ) || (rk == RK_IDENT && tx_pl_idx >= 16'd40);
+    wire        src_mem  = (rk == RK_READ);
+    wire        src_size = (rk == RK_IDENT) && tx_pl_idx >= 16'd40;
+    wire [15:0] size_off = tx_pl_idx - 16'd40;
+    assign size_idx = size_off[3:1];
     wire        src_cnt  = (rk == RK_INFER || rk == RK_BATCH) && tx_pl_idx >= cnt_base;
 
     localparam [1:0] F_IDLE = 2'd0, F_MEM = 2'd1, F_MWAIT = 2'd2, F_CNT = 2'd3;
@@ -495,9 +502,11 @@ module hb_cmd #(
             F_IDLE: if (tx_pl_req) begin
                 if (src_mem) begin
                     fst       <= F_MEM;
-                    rd_region <= (rk == RK_READ) ? a_region[1:0] : 2'd0;
-                    rd_addr   <= (rk == RK_READ) ? a_off5[19:0] + {4'd0, tx_pl_idx}
-                                                 : 20'd8 + {4'd0, tx_pl_idx} - 20'd40;
+                    rd_region <= a_region[1:0];
+                    rd_addr   <= a_off5[19:0] + {4'd0, tx_pl_idx};
+                end else if (src_size) begin
+                    tx_pl_data <= size_off[0] ? size_data[15:8] : size_data[7:0];
+                    tx_pl_ack  <= 1'b1;
                 end else if (src_cnt) begin
                     fst     <= F_CNT;
                     cnt_idx <= cnt_off[8:1];

@@ -31,7 +31,8 @@ module hb_top #(
     localparam integer MAX_LAYERS = 4;
     localparam integer MAX_N_IN   = 1024;
     localparam integer MAX_N_OUT  = 256;
-    localparam integer HMEM_BITS  = MAX_N_OUT * MAX_L;
+    // hidden spike buffer: 784-128-10 at L=256 needs 128*256 bits; iCE40 keeps it to 8 EBR
+    localparam integer HMEM_BITS  = (FAMILY == 1) ? 32768 : 131072;
     localparam [15:0]  CAPS       = 16'h000F;   // BATCH, READ, DONE pin, BUSY pin
     localparam integer TIMEOUT    = CLK_HZ / 100;
 
@@ -73,6 +74,9 @@ module hb_top #(
 
     // engine
     wire        m_we, m_re, m_rvalid, c_commit, c_valid, c_error, e_start, e_busy, e_done;
+    wire        c_busy, c_done;
+    wire [2:0]  s_idx;
+    wire [15:0] s_data;
     wire [1:0]  m_region;
     wire [19:0] m_addr;
     wire [7:0]  m_wdata, m_rdata, c_nl, r_class, r_cidx;
@@ -92,21 +96,23 @@ module hb_top #(
         .tx_pl_req(t_req), .tx_pl_idx(t_idx), .tx_pl_ack(t_ack), .tx_pl_data(t_data),
         .mem_we(m_we), .mem_re(m_re), .mem_region(m_region), .mem_addr(m_addr),
         .mem_wdata(m_wdata), .mem_rdata(m_rdata), .mem_rvalid(m_rvalid),
-        .cfg_commit(c_commit), .cfg_valid(c_valid), .cfg_error(c_error),
-        .cfg_n_layers(c_nl), .cfg_L(c_L),
+        .cfg_commit(c_commit), .cfg_done(c_done), .cfg_valid(c_valid), .cfg_error(c_error),
+        .cfg_n_layers(c_nl), .cfg_L(c_L), .size_idx(s_idx), .size_data(s_data),
         .eng_start(e_start), .eng_busy(e_busy), .eng_done(e_done),
         .result_class(r_class), .cnt_idx(r_cidx), .cnt_data(r_cnt), .n_out_last(r_nout),
         .err_pulse(err_pulse));
 
-    hb_engine #(.LANES(LANES), .WMEM_BYTES(WMEM_BYTES), .IMEM_BYTES(IMEM_BYTES),
-                .MAX_L(MAX_L)) u_eng (
+    hb_engine #(.LANES(LANES), .FAMILY(FAMILY), .WMEM_BYTES(WMEM_BYTES),
+                .IMEM_BYTES(IMEM_BYTES), .HMEM_BITS(HMEM_BITS), .MAX_L(MAX_L),
+                .MAX_LAYERS(MAX_LAYERS), .MAX_N_IN(MAX_N_IN), .MAX_N_OUT(MAX_N_OUT)) u_eng (
         .clk(clk), .rst(rst),
         .mem_we(m_we), .mem_re(m_re), .mem_region(m_region), .mem_addr(m_addr),
         .mem_wdata(m_wdata), .mem_rdata(m_rdata), .mem_rvalid(m_rvalid),
-        .cfg_commit(c_commit), .cfg_valid(c_valid), .cfg_error(c_error),
-        .cfg_n_layers(c_nl), .cfg_L(c_L),
+        .cfg_commit(c_commit), .cfg_busy(c_busy), .cfg_done(c_done), .cfg_valid(c_valid),
+        .cfg_error(c_error), .cfg_n_layers(c_nl), .cfg_L(c_L), .size_idx(s_idx),
+        .size_data(s_data), .n_out_last(r_nout),
         .start(e_start), .busy(e_busy), .done(e_done), .result_class(r_class),
-        .cnt_idx(r_cidx), .cnt_data(r_cnt), .n_out_last(r_nout),
+        .cnt_idx(r_cidx), .cnt_data(r_cnt),
         .act_syn(act_syn), .act_ops(act_ops), .act_wmem(act_wmem), .act_imem(act_imem),
         .act_lif(act_lif));
 
@@ -125,6 +131,6 @@ module hb_top #(
     end
     assign led = {c_valid, (err_cnt != 0), e_busy, cycle[HB_BIT]};
 
-    wire unused_ok = rx_ferr;
+    wire unused_ok = rx_ferr | c_busy;
 endmodule
 `default_nettype wire

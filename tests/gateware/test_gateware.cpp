@@ -596,3 +596,45 @@ Test(gateware, receiver_errors_and_recovery)
 	cr_assert_eq(get32(c.pl, 28), 9);                   // rejected
 	cr_assert(get32(c.pl, 32) >= 4);                    // garbage
 }
+
+// The shipped digits network on >= 200 held-out digits samples: load once, then per sample
+// STREAM + INFER, every count bit-exact against the golden model.
+Test(gateware, digits_200_bit_exact, .timeout = 300)
+{
+	hb_net n;
+	char err[256];
+	std::string netp = data_path("gateware/model/nets/digits.json");
+	std::string csvp = data_path("tests/data/digits/digits.csv");
+	cr_assert_eq(hb_net_load(netp.c_str(), &n, err, sizeof err), HB_OK, "%s", err);
+	hb_digits d;
+	cr_assert_eq(hb_digits_load(csvp.c_str(), &d, err, sizeof err), HB_OK, "%s", err);
+	cr_assert(d.n_test >= 200);
+	Sim s;
+	uint8_t seq = load_net(s, n, n.L, 0);
+	std::vector<uint8_t> bits(hb_model_input_bytes(&n));
+	uint16_t vals[HB_DIGITS_PIXELS];
+	unsigned agree_label = 0;
+	uint32_t busy0 = 0;
+	const unsigned K = n.n_layers;
+	for (unsigned k = 0; k < 200; k++) {
+		unsigned idx = d.test_idx[k];
+		hb_digits_values(&d, idx, vals);
+		cr_assert_eq(hb_model_encode(&n, vals, bits.data()), HB_OK);
+		stream_bits(s, bits, seq);
+		hb_model_result ref;
+		cr_assert_eq(hb_model_infer(&n, bits.data(), &ref), HB_OK);
+		InferResult x = infer(s, idx, seq++, 5000000);
+		cr_assert_eq(x.cls, ref.cls, "sample %u class", idx);
+		for (unsigned j = 0; j < x.n_out; j++)
+			cr_assert_eq(x.counts[j], ref.counts[K - 1][j], "sample %u neuron %u", idx, j);
+		if (k == 0)
+			busy0 = x.busy;
+		cr_assert_eq(x.busy, busy0, "busy cycles depend only on the network");
+		agree_label += (x.cls == d.labels[idx]);
+	}
+	cr_log_info("digits: 200 samples bit-exact, %u correct labels, %u busy cycles per inference "
+		    "(%.1f us at 24 MHz)", agree_label, busy0, busy0 / 24.0);
+	cr_assert(busy0 <= 24000, "digits must take <= 1 ms at 24 MHz (busy %u cycles)", busy0);
+	hb_digits_free(&d);
+	hb_net_free(&n);
+}

@@ -1,0 +1,456 @@
+/* The run history in SQLite. SQLite's errors are translated in one place (db_fail). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#define LOG_PREFIX "db"
+#include "hb_db.h"
+#include "hb_log.h"
+
+#define HB_DB_SCHEMA_VERSION 1
+
+struct hb_db {
+	sqlite3 *h;
+	char *path;
+};
+
+static const char *const schema_sql =
+	"CREATE TABLE IF NOT EXISTS runs ("
+	" id INTEGER PRIMARY KEY,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" status TEXT NOT NULL CHECK (status IN ('complete','interrupted','failed')),"
+	" board TEXT,"
+	" net TEXT,"
+	" command_line TEXT,"
+	" result_json TEXT);"
+	"CREATE TABLE IF NOT EXISTS rows ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" platform TEXT NOT NULL,"
+	" latency_ms REAL,"
+	" throughput_inf_per_s REAL,"
+	" power_mw REAL,"
+	" energy_per_inf_nj REAL,"
+	" available INTEGER NOT NULL,"
+	" notes TEXT,"
+	" source TEXT NOT NULL CHECK (source IN ('measured','modeled')),"
+	" ratio_to_model REAL,"
+	" PRIMARY KEY (run_id, idx));";
+
+static enum hb_status db_fail(struct hb_db *db, sqlite3 *h, int rc, const char *what)
+{
+	hb_err("%s%s%s: %s", what, db && db->path ? " in " : "", db && db->path ? db->path : "",
+	       h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM: return HB_ERR_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return HB_ERR_BUSY;
+	case SQLITE_CANTOPEN: return HB_ERR_NOTFOUND;
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_AUTH: return HB_ERR_PERM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_MISMATCH:
+	case SQLITE_CONSTRAINT: return HB_ERR_FORMAT;
+	default: return HB_ERR_IO;
+	}
+}
+
+const char *hb_run_status_name(enum hb_run_status s)
+{
+	switch (s) {
+	case HB_RUN_COMPLETE: return "complete";
+	case HB_RUN_INTERRUPTED: return "interrupted";
+	case HB_RUN_FAILED: return "failed";
+	}
+	return "failed";
+}
+
+enum hb_status hb_run_status_parse(const char *s, enum hb_run_status *out)
+{
+	for (int i = HB_RUN_COMPLETE; i <= HB_RUN_FAILED; i++) {
+		if (s && strcmp(s, hb_run_status_name((enum hb_run_status)i)) == 0) {
+			*out = (enum hb_run_status)i;
+			return HB_OK;
+		}
+	}
+	return HB_ERR_ARG;
+}
+
+/* mkdir -p with mode 0700 for the directories this creates. */
+static enum hb_status make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		int rc = mkdir(path, 0700);
+		int e = errno;
+		*p = c;
+		if (rc != 0 && e != EEXIST) {
+			hb_err("cannot create directory %.*s: %s", (int)(p - path), path, strerror(e));
+			return e == EACCES || e == EROFS ? HB_ERR_PERM : HB_ERR_IO;
+		}
+		if (c == '\0')
+			return HB_OK;
+	}
+}
+
+enum hb_status hb_db_default_path(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int w;
+	/* the XDG spec ignores a relative XDG_DATA_HOME */
+	if (xdg && xdg[0] == '/')
+		w = snprintf(buf, size, "%s/hilbench", xdg);
+	else if (home && *home)
+		w = snprintf(buf, size, "%s/.local/share/hilbench", home);
+	else {
+		hb_err("neither XDG_DATA_HOME nor HOME is set; give the database path (--db)");
+		return HB_ERR_NOTFOUND;
+	}
+	if (w < 0 || (size_t)w + sizeof "/runs.sqlite" > size)
+		return HB_ERR_RANGE;
+	enum hb_status st = make_dirs(buf);
+	if (st != HB_OK)
+		return st;
+	strcat(buf, "/runs.sqlite");
+	return HB_OK;
+}
+
+void hb_db_iso8601(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	char raw[40];
+	localtime_r(&t, &tm);
+	/* %z gives +hhmm; ISO 8601 extended format wants +hh:mm */
+	size_t len = strftime(raw, sizeof raw, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (len >= 5 && (raw[len - 5] == '+' || raw[len - 5] == '-'))
+		snprintf(buf, size, "%.*s:%s", (int)(len - 2), raw, raw + len - 2);
+	else
+		snprintf(buf, size, "%s", raw);
+}
+
+static int exec(struct hb_db *db, const char *sql, enum hb_status *st, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		*st = db_fail(db, db->h, rc, what);
+	return rc;
+}
+
+enum hb_status hb_db_open(const char *path, struct hb_db **out)
+{
+	char def[4096];
+	enum hb_status st;
+	*out = NULL;
+	if (!path) {
+		st = hb_db_default_path(def, sizeof def);
+		if (st != HB_OK)
+			return st;
+		path = def;
+	}
+	struct hb_db *db = calloc(1, sizeof *db);
+	if (!db || !(db->path = strdup(path))) {
+		free(db);
+		return HB_ERR_NOMEM;
+	}
+	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, db->h, rc, "cannot open the run database");
+		hb_db_close(db);
+		return st;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_stmt *s = NULL;
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		st = db_fail(db, db->h, rc != SQLITE_OK ? rc : sqlite3_errcode(db->h),
+			     "cannot read the run database");
+		sqlite3_finalize(s);
+		hb_db_close(db);
+		return st;
+	}
+	int version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > HB_DB_SCHEMA_VERSION) {
+		hb_err("%s has schema version %d; this hilbench knows up to %d", path, version,
+		       HB_DB_SCHEMA_VERSION);
+		hb_db_close(db);
+		return HB_ERR_UNSUPPORTED;
+	}
+	st = HB_OK;
+	if (exec(db, "PRAGMA foreign_keys = ON", &st, "cannot enable foreign keys") ||
+	    exec(db, "BEGIN", &st, "cannot start a transaction") ||
+	    exec(db, schema_sql, &st, "cannot create the schema") ||
+	    exec(db, "PRAGMA user_version = 1", &st, "cannot set the schema version") ||
+	    exec(db, "COMMIT", &st, "cannot commit the schema")) {
+		hb_db_close(db);
+		return st;
+	}
+	*out = db;
+	return HB_OK;
+}
+
+void hb_db_close(struct hb_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+static int bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+static int bind_real(sqlite3_stmt *s, int i, double v)
+{
+	return isfinite(v) ? sqlite3_bind_double(s, i, v) : sqlite3_bind_null(s, i);
+}
+
+enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
+				const struct hb_platform_result *rows, size_t n_rows)
+{
+	if (!db || !run || !run->started_at || (n_rows && !rows))
+		return HB_ERR_ARG;
+	enum hb_status st = HB_OK;
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (exec(db, "BEGIN IMMEDIATE", &st, "cannot start a transaction"))
+		return st;
+	rc = sqlite3_prepare_v2(db->h,
+				"INSERT INTO runs (started_at, finished_at, status, board, net,"
+				" command_line, result_json) VALUES (?,?,?,?,?,?,?)",
+				-1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, run->started_at);
+		bind_text(s, 2, run->finished_at);
+		bind_text(s, 3, hb_run_status_name(run->status));
+		bind_text(s, 4, run->board);
+		bind_text(s, 5, run->net);
+		bind_text(s, 6, run->command_line);
+		bind_text(s, 7, run->result_json);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, db->h, rc, "cannot store the run");
+		goto rollback;
+	}
+	int64_t id = sqlite3_last_insert_rowid(db->h);
+
+	rc = sqlite3_prepare_v2(db->h,
+				"INSERT INTO rows (run_id, idx, platform, latency_ms,"
+				" throughput_inf_per_s, power_mw, energy_per_inf_nj, available, notes,"
+				" source, ratio_to_model) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+				-1, &s, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n_rows; i++) {
+		const struct hb_platform_result *r = &rows[i];
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, r->platform);
+		bind_real(s, 4, r->latency_ms);
+		bind_real(s, 5, r->throughput_inf_per_s);
+		bind_real(s, 6, r->power_mw);
+		bind_real(s, 7, r->energy_per_inf_nj);
+		sqlite3_bind_int(s, 8, r->available ? 1 : 0);
+		bind_text(s, 9, r->notes);
+		bind_text(s, 10, hb_report_source_name(r->source));
+		if (r->has_ratio)
+			bind_real(s, 11, r->ratio_to_model);
+		else
+			sqlite3_bind_null(s, 11);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, db->h, rc, "cannot store the run's rows");
+		goto rollback;
+	}
+	if (exec(db, "COMMIT", &st, "cannot commit the run"))
+		goto rollback;
+	run->id = id;
+	return HB_OK;
+rollback:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static double col_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+/* Columns 0..7 of a runs query: id, started_at, finished_at, status, board, net,
+ * command_line, measured energy. */
+#define RUN_COLUMNS \
+	"r.id, r.started_at, r.finished_at, r.status, r.board, r.net, r.command_line," \
+	" (SELECT energy_per_inf_nj FROM rows w WHERE w.run_id = r.id AND w.source = 'measured'" \
+	"  AND w.available = 1 ORDER BY w.idx LIMIT 1)"
+
+static void read_run(sqlite3_stmt *s, struct hb_db_run *run)
+{
+	memset(run, 0, sizeof *run);
+	run->id = sqlite3_column_int64(s, 0);
+	run->started_at = col_dup(s, 1);
+	run->finished_at = col_dup(s, 2);
+	const unsigned char *status = sqlite3_column_text(s, 3);
+	if (hb_run_status_parse((const char *)status, &run->status) != HB_OK)
+		run->status = HB_RUN_FAILED;
+	run->board = col_dup(s, 4);
+	run->net = col_dup(s, 5);
+	run->command_line = col_dup(s, 6);
+	run->measured_energy_nj = col_real(s, 7);
+}
+
+enum hb_status hb_db_list(struct hb_db *db, size_t limit, struct hb_db_run **runs, size_t *n)
+{
+	*runs = NULL;
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "SELECT " RUN_COLUMNS " FROM runs r ORDER BY r.id DESC LIMIT ?",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, db->h, rc, "cannot list runs");
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
+	size_t cap = 0, count = 0;
+	struct hb_db_run *out = NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct hb_db_run *tmp = realloc(out, ncap * sizeof *out);
+			if (!tmp) {
+				sqlite3_finalize(s);
+				hb_db_runs_free(out, count);
+				return HB_ERR_NOMEM;
+			}
+			out = tmp;
+			cap = ncap;
+		}
+		read_run(s, &out[count++]);
+	}
+	if (rc != SQLITE_DONE) {
+		enum hb_status st = db_fail(db, db->h, rc, "cannot list runs");
+		sqlite3_finalize(s);
+		hb_db_runs_free(out, count);
+		return st;
+	}
+	sqlite3_finalize(s);
+	*runs = out;
+	*n = count;
+	return HB_OK;
+}
+
+void hb_db_run_free(struct hb_db_run *run)
+{
+	if (!run)
+		return;
+	free(run->started_at);
+	free(run->finished_at);
+	free(run->board);
+	free(run->net);
+	free(run->command_line);
+	free(run->result_json);
+	free(run->rows);
+	memset(run, 0, sizeof *run);
+}
+
+void hb_db_runs_free(struct hb_db_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hb_db_run_free(&runs[i]);
+	free(runs);
+}
+
+enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run)
+{
+	memset(run, 0, sizeof *run);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "SELECT " RUN_COLUMNS ", r.result_json FROM runs r WHERE r.id = ?",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, db->h, rc, "cannot read run");
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return HB_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		enum hb_status st = db_fail(db, db->h, rc, "cannot read run");
+		sqlite3_finalize(s);
+		return st;
+	}
+	read_run(s, run);
+	run->result_json = col_dup(s, 8);
+	sqlite3_finalize(s);
+
+	rc = sqlite3_prepare_v2(db->h,
+				"SELECT platform, latency_ms, throughput_inf_per_s, power_mw,"
+				" energy_per_inf_nj, available, notes, source, ratio_to_model"
+				" FROM rows WHERE run_id = ? ORDER BY idx",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		hb_db_run_free(run);
+		return db_fail(db, db->h, rc, "cannot read the run's rows");
+	}
+	sqlite3_bind_int64(s, 1, id);
+	size_t cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (run->n_rows == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct hb_platform_result *tmp = realloc(run->rows, ncap * sizeof *tmp);
+			if (!tmp) {
+				sqlite3_finalize(s);
+				hb_db_run_free(run);
+				return HB_ERR_NOMEM;
+			}
+			run->rows = tmp;
+			cap = ncap;
+		}
+		struct hb_platform_result *r = &run->rows[run->n_rows++];
+		enum hb_result_source src = HB_SOURCE_MODELED;
+		hb_report_source_parse((const char *)sqlite3_column_text(s, 7), &src);
+		hb_report_row_set(r, (const char *)sqlite3_column_text(s, 0), col_real(s, 1),
+				  col_real(s, 2), col_real(s, 3), col_real(s, 4), src,
+				  (const char *)sqlite3_column_text(s, 6));
+		r->available = sqlite3_column_int(s, 5) != 0;
+		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+			r->has_ratio = true;
+			r->ratio_to_model = sqlite3_column_double(s, 8);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		enum hb_status st = db_fail(db, db->h, rc, "cannot read the run's rows");
+		sqlite3_finalize(s);
+		hb_db_run_free(run);
+		return st;
+	}
+	sqlite3_finalize(s);
+	return HB_OK;
+}

@@ -1,0 +1,84 @@
+/* hilbench — the run history: every `hilbench run` stored in SQLite.
+ *
+ * Schema (created by hb_db_open, version in PRAGMA user_version = 1):
+ *   runs(id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT CHECK
+ *        (status IN ('complete','interrupted','failed')), board TEXT, net TEXT,
+ *        command_line TEXT, result_json TEXT)
+ *   rows(run_id REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER, platform TEXT,
+ *        latency_ms REAL, throughput_inf_per_s REAL, power_mw REAL, energy_per_inf_nj REAL,
+ *        available INTEGER, notes TEXT, source TEXT, ratio_to_model REAL,
+ *        PRIMARY KEY(run_id, idx))
+ * Times are ISO 8601 with a UTC offset ("2026-11-28T15:10:16+01:00"). */
+#ifndef HB_DB_H
+#define HB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "hb_report.h"
+#include "hb_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct hb_db; /* opaque */
+
+enum hb_run_status {
+	HB_RUN_COMPLETE = 0,
+	HB_RUN_INTERRUPTED = 1,
+	HB_RUN_FAILED = 2,
+};
+
+const char *hb_run_status_name(enum hb_run_status s); /* "complete", ... */
+enum hb_status hb_run_status_parse(const char *s, enum hb_run_status *out);
+
+/* The default database path: $XDG_DATA_HOME/hilbench/runs.sqlite, or
+ * $HOME/.local/share/hilbench/runs.sqlite. The directories are created (mode 0700 for the
+ * ones hilbench makes). HB_ERR_NOTFOUND when neither variable is set. */
+enum hb_status hb_db_default_path(char *buf, size_t size);
+
+/* Open (creating file and schema when missing). NULL path = hb_db_default_path(). */
+enum hb_status hb_db_open(const char *path, struct hb_db **out);
+void hb_db_close(struct hb_db *db);
+
+/* Format a time as ISO 8601 with the local UTC offset: "YYYY-MM-DDTHH:MM:SS+HH:MM".
+ * buf needs >= 26 bytes. */
+void hb_db_iso8601(time_t t, char *buf, size_t size);
+
+/* A run to store, or one read back. Strings are owned by the caller on append, by the run
+ * (freed with hb_db_run_free) on get/list. */
+struct hb_db_run {
+	int64_t id;               /* set by append */
+	char *started_at;
+	char *finished_at;
+	enum hb_run_status status;
+	char *board;
+	char *net;
+	char *command_line;
+	char *result_json;        /* the full result document (hb_report_json_new + attachments) */
+	/* summary, filled by list/get: the first available measured row's energy (NaN if none) */
+	double measured_energy_nj;
+	struct hb_platform_result *rows; /* get only */
+	size_t n_rows;
+};
+
+/* Store a run and its rows in one transaction; run->id receives the new id.
+ * result_json may be NULL; rows may be NULL when n_rows == 0. */
+enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
+				const struct hb_platform_result *rows, size_t n_rows);
+
+/* The most recent runs first (limit 0 = all). *runs is an array of *n entries; free with
+ * hb_db_runs_free. rows/result_json are not loaded by list. */
+enum hb_status hb_db_list(struct hb_db *db, size_t limit, struct hb_db_run **runs, size_t *n);
+void hb_db_runs_free(struct hb_db_run *runs, size_t n);
+
+/* One run with its rows and JSON. HB_ERR_NOTFOUND when there is no run with that id. */
+enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run);
+void hb_db_run_free(struct hb_db_run *run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+#!/bin/sh
+# hilbench setup: install what is missing, build, then run the main job or the tests.
+#
+#   sudo bench/setup.sh run    Release build in build/, then the main job
+#   sudo bench/setup.sh test   sanitizer build (ASan+UBSan) in build-asan/, then every test
+#
+# Debian 12 (bookworm). Works as root without sudo installed; as a normal user it needs sudo
+# only when a package is missing. When started through sudo, the build itself runs as the
+# user who called sudo, so build/ is not owned by root. HB_JOBS sets make's parallelism
+# (default 2).
+set -eu
+
+# Every Debian package hilbench needs, in ONE place. Append here (one per line is fine).
+# fpga-icestorm-chipdb is only a Recommends of fpga-icestorm, so it is listed on its own.
+PACKAGES="
+build-essential cmake pkg-config git
+libftdi1-dev libusb-1.0-0-dev libserialport-dev
+libcriterion-dev libsqlite3-dev libcjson-dev libinih-dev libgsl-dev
+verilator yosys nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb iverilog openfpgaloader
+ser2net gnuplot-nox
+clang libclang-rt-14-dev
+"
+
+JOBS="${HB_JOBS:-2}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+	cat <<USAGE
+Usage: sudo bench/setup.sh run|test
+
+  run    install missing Debian packages, build Release into build/, run the main job
+  test   install missing Debian packages, build with -DHB_SANITIZE=ON into build-asan/,
+         run ctest --output-on-failure (hardware tests skip unless HB_HW=1)
+USAGE
+}
+
+# Run a command as root: directly when we are root, else through sudo.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "need root to run: $* (run this script as root, or install sudo)"
+	fi
+}
+
+# Run a build step as the user who invoked sudo (so the build tree is theirs), else as is.
+as_user() {
+	if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] &&
+	   command -v sudo >/dev/null 2>&1; then
+		sudo -u "$SUDO_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+missing_packages() {
+	for p in $PACKAGES; do
+		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+			printf '%s ' "$p"
+		fi
+	done
+}
+
+install_packages() {
+	command -v dpkg-query >/dev/null 2>&1 || die "not a Debian system (no dpkg-query); install by hand: $PACKAGES"
+	missing="$(missing_packages)"
+	if [ -z "$missing" ]; then
+		say "all $(echo "$PACKAGES" | wc -w) Debian packages are installed"
+		return
+	fi
+	say "installing missing Debian packages: $missing"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	# shellcheck disable=SC2086 # word splitting is wanted: one argument per package
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	still="$(missing_packages)"
+	[ -z "$still" ] || die "still missing after apt-get install: $still"
+}
+
+# build DIR [cmake options...]
+build() {
+	dir="$1"
+	shift
+	say "configuring $dir ($*)"
+	as_user cmake -S "$ROOT" -B "$ROOT/$dir" "$@"
+	say "building $dir with -j$JOBS"
+	as_user cmake --build "$ROOT/$dir" -j "$JOBS"
+}
+
+cmd="${1:-}"
+case "$cmd" in
+run)
+	install_packages
+	build build -DCMAKE_BUILD_TYPE=Release
+	# The main job. (Becomes `hilbench run` once the run procedure lands.)
+	say "running: build/bench/hilbench boards"
+	as_user "$ROOT/build/bench/hilbench" boards
+	;;
+test)
+	install_packages
+	build build-asan -DCMAKE_BUILD_TYPE=Debug -DHB_SANITIZE=ON
+	say "running every test (labels unit, gateware, sim, hw; hw skips unless HB_HW=1)"
+	as_user ctest --test-dir "$ROOT/build-asan" --output-on-failure
+	;;
+-h | --help | help)
+	usage
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac

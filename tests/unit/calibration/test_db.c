@@ -1,0 +1,231 @@
+/* The run history (bench/core/hb_db.c): schema, append, list, get, default path, in a
+ * temporary directory. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hb_db.h"
+#include "hb_log.h"
+#include "hb_report.h"
+
+static char tmpdir[256];
+
+static void make_tmp(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/hb_db_test.XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void rm_tmp(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(db, .init = make_tmp, .fini = rm_tmp);
+
+static void rows2(struct hb_platform_result *r)
+{
+	hb_report_row_set(&r[0], "fpga_ice40", 0.00516, 193798.4496124031, 56.121840000000006,
+			  289.5886944, HB_SOURCE_MODELED, "EXCEEDS 2032%");
+	hb_report_row_set(&r[1], "ice40 measured", 0.25, 4000, 9.5, 57.95, HB_SOURCE_MEASURED,
+			  "5 windows");
+	hb_report_set_ratio(&r[1], &r[0]);
+}
+
+Test(db, round_trip)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/runs.sqlite", tmpdir);
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+
+	struct hb_platform_result rows[2];
+	rows2(rows);
+	cJSON *doc = hb_report_json_new(rows, 2);
+	cJSON *truth = cJSON_CreateObject();
+	cJSON_AddNumberToObject(truth, "cycles", 516);
+	hb_report_json_attach(doc, "truth", truth);
+	char *json = cJSON_PrintUnformatted(doc);
+
+	struct hb_db_run run = {
+		.started_at = "2026-11-28T15:10:16+01:00",
+		.finished_at = "2026-11-28T15:11:02+01:00",
+		.status = HB_RUN_COMPLETE,
+		.board = "icebreaker",
+		.net = "mnist-64-32-10",
+		.command_line = "hilbench run --board icebreaker --net 'a b'",
+		.result_json = json,
+	};
+	cr_assert_eq(hb_db_append_run(db, &run, rows, 2), HB_OK);
+	cr_assert_eq(run.id, 1);
+
+	/* a second run: interrupted, no rows, no JSON */
+	struct hb_db_run run2 = {.started_at = "2026-11-28T16:00:00+01:00",
+				 .status = HB_RUN_INTERRUPTED, .board = "sim"};
+	cr_assert_eq(hb_db_append_run(db, &run2, NULL, 0), HB_OK);
+	cr_assert_eq(run2.id, 2);
+	hb_db_close(db);
+
+	/* reopen: the schema is there, nothing is lost */
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_db_run *list;
+	size_t n;
+	cr_assert_eq(hb_db_list(db, 0, &list, &n), HB_OK);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(list[0].id, 2); /* newest first */
+	cr_assert_eq(list[0].status, HB_RUN_INTERRUPTED);
+	cr_assert(isnan(list[0].measured_energy_nj));
+	cr_assert_null(list[0].net);
+	cr_assert_eq(list[1].id, 1);
+	cr_assert_str_eq(list[1].board, "icebreaker");
+	cr_assert_str_eq(list[1].net, "mnist-64-32-10");
+	cr_assert_eq(list[1].measured_energy_nj, 57.95); /* the measured row, not the model */
+	cr_assert_null(list[1].result_json);
+	hb_db_runs_free(list, n);
+
+	cr_assert_eq(hb_db_list(db, 1, &list, &n), HB_OK);
+	cr_assert_eq(n, 1);
+	hb_db_runs_free(list, n);
+
+	struct hb_db_run got;
+	cr_assert_eq(hb_db_get(db, 1, &got), HB_OK);
+	cr_assert_str_eq(got.started_at, run.started_at);
+	cr_assert_str_eq(got.finished_at, run.finished_at);
+	cr_assert_str_eq(got.command_line, run.command_line);
+	cr_assert_str_eq(got.result_json, json);
+	cr_assert_eq(got.n_rows, 2);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_str_eq(got.rows[i].platform, rows[i].platform);
+		cr_assert_eq(got.rows[i].latency_ms, rows[i].latency_ms);
+		cr_assert_eq(got.rows[i].throughput_inf_per_s, rows[i].throughput_inf_per_s);
+		cr_assert_eq(got.rows[i].power_mw, rows[i].power_mw);
+		cr_assert_eq(got.rows[i].energy_per_inf_nj, rows[i].energy_per_inf_nj);
+		cr_assert_eq(got.rows[i].available, rows[i].available);
+		cr_assert_str_eq(got.rows[i].notes, rows[i].notes);
+		cr_assert_eq(got.rows[i].source, rows[i].source);
+		cr_assert_eq(got.rows[i].has_ratio, rows[i].has_ratio);
+	}
+	cr_assert_eq(got.rows[1].ratio_to_model, rows[1].ratio_to_model);
+	/* the stored JSON carries the attachment */
+	cJSON *back = cJSON_Parse(got.result_json);
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "truth"), "cycles")->valueint,
+		     516);
+	cJSON_Delete(back);
+	hb_db_run_free(&got);
+
+	hb_log_set_level(HB_LOG_NONE);
+	cr_assert_eq(hb_db_get(db, 99, &got), HB_ERR_NOTFOUND);
+	/* started_at is required */
+	struct hb_db_run bad = {.status = HB_RUN_FAILED};
+	cr_assert_eq(hb_db_append_run(db, &bad, NULL, 0), HB_ERR_ARG);
+	hb_log_set_level(HB_LOG_WARN);
+	hb_db_close(db);
+	cJSON_free(json);
+	cJSON_Delete(doc);
+}
+
+Test(db, unavailable_rows_and_non_finite_numbers)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/r.sqlite", tmpdir);
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_platform_result r[2];
+	hb_report_row_unavailable(&r[0], "ice40 measured", HB_SOURCE_MEASURED, "shunt saturated");
+	hb_report_row_set(&r[1], "nan row", NAN, 1, 1, 1, HB_SOURCE_MODELED, NULL);
+	struct hb_db_run run = {.started_at = "2026-11-28T15:10:16+00:00", .status = HB_RUN_FAILED};
+	cr_assert_eq(hb_db_append_run(db, &run, r, 2), HB_OK);
+	struct hb_db_run got;
+	cr_assert_eq(hb_db_get(db, run.id, &got), HB_OK);
+	cr_assert_eq(got.status, HB_RUN_FAILED);
+	cr_assert(!got.rows[0].available);
+	cr_assert_str_eq(got.rows[0].notes, "shunt saturated");
+	cr_assert(isnan(got.rows[1].latency_ms)); /* stored as NULL */
+	cr_assert(isnan(got.measured_energy_nj)); /* the measured row is unavailable */
+	hb_db_run_free(&got);
+	hb_db_close(db);
+}
+
+Test(db, default_path_follows_xdg)
+{
+	char want[400], got[400];
+	setenv("XDG_DATA_HOME", tmpdir, 1);
+	cr_assert_eq(hb_db_default_path(got, sizeof got), HB_OK);
+	snprintf(want, sizeof want, "%s/hilbench/runs.sqlite", tmpdir);
+	cr_assert_str_eq(got, want);
+	struct stat sb;
+	snprintf(want, sizeof want, "%s/hilbench", tmpdir);
+	cr_assert_eq(stat(want, &sb), 0);
+	cr_assert(S_ISDIR(sb.st_mode));
+
+	/* without XDG_DATA_HOME (or with a relative one): ~/.local/share, dirs created */
+	setenv("XDG_DATA_HOME", "relative/dir", 1);
+	char home[300];
+	snprintf(home, sizeof home, "%s/home", tmpdir);
+	setenv("HOME", home, 1);
+	cr_assert_eq(hb_db_default_path(got, sizeof got), HB_OK);
+	snprintf(want, sizeof want, "%s/home/.local/share/hilbench/runs.sqlite", tmpdir);
+	cr_assert_str_eq(got, want);
+	snprintf(want, sizeof want, "%s/home/.local/share/hilbench", tmpdir);
+	cr_assert_eq(stat(want, &sb), 0);
+
+	/* hb_db_open(NULL) uses it */
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(NULL, &db), HB_OK);
+	hb_db_close(db);
+	snprintf(want, sizeof want, "%s/home/.local/share/hilbench/runs.sqlite", tmpdir);
+	cr_assert_eq(stat(want, &sb), 0);
+
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("HOME");
+	hb_log_set_level(HB_LOG_NONE);
+	cr_assert_eq(hb_db_default_path(got, sizeof got), HB_ERR_NOTFOUND);
+	hb_log_set_level(HB_LOG_WARN);
+}
+
+Test(db, refuses_garbage_and_newer_schema)
+{
+	char path[300];
+	hb_log_set_level(HB_LOG_NONE);
+	snprintf(path, sizeof path, "%s/not.sqlite", tmpdir);
+	FILE *f = fopen(path, "w");
+	fputs("this is not a database, just some text that is long enough to be a header....\n",
+	      f);
+	fclose(f);
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_ERR_FORMAT);
+	cr_assert_null(db);
+
+	snprintf(path, sizeof path, "%s/missing-dir/x.sqlite", tmpdir);
+	cr_assert_eq(hb_db_open(path, &db), HB_ERR_NOTFOUND);
+	hb_log_set_level(HB_LOG_WARN);
+}
+
+Test(db, iso8601_has_an_offset)
+{
+	char buf[40];
+	setenv("TZ", "UTC", 1);
+	tzset();
+	hb_db_iso8601(0, buf, sizeof buf);
+	cr_assert_str_eq(buf, "1970-01-01T00:00:00+00:00");
+	setenv("TZ", "EST5", 1); /* fixed UTC-5, no DST rule */
+	tzset();
+	hb_db_iso8601(86400, buf, sizeof buf);
+	cr_assert_str_eq(buf, "1970-01-01T19:00:00-05:00");
+	unsetenv("TZ");
+	tzset();
+
+	enum hb_run_status s;
+	cr_assert_eq(hb_run_status_parse("interrupted", &s), HB_OK);
+	cr_assert_eq(s, HB_RUN_INTERRUPTED);
+	cr_assert_eq(hb_run_status_parse("done", &s), HB_ERR_ARG);
+	cr_assert_str_eq(hb_run_status_name(HB_RUN_FAILED), "failed");
+}
