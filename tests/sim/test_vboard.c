@@ -99,83 +99,6 @@ Test(vboard, identify_from_a_plain_termios_client)
 		  (unsigned long long)after);
 }
 
-/* ---- a transport over the pty, for the link client (drivers' pty: backend is separate) */
-
-struct ptyt {
-	int fd;
-};
-
-static enum hb_status pt_read(struct hb_transport *t, void *buf, size_t cap, size_t *got,
-			      int timeout_ms)
-{
-	struct ptyt *p = t->priv;
-	struct pollfd pf = {.fd = p->fd, .events = POLLIN};
-	*got = 0;
-	int r = poll(&pf, 1, timeout_ms);
-	if (r == 0)
-		return HB_ERR_TIMEOUT;
-	ssize_t k = read(p->fd, buf, cap);
-	if (k < 0 && errno == EAGAIN)
-		return HB_ERR_TIMEOUT;
-	if (k <= 0)
-		return HB_ERR_GONE;
-	*got = (size_t)k;
-	return HB_OK;
-}
-
-static enum hb_status pt_write(struct hb_transport *t, const void *buf, size_t len, int timeout_ms)
-{
-	struct ptyt *p = t->priv;
-	const uint8_t *q = buf;
-	while (len) {
-		ssize_t k = write(p->fd, q, len);
-		if (k < 0 && errno == EAGAIN) {
-			struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
-			if (poll(&pf, 1, timeout_ms) <= 0)
-				return HB_ERR_TIMEOUT;
-			continue;
-		}
-		if (k <= 0)
-			return HB_ERR_IO;
-		q += k;
-		len -= (size_t)k;
-	}
-	return HB_OK;
-}
-
-static enum hb_status pt_flush(struct hb_transport *t)
-{
-	struct ptyt *p = t->priv;
-	tcflush(p->fd, TCIOFLUSH);
-	return HB_OK;
-}
-
-static const struct hb_transport_ops pt_ops = {
-	.scheme = "testpty",
-	.description = "test pty",
-	.read = pt_read,
-	.write = pt_write,
-	.flush = pt_flush,
-};
-
-static void netcfg_from(const struct hb_net *n, struct hb_link_netcfg *c)
-{
-	memset(c, 0, sizeof *c);
-	c->n_layers = (uint8_t)n->n_layers;
-	c->L = (uint16_t)n->L;
-	c->in_seed = n->in_seed;
-	c->in_stride = n->in_stride;
-	c->sizes[0] = (uint16_t)n->layers[0].n_in;
-	for (unsigned k = 0; k < n->n_layers; k++) {
-		const struct hb_layer *ly = &n->layers[k];
-		c->sizes[k + 1] = (uint16_t)ly->n_out;
-		c->layer[k] = (struct hb_link_layer){ly->wt_seed, ly->wi_seed, ly->i_scale, ly->v_th,
-						     ly->v_reset, ly->v_rest, ly->leak, ly->gain,
-						     ly->refractory};
-	}
-	hb_link_netcfg_layout(c, NULL);
-}
-
 Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 {
 	const char *src = getenv("HB_SOURCE_DIR");
@@ -190,7 +113,7 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 	cr_assert_eq(hb_digits_load(path, &dg, err, sizeof err), HB_OK, "%s", err);
 
 	struct hb_link_netcfg cfg;
-	netcfg_from(&net, &cfg);
+	vbt_netcfg_from(&net, &cfg);
 
 	start_fast();
 	/* CONFIG first, raw: an unconfigured device's identity is 40 bytes, which the codec
@@ -211,10 +134,16 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 				     "fails the same way)");
 		cr_assert_eq(resp[1], 0x82, "raw CONFIG LOAD answered 0x%02x reason %u (L=%u K=%u)", resp[1], resp[6], cfg.L, cfg.n_layers);
 	}
-	struct ptyt pp = {.fd = pty};
-	struct hb_transport tr = {.ops = &pt_ops, .priv = &pp, .baud = 3000000};
+	struct vbt_pty_transport pp;
+	struct hb_transport tr;
+	vbt_pty_transport_init(&pp, &tr, pty);
 	struct hb_link *l;
-	cr_assert_eq(hb_link_open(&tr, NULL, &l), HB_OK);
+	struct hb_link_opts o;
+	hb_link_opts_default(&o);
+	/* The simulation is slower than a real 24 MHz board (docs/vboard.md "Host timeouts"). */
+	o.base_timeout_ms = 10000;
+	o.compute_margin_pct = 10000;
+	cr_assert_eq(hb_link_open(&tr, &o, &l), HB_OK);
 	struct hb_link_identity id;
 	cr_assert_eq(hb_link_identify(l, &id), HB_OK, "%s", hb_link_last_error(l));
 

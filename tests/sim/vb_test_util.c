@@ -1,6 +1,11 @@
 #define _GNU_SOURCE
 #include "vb_test_util.h"
 
+#ifdef VBT_WITH_LINK
+#include "hb_link_client.h"
+#include "hb_model.h"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -128,3 +133,87 @@ double vbt_cpu_seconds(int pid)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
+
+#ifdef VBT_WITH_LINK
+/* ---- a transport over the pty for the link client (the drivers' pty: backend is separate) */
+
+static enum hb_status pt_read(struct hb_transport *t, void *buf, size_t cap, size_t *got,
+			      int timeout_ms)
+{
+	struct vbt_pty_transport *p = t->priv;
+	struct pollfd pf = {.fd = p->fd, .events = POLLIN};
+	*got = 0;
+	int r = poll(&pf, 1, timeout_ms);
+	if (r == 0)
+		return HB_ERR_TIMEOUT;
+	ssize_t k = read(p->fd, buf, cap);
+	if (k < 0 && errno == EAGAIN)
+		return HB_ERR_TIMEOUT;
+	if (k <= 0)
+		return HB_ERR_GONE;
+	*got = (size_t)k;
+	return HB_OK;
+}
+
+static enum hb_status pt_write(struct hb_transport *t, const void *buf, size_t len, int timeout_ms)
+{
+	struct vbt_pty_transport *p = t->priv;
+	const uint8_t *q = buf;
+	while (len) {
+		ssize_t k = write(p->fd, q, len);
+		if (k < 0 && errno == EAGAIN) {
+			struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+			if (poll(&pf, 1, timeout_ms) <= 0)
+				return HB_ERR_TIMEOUT;
+			continue;
+		}
+		if (k <= 0)
+			return HB_ERR_IO;
+		q += k;
+		len -= (size_t)k;
+	}
+	return HB_OK;
+}
+
+static enum hb_status pt_flush(struct hb_transport *t)
+{
+	struct vbt_pty_transport *p = t->priv;
+	tcflush(p->fd, TCIOFLUSH);
+	return HB_OK;
+}
+
+static const struct hb_transport_ops pt_ops = {
+	.scheme = "testpty",
+	.description = "test pty",
+	.read = pt_read,
+	.write = pt_write,
+	.flush = pt_flush,
+};
+
+void vbt_pty_transport_init(struct vbt_pty_transport *p, struct hb_transport *t, int fd)
+{
+	memset(t, 0, sizeof *t);
+	p->fd = fd;
+	t->ops = &pt_ops;
+	t->priv = p;
+	t->baud = 3000000;
+}
+
+void vbt_netcfg_from(const struct hb_net *n, struct hb_link_netcfg *c)
+{
+	memset(c, 0, sizeof *c);
+	c->n_layers = (uint8_t)n->n_layers;
+	c->L = (uint16_t)n->L;
+	c->in_seed = n->in_seed;
+	c->in_stride = n->in_stride;
+	c->sizes[0] = (uint16_t)n->layers[0].n_in;
+	for (unsigned k = 0; k < n->n_layers; k++) {
+		const struct hb_layer *ly = &n->layers[k];
+		c->sizes[k + 1] = (uint16_t)ly->n_out;
+		c->layer[k] = (struct hb_link_layer){ly->wt_seed, ly->wi_seed, ly->i_scale, ly->v_th,
+						     ly->v_reset, ly->v_rest, ly->leak, ly->gain,
+						     ly->refractory};
+	}
+	hb_link_netcfg_layout(c, NULL);
+}
+#endif

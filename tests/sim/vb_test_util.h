@@ -1,6 +1,9 @@
 /* Helpers for the virtual board's sim tests: a raw termios pty client, the I2C socket. */
 #ifndef VB_TEST_UTIL_H
 #define VB_TEST_UTIL_H
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,4 +21,18 @@ int vbt_ina_write(const char *sock, uint8_t reg, uint16_t v);
 void vbt_sleep_ms(int ms);
 /* CPU time (user+system) of a process in seconds, from /proc. */
 double vbt_cpu_seconds(int pid);
+
+/* A struct hb_transport over an open pty fd (test-local; the drivers' pty: backend is
+ * separate), and the network -> link CONFIG conversion. */
+struct hb_transport;
+struct hb_net;
+struct hb_link_netcfg;
+struct vbt_pty_transport {
+	int fd;
+};
+void vbt_pty_transport_init(struct vbt_pty_transport *p, struct hb_transport *t, int fd);
+void vbt_netcfg_from(const struct hb_net *n, struct hb_link_netcfg *c);
+#ifdef __cplusplus
+}
+#endif
 #endif
