@@ -275,26 +275,22 @@ static void fi_close(struct hb_i2c *bus)
 	bus->priv = NULL;
 }
 
-/* Send addr+dir and the bytes of w; check every ACK. */
+/* Send addr+dir and the bytes of w, one USB round trip per byte: the ACK of each byte is
+ * checked before the next is clocked out (after a NACK the master must stop). */
 static enum hb_status write_phase(struct fi_priv *p, uint8_t addr_byte, const uint8_t *w,
 				  size_t wn)
 {
-	uint8_t acks[256 + 1];
-	if (wn > 256)
-		return HB_ERR_RANGE;
-	write_byte(p, addr_byte);
-	for (size_t i = 0; i < wn; i++)
-		write_byte(p, w[i]);
-	enum hb_status st = exchange(p, acks, wn + 1);
-	if (st != HB_OK)
-		return st;
-	if (acks[0] & 1) {
-		hb_dbg("%s: address 0x%02x not acknowledged", p->who, addr_byte >> 1);
-		return HB_ERR_NACK;
-	}
-	for (size_t i = 0; i < wn; i++) {
-		if (acks[i + 1] & 1) {
-			hb_dbg("%s: data byte %zu not acknowledged", p->who, i);
+	for (size_t i = 0; i <= wn; i++) {
+		uint8_t ack;
+		write_byte(p, i == 0 ? addr_byte : w[i - 1]);
+		enum hb_status st = exchange(p, &ack, 1);
+		if (st != HB_OK)
+			return st;
+		if (ack & 1) {
+			if (i == 0)
+				hb_dbg("%s: address 0x%02x not acknowledged", p->who, addr_byte >> 1);
+			else
+				hb_dbg("%s: data byte %zu not acknowledged", p->who, i - 1);
 			return HB_ERR_NACK;
 		}
 	}

@@ -20,38 +20,17 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 	s->stall_periods = 4;
 }
 
-enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out)
+uint64_t hb_power_sampler_due_ns(const struct hb_power_sampler *s)
 {
-	enum hb_status st;
-	int ready = 0;
-	uint64_t t = now(s);
-	if (s->last_t_ns) {
-		uint64_t due = s->last_t_ns + s->period_ns;
-		/* wake a little early: the chip's clock and ours differ by a few percent */
-		uint64_t early = s->period_ns / 16;
-		if (t + early < due)
-			s->clock->sleep_ns(s->clock, due - early - t);
-	}
-	uint64_t give_up = now(s) + s->stall_periods * s->period_ns;
-	uint64_t step = s->period_ns / 8 ? s->period_ns / 8 : 1;
-	for (;;) {
-		st = hb_ina2xx_ready(s->dev, &ready);
-		if (st != HB_OK)
-			return st;
-		t = now(s);
-		if (ready)
-			break;
-		s->polls++;
-		if (t >= give_up) {
-			hb_err("%s@0x%02x: no conversion in %llu µs: stopped converting",
-			       s->dev->chip->name, s->dev->addr,
-			       (unsigned long long)(s->stall_periods * s->period_ns / 1000));
-			return HB_ERR_TIMEOUT;
-		}
-		s->clock->sleep_ns(s->clock, step);
-	}
+	/* wake a little early: the chip's clock and ours differ by a few percent */
+	return s->last_t_ns ? s->last_t_ns + s->period_ns - s->period_ns / 16 : 0;
+}
+
+/* Read the registers after CNVR was seen at time t; fill out, update the statistics. */
+static enum hb_status take(struct hb_power_sampler *s, uint64_t t, struct hb_power_sample *out)
+{
 	struct hb_ina2xx_reading r;
-	st = hb_ina2xx_read(s->dev, &r);
+	enum hb_status st = hb_ina2xx_read(s->dev, &r);
 	if (st != HB_OK && st != HB_ERR_RANGE)
 		return st;
 	memset(out, 0, sizeof *out);
@@ -73,8 +52,57 @@ enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power
 		out->flags |= HB_POWER_SAMPLE_AFTER_GAP;
 	}
 	s->last_t_ns = t;
+	s->silent_since_ns = 0;
 	s->samples++;
 	return st;
+}
+
+static enum hb_status stopped(struct hb_power_sampler *s)
+{
+	hb_err("%s@0x%02x: no conversion in %llu µs: stopped converting", s->dev->chip->name,
+	       s->dev->addr, (unsigned long long)(s->stall_periods * s->period_ns / 1000));
+	return HB_ERR_TIMEOUT;
+}
+
+enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power_sample *out,
+				     int *got)
+{
+	int ready = 0;
+	*got = 0;
+	uint64_t t = now(s);
+	if (t < hb_power_sampler_due_ns(s))
+		return HB_OK;
+	enum hb_status st = hb_ina2xx_ready(s->dev, &ready);
+	if (st != HB_OK)
+		return st;
+	t = now(s);
+	if (!ready) {
+		s->polls++;
+		if (!s->silent_since_ns)
+			s->silent_since_ns = t;
+		else if (t - s->silent_since_ns >= (uint64_t)s->stall_periods * s->period_ns)
+			return stopped(s);
+		return HB_OK;
+	}
+	*got = 1;
+	return take(s, t, out);
+}
+
+enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out)
+{
+	uint64_t step = s->period_ns / 8 ? s->period_ns / 8 : 1;
+	for (;;) {
+		uint64_t t = now(s), due = hb_power_sampler_due_ns(s);
+		if (t < due)
+			s->clock->sleep_ns(s->clock, due - t);
+		int got;
+		enum hb_status st = hb_power_sampler_poll(s, out, &got);
+		if (st != HB_OK && !(st == HB_ERR_RANGE && got))
+			return st;
+		if (got)
+			return st;
+		s->clock->sleep_ns(s->clock, step);
+	}
 }
 
 enum hb_status hb_power_sampler_run(struct hb_power_sampler *s, uint64_t duration_ns,

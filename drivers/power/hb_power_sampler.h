@@ -36,6 +36,7 @@ struct hb_power_sampler {
 	uint64_t period_ns;  /* conversion time */
 	unsigned stall_periods; /* no conversion for this many periods: stopped (default 4) */
 	uint64_t last_t_ns;  /* time of the previous sample, 0 before the first */
+	uint64_t silent_since_ns; /* first poll without CNVR since the last sample */
 	/* statistics */
 	uint64_t samples;
 	uint64_t gaps;
@@ -49,6 +50,14 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 			   struct hb_clock *clock);
 /* Wait for and read the next conversion. HB_ERR_RANGE returns a flagged sample. */
 enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out);
+
+/* Non-blocking step for callers that serve several monitors: when the next conversion is
+ * due, check CNVR once and read if set (*got = 1). Never sleeps. A converter silent for
+ * stall_periods periods is HB_ERR_TIMEOUT. */
+enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power_sample *out,
+				     int *got);
+/* Host time at which polling becomes useful again (0 before the first sample). */
+uint64_t hb_power_sampler_due_ns(const struct hb_power_sampler *s);
 
 /* Called per sample; return nonzero to stop. */
 typedef int (*hb_power_sample_fn)(void *ctx, const struct hb_power_sample *s);

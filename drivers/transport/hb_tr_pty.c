@@ -149,6 +149,7 @@ static enum hb_status pty_read(struct hb_transport *t, void *buf, size_t cap, si
 {
 	struct pty_priv *p = t->priv;
 	uint64_t deadline = hb_tr_deadline(timeout_ms);
+	int signalled = 0; /* poll() said readable or hung up */
 	for (;;) {
 		ssize_t n = read(p->fd, buf, cap);
 		if (n > 0) {
@@ -156,7 +157,10 @@ static enum hb_status pty_read(struct hb_transport *t, void *buf, size_t cap, si
 			return HB_OK;
 		}
 		/* In raw mode with VMIN = VTIME = 0 a tty read returns 0 when no byte is waiting
-		 * (not EAGAIN); a vanished peer shows as EIO here or as POLLHUP below. */
+		 * (not EAGAIN). But 0 right after poll() reported the descriptor readable or hung
+		 * up is end of file: the peer closed (otherwise this loop would spin). */
+		if (n == 0 && signalled)
+			return pty_status(p, 0, "read");
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return pty_status(p, errno, "read");
 		int left = hb_tr_left(deadline);
@@ -170,6 +174,7 @@ static enum hb_status pty_read(struct hb_transport *t, void *buf, size_t cap, si
 			return pty_status(p, 0, "poll");
 		if (r > 0 && (pfd.revents & POLLNVAL))
 			return pty_status(p, EBADF, "poll");
+		signalled = r > 0 && (pfd.revents & (POLLIN | POLLHUP));
 	}
 }
 
