@@ -34,7 +34,7 @@ struct hb_flash_argv {
 	char *argv[HB_FLASH_MAX_ARGS + 1]; /* NULL-terminated; points into opts and below */
 	int argc;
 	char program[512];
-	char channel[8];
+	char channel[12];
 };
 
 struct hb_flash_result {

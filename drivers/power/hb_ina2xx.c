@@ -258,13 +258,18 @@ enum hb_status hb_ina2xx_reset(struct hb_ina2xx *dev)
 	return st;
 }
 
+enum hb_status hb_ina2xx_ready_bus(struct hb_ina2xx *dev, int *ready, uint16_t *bus_raw)
+{
+	enum hb_status st = hb_ina2xx_read_reg(dev, dev->chip->reg_bus, bus_raw);
+	if (st == HB_OK)
+		*ready = !!(*bus_raw & HB_INA219_BUS_CNVR);
+	return st;
+}
+
 enum hb_status hb_ina2xx_ready(struct hb_ina2xx *dev, int *ready)
 {
 	uint16_t v;
-	enum hb_status st = hb_ina2xx_read_reg(dev, dev->chip->reg_bus, &v);
-	if (st == HB_OK)
-		*ready = !!(v & HB_INA219_BUS_CNVR);
-	return st;
+	return hb_ina2xx_ready_bus(dev, ready, &v);
 }
 
 void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r)
@@ -290,11 +295,13 @@ void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r)
 	r->saturated = r->shunt_raw >= fs_counts || r->shunt_raw <= -fs_counts;
 }
 
-static enum hb_status read_all(struct hb_ina2xx *dev, struct hb_ina2xx_reading *r)
+/* have_bus: bus already holds the bus register just read by the caller. */
+static enum hb_status read_all(struct hb_ina2xx *dev, struct hb_ina2xx_reading *r, int have_bus,
+			       uint16_t bus)
 {
 	const struct hb_ina2xx_chip *c = dev->chip;
-	uint16_t sh, bus, cur, pw;
-	enum hb_status st = hb_ina2xx_read_reg(dev, c->reg_bus, &bus);
+	uint16_t sh, cur, pw;
+	enum hb_status st = have_bus ? HB_OK : hb_ina2xx_read_reg(dev, c->reg_bus, &bus);
 	if (st == HB_OK)
 		st = hb_ina2xx_read_reg(dev, c->reg_shunt, &sh);
 	if (st == HB_OK)
@@ -312,12 +319,13 @@ static enum hb_status read_all(struct hb_ina2xx *dev, struct hb_ina2xx_reading *
 	return HB_OK;
 }
 
-enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out)
+static enum hb_status read_checked(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out,
+				   int have_bus, uint16_t bus)
 {
 	if (!dev || !out || !dev->chip)
 		return HB_ERR_ARG;
 	for (unsigned attempt = 0;; attempt++) {
-		enum hb_status st = read_all(dev, out);
+		enum hb_status st = read_all(dev, out, have_bus && attempt == 0, bus);
 		if (st != HB_OK)
 			return st;
 		if (out->current_raw != 0 || out->power_raw != 0)
@@ -352,4 +360,15 @@ enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *o
 		return HB_ERR_RANGE;
 	}
 	return HB_OK;
+}
+
+enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out)
+{
+	return read_checked(dev, out, 0, 0);
+}
+
+enum hb_status hb_ina2xx_read_after_bus(struct hb_ina2xx *dev, uint16_t bus_raw,
+					struct hb_ina2xx_reading *out)
+{
+	return read_checked(dev, out, 1, bus_raw);
 }

@@ -121,6 +121,12 @@ enum hb_status hb_ina2xx_reset(struct hb_ina2xx *dev);
 enum hb_status hb_ina2xx_ready(struct hb_ina2xx *dev, int *ready);
 /* Read shunt, bus, current, power (in that order; the power read clears CNVR). */
 enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out);
+/* The same read for a caller that has just read the bus register (with CNVR set) itself:
+ * skips that register, one I2C transaction less per sample (the sampler's path). */
+enum hb_status hb_ina2xx_read_after_bus(struct hb_ina2xx *dev, uint16_t bus_raw,
+					struct hb_ina2xx_reading *out);
+/* Is a new conversion ready? Also returns the bus register read for it. */
+enum hb_status hb_ina2xx_ready_bus(struct hb_ina2xx *dev, int *ready, uint16_t *bus_raw);
 /* Convert raw registers with the device's calibration (pure; used by read()). */
 void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r);
 

@@ -27,10 +27,11 @@ uint64_t hb_power_sampler_due_ns(const struct hb_power_sampler *s)
 }
 
 /* Read the registers after CNVR was seen at time t; fill out, update the statistics. */
-static enum hb_status take(struct hb_power_sampler *s, uint64_t t, struct hb_power_sample *out)
+static enum hb_status take(struct hb_power_sampler *s, uint64_t t, uint16_t bus_raw,
+			   struct hb_power_sample *out)
 {
 	struct hb_ina2xx_reading r;
-	enum hb_status st = hb_ina2xx_read(s->dev, &r);
+	enum hb_status st = hb_ina2xx_read_after_bus(s->dev, bus_raw, &r);
 	if (st != HB_OK && st != HB_ERR_RANGE)
 		return st;
 	memset(out, 0, sizeof *out);
@@ -72,7 +73,8 @@ enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power
 	uint64_t t = now(s);
 	if (t < hb_power_sampler_due_ns(s))
 		return HB_OK;
-	enum hb_status st = hb_ina2xx_ready(s->dev, &ready);
+	uint16_t bus_raw;
+	enum hb_status st = hb_ina2xx_ready_bus(s->dev, &ready, &bus_raw);
 	if (st != HB_OK)
 		return st;
 	t = now(s);
@@ -85,7 +87,7 @@ enum hb_status hb_power_sampler_poll(struct hb_power_sampler *s, struct hb_power
 		return HB_OK;
 	}
 	*got = 1;
-	return take(s, t, out);
+	return take(s, t, bus_raw, out);
 }
 
 enum hb_status hb_power_sampler_next(struct hb_power_sampler *s, struct hb_power_sample *out)
