@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -135,6 +136,8 @@ enum hb_status hb_vboard_start(const char *exe, const char *const *args, int tim
 		return HB_ERR_IO;
 	}
 	if (pid == 0) {
+		/* The board must not outlive its parent (a crashed run would leave it spinning). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(pfd[1], STDOUT_FILENO);
 		execv(exe, (char *const *)argv);
 		fprintf(stderr, "cannot run %s: %s\n", exe, strerror(errno));
@@ -189,10 +192,18 @@ enum hb_status hb_vboard_start(const char *exe, const char *const *args, int tim
 	close(pfd[0]);
 	if (!ready || !p->info.uart[0] || !p->info.ctl[0]) {
 		int ws;
-		if (waitpid(pid, &ws, WNOHANG) == pid) {
+		pid_t w = 0;
+		/* After EOF the child is exiting: give it a moment to become reapable. */
+		for (int i = 0; i < 200 && st == HB_ERR_GONE && (w = waitpid(pid, &ws, WNOHANG)) == 0; i++) {
+			struct timespec ts = {0, 5000000};
+			nanosleep(&ts, NULL);
+		}
+		if (w == pid || (w == 0 && waitpid(pid, &ws, WNOHANG) == pid)) {
 			if (WIFEXITED(ws))
 				hb_err("%s exited with status %d before it was ready", exe,
 				       WEXITSTATUS(ws));
+			else
+				hb_err("%s died (signal %d) before it was ready", exe, WTERMSIG(ws));
 			p->pid = 0;
 		} else {
 			hb_err("%s not ready after %d ms", exe, timeout_ms);
