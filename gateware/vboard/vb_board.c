@@ -972,10 +972,10 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
 	struct hb_vb_hot *h = &b->hot;
-	/* Realtime may run 0.25 ms ahead, in chunks of at most 0.25 ms, so an I2C or UART
-	 * client is answered within about a quarter of a millisecond (an INA219 sample takes
+	/* Realtime may run 50 us ahead, in chunks of at most 50 us, so an I2C or UART
+	 * client is answered within about 50 us (an INA219 sample takes
 	 * five register transactions and a conversion lasts 1.06 ms). */
-	const uint64_t lead = (uint64_t)(b->clock_hz * 0.25e-3) + 1;
+	const uint64_t lead = (uint64_t)(b->clock_hz * 50e-6) + 1;
 
 	if (h->cyc - b->last_mark >= TRUTH_INTERVAL)
 		mark(b);
