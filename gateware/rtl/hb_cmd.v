@@ -236,10 +236,10 @@ module hb_cmd #(
 
     // ---------------------------------------------------------------- stamps and results
     reg [47:0] snap;       // cycle at the last accepted request record (STREAM, COUNTERS)
-    reg [47:0] tst;        // cycle of the first start of an INFER/BATCH
+    reg [47:0] tst;        // first BUSY-high cycle of an INFER/BATCH
+    reg        tst_wait;   // INFER/BATCH accepted, BUSY not yet seen
     reg [47:0] tdn;        // cycle of the last done
     reg [47:0] bb;         // busy cycles of this INFER/BATCH (counts while running)
-    reg        run;
     reg [7:0]  res_class;
     reg [15:0] res_nout;
 
@@ -507,25 +507,26 @@ module hb_cmd #(
     end
 
     // stamps, busy count, results; rotated by the jobs that copy them into the RAM.
-    // inf_go is the cycle the response FSM accepts an INFER/BATCH (t_start; the registered
-    // eng_start pulse follows one cycle later). bb counts the cycles from each start stamp to
-    // its done: it is incremented in the start pulse cycle and every cycle after until done.
+    // inf_go is the cycle the response FSM accepts an INFER/BATCH. t_start is the first cycle
+    // the engine's BUSY is high after it, t_done the cycle of the last DONE pulse, and bb
+    // counts the cycles BUSY is high: for one inference t_done - t_start = busy_cycles = the
+    // number of cycles a scope sees on the BUSY pin (docs/protocol.md §4.2).
     wire inf_go = (st == S_DECIDE) && !c_err && type_ok && len_ok && cfg_valid
                   && (c_type == T_INFER || (c_type == T_BATCH && a_u32 != 32'd0));
     always @(posedge clk) begin
         if (rst) begin
-            snap <= 48'd0; tst <= 48'd0; tdn <= 48'd0; bb <= 48'd0; run <= 1'b0;
+            snap <= 48'd0; tst <= 48'd0; tdn <= 48'd0; bb <= 48'd0; tst_wait <= 1'b0;
             res_class <= 8'd0; res_nout <= 16'd0;
         end else begin
             if (push && (!rq_v || rq_pop)) snap <= cycle;
             else if (j_rot && j_src == SRC_SNAP) snap <= {snap[7:0], snap[47:8]};
-            if (inf_go) tst <= cycle;
+            if (inf_go) tst_wait <= 1'b1;
+            else if (eng_busy) tst_wait <= 1'b0;
+            if (tst_wait && eng_busy) tst <= cycle;
             else if (j_rot && j_src == SRC_TST) tst <= {tst[7:0], tst[47:8]};
             if (inf_go) bb <= 48'd0;
-            else if (eng_start || run) bb <= bb + 1'b1;
+            else if (eng_busy) bb <= bb + 1'b1;
             else if (j_rot && j_src == SRC_BB) bb <= {bb[7:0], bb[47:8]};
-            if (eng_start) run <= 1'b1;
-            else if (eng_done) run <= 1'b0;
             if (eng_done) begin
                 tdn       <= cycle;
                 res_class <= result_class;
