@@ -317,9 +317,9 @@ static enum hb_status flash_board(struct run *r)
 				snprintf(path, sizeof path, "%s", c);
 		}
 		if (!path[0]) {
-			set_err(r, "no bitstream for board %s: build it (cmake --build build --target gateware-%s), "
-				   "or pass --bitstream FILE, or --no-flash to use what is on the board",
-				r->board.name, r->board.family == HB_FAMILY_ICE40 ? "icebreaker" : dir);
+			set_err(r, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
+				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
+				r->board.name, dir);
 			return HB_ERR_NOTFOUND;
 		}
 	}
