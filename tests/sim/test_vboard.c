@@ -201,6 +201,49 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 	hb_net_free(&net);
 }
 
+Test(vboard, realtime_idle_skips_cycles_and_keeps_the_counter)
+{
+	static const char *const args[] = {"-q", NULL};
+	const char *bd = getenv("HB_BUILD_DIR");
+	snprintf(exe, sizeof exe, "%s/bench/hilbench-vboard", bd);
+	cr_assert_eq(hb_vboard_start(exe, args, 20000, &vb), HB_OK);
+	pty = vbt_pty_open(hb_vboard_info(vb)->uart);
+	vbt_sleep_ms(400); /* the first 12 ms of quiet are simulated cycle by cycle */
+	uint64_t c0, c1;
+	double ns0, ns1;
+	cr_assert_eq(hb_vboard_now(vb, &c0, &ns0), HB_OK);
+	double cpu0 = vbt_cpu_seconds(hb_vboard_pid(vb));
+	vbt_sleep_ms(1000);
+	cr_assert_eq(hb_vboard_now(vb, &c1, &ns1), HB_OK);
+	double cpu = vbt_cpu_seconds(hb_vboard_pid(vb)) - cpu0;
+	double sim_s = (ns1 - ns0) * 1e-9;
+	cr_assert(sim_s > 0.7 && sim_s < 1.3, "idle: %.3f s simulated in 1 s", sim_s);
+	cr_assert(cpu < 0.3, "idle realtime board used %.3f s CPU in 1 s", cpu);
+	struct hb_vboard_truth t;
+	cr_assert_eq(hb_vboard_truth(vb, c0, c1, &t), HB_OK);
+	cr_assert(t.exact);
+	cr_assert_float_eq(t.avg_power_mw, t.idle_power_mw, t.idle_power_mw * 1e-9);
+
+	/* the device's counter was advanced with the skipped cycles */
+	uint8_t req[16], resp[128];
+	size_t n;
+	cr_assert_eq(hb_link_frame_encode(0x07, 0x21, NULL, 0, req, sizeof req, &n), HB_OK);
+	uint64_t before, after;
+	cr_assert_eq(hb_vboard_now(vb, &before, NULL), HB_OK);
+	cr_assert_eq(write(pty, req, n), (ssize_t)n);
+	read_frame(resp, sizeof resp);
+	cr_assert_eq(hb_vboard_now(vb, &after, NULL), HB_OK);
+	struct hb_link_counters c;
+	cr_assert_eq(hb_link_counters_decode(resp + 6, 48, &c), HB_OK);
+	cr_assert(c.cycle_now > before && c.cycle_now < after, "%llu in (%llu, %llu)",
+		  (unsigned long long)c.cycle_now, (unsigned long long)before,
+		  (unsigned long long)after);
+	char reply[512];
+	cr_assert_eq(hb_vboard_ctl(vb, "stats", reply, sizeof reply, 2000), HB_OK);
+	char *sk = strstr(reply, "skipped=");
+	cr_assert(sk && strtoull(sk + 8, NULL, 10) > 10000000ull, "%s", reply);
+}
+
 Test(vboard, hilbench_vboard_front_end)
 {
 	char cmd[1200];
