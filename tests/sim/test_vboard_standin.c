@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hb_vboard_proc.h"
@@ -295,6 +298,26 @@ Test(vboard_standin, fault_ina219_reset_stop_saturate)
 	vbt_sleep_ms(50);
 	cr_assert_eq(vbt_ina_read(s, 1, &v2), 0);
 	cr_assert_lt((int16_t)v2, 32000);
+	stop();
+}
+
+Test(vboard_standin, tcp_endpoint_serves_the_same_uart)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 20000));
+	const char *a[] = {"--pace", "fast", "-q", "--tcp", port, NULL};
+	start(a);
+	cr_assert(strlen(hb_vboard_info(vb)->tcp) > 0, "tcp: line printed");
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	vbt_sleep_ms(50); /* the board accepts between chunks */
+	cr_assert_eq(write(fd, "tcp!", 4), 4);
+	uint8_t buf[8] = {0};
+	cr_assert_eq(vbt_read(fd, buf, 4, 3000), 4);
+	cr_assert_eq(memcmp(buf, "tcp!", 4), 0);
+	close(fd);
 	stop();
 }
 
