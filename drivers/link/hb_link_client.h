@@ -26,8 +26,9 @@
  * Status mapping for device ERROR reasons that are not retried:
  *   BAD_ARG → HB_ERR_ARG, NOT_CONFIGURED → HB_ERR_PROTO, BAD_LENGTH /
  *   UNKNOWN_TYPE → HB_ERR_PROTO. Retries exhausted: HB_ERR_TIMEOUT if the last
- *   attempt timed out, HB_ERR_CRC if it was a corrupted frame, HB_ERR_BUSY if the
- *   device was busy. Transport failures (HB_ERR_IO, HB_ERR_GONE …) are returned
+ *   attempt timed out or was truncated, HB_ERR_CRC if it was a corrupted frame,
+ *   HB_ERR_BUSY if the device was busy, HB_ERR_PROTO if the device kept answering
+ *   retryable ERROR frames (BAD_HCRC, BAD_CRC, OVERSIZE, TIMEOUT, foreign seq). Transport failures (HB_ERR_IO, HB_ERR_GONE …) are returned
  *   as they are, without retry.
  *
  * Not thread-safe: one client per transport, one request in flight. */

@@ -259,6 +259,17 @@ void hb_link_decoder_feed(struct hb_link_decoder *d, const uint8_t *data, size_t
 			if (d->replay_pos == d->replay_n)
 				d->replay_pos = d->replay_n = 0;
 		} else if (i < len) {
+			if (d->state == ST_BODY && d->need - d->n > 1) {
+				/* Bulk-copy the body except its last byte, which
+				 * step() completes (CRC check, event). */
+				size_t k = d->need - d->n - 1;
+				if (k > len - i)
+					k = len - i;
+				memcpy(d->buf + d->n, data + i, k);
+				d->n += k;
+				i += k;
+				continue;
+			}
 			b = data[i++];
 		} else {
 			break;

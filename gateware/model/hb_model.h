@@ -110,7 +110,8 @@ int hb_model_weight_bit(const struct hb_net *net, unsigned k, unsigned j, unsign
 enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen);
 enum hb_status hb_net_parse(const char *text, size_t len, const char *origin, struct hb_net *net,
 			    char *err, size_t errlen);
-/* Write a network as JSON (base64 weights, CRC-32); returns a malloc'd string. */
+/* Write a network as JSON (hex seeds, base64 weights, CRC-32) into a malloc'd string *out;
+ * release it with free(). */
 enum hb_status hb_net_to_json(const struct hb_net *net, char **out);
 /* Release the weight arrays and zero the struct. Safe on a zeroed or already freed net. */
 void hb_net_free(struct hb_net *net);
@@ -152,7 +153,7 @@ enum hb_status hb_model_infer(const struct hb_net *net, const uint8_t *bits,
 			      struct hb_model_result *res);
 enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
 				 struct hb_model_result *res, uint8_t *const *spikes);
-/* The literal reference implementation (same contract, ~100x slower). */
+/* The literal reference implementation (same contract, 5-20x slower). */
 enum hb_status hb_model_infer_naive(const struct hb_net *net, const uint8_t *bits,
 				    struct hb_model_result *res);
 enum hb_status hb_model_infer_naive_ex(const struct hb_net *net, const uint8_t *bits,

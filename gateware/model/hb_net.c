@@ -607,8 +607,13 @@ enum hb_status hb_net_parse(const char *text, size_t len, const char *origin, st
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &stop, 0);
 	if (!root) {
 		const char *at = stop && stop >= text && stop <= c.end ? stop : text;
-		return fail_at(&c, HB_ERR_FORMAT, at, -1, NULL, "JSON syntax error near '%.12s'",
-			       at < c.end ? at : "(end of file)");
+		char near[16] = "";
+		size_t nn = 0;
+		for (const char *q = at; q < c.end && *q && nn < 12; q++)
+			near[nn++] = (*q == '\n' || *q == '\r' || *q == '\t') ? ' ' : *q;
+		near[nn] = 0;
+		return fail_at(&c, HB_ERR_FORMAT, at, -1, NULL, "JSON syntax error near '%s'",
+			       nn ? near : "(end of file)");
 	}
 	/* Anything but whitespace after the document is an error too. */
 	const char *rest = sk_ws(stop ? stop : c.end, c.end);

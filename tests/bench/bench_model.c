@@ -42,7 +42,7 @@ static double rate(const struct hb_net *net, uint8_t **bits, unsigned n_inputs, 
 	return (double)hb_net_synapses(net) * net->L * runs / ((double)(t1 - t0) * 1e-9);
 }
 
-static int speed(const char *name, const struct hb_digits *d, double min_s)
+static int speed(const char *name, const struct hb_digits *d, double min_s, int dense)
 {
 	char path[1024], err[256];
 	struct hb_net net;
@@ -61,9 +61,9 @@ static int speed(const char *name, const struct hb_digits *d, double min_s)
 		for (unsigned i = 0; i < n_in; i++) {
 			if (n_in == HB_DIGITS_PIXELS && d) {
 				vals[i] = hb_digits_value(d->pixels[d->test_idx[q]][i]);
-			} else { /* MNIST-like: ~80 % dark pixels, the rest bright */
+			} else { /* MNIST-like: ~80 % dark pixels, the rest bright; or all random */
 				rs = rs * 6364136223846793005ull + 1442695040888963407ull;
-				vals[i] = (rs >> 60) < 13 ? 0 : (uint16_t)(rs >> 40);
+				vals[i] = !dense && (rs >> 60) < 13 ? 0 : (uint16_t)(rs >> 40);
 			}
 		}
 		bits[q] = malloc(hb_model_input_bytes(&net));
@@ -79,9 +79,9 @@ static int speed(const char *name, const struct hb_digits *d, double min_s)
 	for (unsigned k = 0; k < net.n_layers; k++)
 		for (unsigned j = 0; j < net.layers[k].n_out; j++)
 			spikes += r.counts[k][j];
-	printf("%-12s %4u-%u-%u L=%u: word-parallel %8.1f M synapse-steps/s (%6.0f inferences/s), "
+	printf("%-12s %-6s %4u-%u-%u L=%u: word-parallel %8.1f M synapse-steps/s (%6.0f inferences/s), "
 	       "naive %7.1f M/s, ratio %.1fx  [%lu spikes in sample 0]\n",
-	       name, net.layers[0].n_in, net.layers[0].n_out, net.layers[net.n_layers - 1].n_out, net.L,
+	       name, n_in == HB_DIGITS_PIXELS ? "" : dense ? "dense" : "sparse", net.layers[0].n_in, net.layers[0].n_out, net.layers[net.n_layers - 1].n_out, net.L,
 	       fast / 1e6, fast / ((double)hb_net_synapses(&net) * net.L), naive / 1e6, fast / naive, spikes);
 	for (unsigned q = 0; q < N_INPUTS; q++)
 		free(bits[q]);
@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double min_s = quick ? 0.3 : 2.0;
-	if (speed("mnist-shape", NULL, min_s) || speed("digits", &d, min_s))
+	if (speed("mnist-shape", NULL, min_s, 0) || speed("mnist-shape", NULL, min_s, 1) ||
+	    speed("digits", &d, min_s, 0))
 		return 1;
 
 	struct hb_net net;

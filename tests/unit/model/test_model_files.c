@@ -235,3 +235,78 @@ Test(digits, held_out_accuracy_at_L256, .timeout = 120)
 	hb_digits_free(&d);
 	hb_net_free(&net);
 }
+
+/* The worked example of docs/semantics.md §10 (a spec vector: the doc quotes these bytes). */
+Test(netfile, worked_example_of_the_semantics_doc)
+{
+	struct hb_net net;
+	char err[256] = "";
+	cr_assert_eq(hb_net_load(src_path("tests/data/model/tiny.json"), &net, err, sizeof err), HB_OK, "%s", err);
+	const uint16_t vals[2] = {60000, 50000};
+	uint8_t bits[4], sp[4], sp_ref[4];
+	static const uint8_t want_bits[4] = {0xFF, 0x7F, 0xEF, 0xFC};
+	static const uint8_t want_spikes[4] = {0x08, 0x22, 0x00, 0x40};
+	cr_assert_eq(hb_model_input_bytes(&net), 4);
+	cr_assert_eq(hb_model_encode(&net, vals, bits), HB_OK);
+	cr_assert_eq(memcmp(bits, want_bits, 4), 0, "bits %02X %02X %02X %02X", bits[0], bits[1], bits[2], bits[3]);
+	struct hb_model_result r, rr;
+	uint8_t *tr[1] = {sp}, *tr_ref[1] = {sp_ref};
+	cr_assert_eq(hb_model_infer_ex(&net, bits, &r, tr), HB_OK);
+	cr_assert_eq(hb_model_infer_naive_ex(&net, bits, &rr, tr_ref), HB_OK);
+	cr_assert_eq(memcmp(sp, want_spikes, 4), 0, "spikes %02X %02X %02X %02X", sp[0], sp[1], sp[2], sp[3]);
+	cr_assert_eq(memcmp(sp_ref, want_spikes, 4), 0);
+	cr_assert_eq(r.counts[0][0], 3);
+	cr_assert_eq(r.counts[0][1], 1);
+	cr_assert_eq(r.cls, 0);
+	/* the LFSR states of the table */
+	cr_assert_eq(hb_lfsr_advance(0x1D87, 7), 0xC39B);
+	cr_assert_eq(hb_lfsr_step(0x6C35), 0xD86A);
+	cr_assert_eq(hb_model_weight_bit(&net, 0, 1, 0, 2), 1); /* a0 = 13 < 16 */
+	cr_assert_eq(hb_model_weight_bit(&net, 0, 1, 0, 3), 0); /* a0 = 64 >= 16 */
+	hb_net_free(&net);
+}
+
+/* Mutated and truncated copies of a valid file never crash the loader; each refusal carries
+ * a position and a reason. The buffers are not NUL-terminated (ASan catches over-reads). */
+Test(netfile, mutations_are_refused_cleanly, .timeout = 120)
+{
+	FILE *f = fopen(src_path("tests/data/model/tiny.json"), "rb");
+	cr_assert(f);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text, f);
+	fclose(f);
+	uint64_t r = 0x9E3779B97F4A7C15ull;
+	unsigned refused = 0;
+	static const char alphabet[] = "{}[]\",:0123456789-+.eE xabcdefAF\n\\tru";
+	for (unsigned it = 0; it < 4000; it++) {
+		char *buf = malloc(n);
+		memcpy(buf, text, n);
+		size_t len = n;
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unsigned kind = r % 3, nmut = 1 + (r >> 8) % 3;
+		if (kind == 0) {
+			len = (r >> 16) % n; /* truncation */
+		} else {
+			for (unsigned m = 0; m < nmut; m++) {
+				r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+				buf[(r >> 3) % n] = kind == 1 ? alphabet[(r >> 20) % (sizeof alphabet - 1)] : (char)(r >> 40);
+			}
+		}
+		struct hb_net net;
+		char err[512] = "";
+		enum hb_status st = hb_net_parse(buf, len, "m.json", &net, err, sizeof err);
+		if (st == HB_OK) {
+			cr_assert_eq(net.n_layers, 1);
+			hb_net_free(&net);
+		} else {
+			refused++;
+			unsigned line, col;
+			cr_assert_eq(sscanf(err, "m.json:%u:%u:", &line, &col), 2, "no origin/position: %s", err);
+			cr_assert(line >= 1 && col >= 1, "%s", err);
+			cr_assert_gt(strlen(err), 12, "no reason: %s", err);
+			cr_assert_eq(net.n_layers, 0);
+		}
+		free(buf);
+	}
+	cr_assert_gt(refused, 3000u);
+}
