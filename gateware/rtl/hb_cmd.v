@@ -312,7 +312,7 @@ module hb_cmd #(
                     case (c_type)
                     T_IDENTIFY: begin
                         rk     <= RK_IDENT;
-                        tx_len <= cfg_valid ? 16'd42 + {7'd0, cfg_n_layers, 1'b0} : 16'd40;
+                        tx_len <= 16'd42 + (cfg_valid ? {7'd0, cfg_n_layers, 1'b0} : 16'd0); // K = 0: one size, 0
                     end
                     T_LOAD: begin
                         if (a_region > 8'd1 || ld_end > region_size(a_region)) begin
