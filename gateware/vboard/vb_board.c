@@ -102,6 +102,10 @@ struct hb_vb_board {
 	int can_skip;
 	uint64_t quiet_cycles;    /* idle this long before skipping is allowed */
 	uint64_t skipped;         /* cycles advanced without evaluation */
+	/* simulation speed: evaluated cycles per second of time spent evaluating */
+	uint64_t exit_ns, exit_cyc, run_ns, run_cycles;
+	int exit_was_skip;
+	double sim_rate_hz;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -817,9 +821,10 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 	if (argc == 0)
 		return ctl_reply(c, "err empty command");
 	if (strcmp(argv[0], "now") == 0) {
-		ctl_reply(c, "ok cycle=%llu sim_ns=%.0f behind=%llu inferences=%llu",
+		ctl_reply(c, "ok cycle=%llu sim_ns=%.0f behind=%llu inferences=%llu sim_rate_hz=%.0f",
 			  (unsigned long long)h->cyc, (double)h->cyc * 1e9 / b->clock_hz,
-			  (unsigned long long)b->behind_count, (unsigned long long)h->inferences);
+			  (unsigned long long)b->behind_count, (unsigned long long)h->inferences,
+			  b->sim_rate_hz);
 	} else if (strcmp(argv[0], "truth") == 0) {
 		char *e0, *e1;
 		if (argc != 3)
@@ -1004,6 +1009,14 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 	struct hb_vb_hot *h = &b->hot;
 	const uint64_t lead = (uint64_t)(b->clock_hz * 10e-3); /* realtime may run 10 ms ahead */
 
+	if (b->exit_ns && !b->exit_was_skip) {
+		b->run_ns += hb_now_ns() - b->exit_ns;
+		b->run_cycles += h->cyc - b->exit_cyc;
+		if (b->run_ns >= 500000000ull) {
+			b->sim_rate_hz = (double)b->run_cycles * 1e9 / (double)b->run_ns;
+			b->run_ns = b->run_cycles = 0;
+		}
+	}
 	if (h->cyc - b->last_mark >= TRUTH_INTERVAL)
 		mark(b);
 	hb_ina219m_advance(&b->ina, (double)h->cyc / b->clock_hz,
@@ -1086,6 +1099,9 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 			avail = min_u64(avail, b->end_cycle - h->cyc);
 		if (avail == 0)
 			avail = 1;
+		b->exit_ns = hb_now_ns();
+		b->exit_cyc = h->cyc;
+		b->exit_was_skip = h->skip_ok;
 		return avail;
 	}
 }

@@ -220,22 +220,10 @@ static Rate run_vboard(Workload &w)
 	o.compute_margin_pct = 100000;
 	struct hb_link *l;
 	hb_link_open(&tr, &o, &l);
-	// CONFIG raw first: the codec does not accept the unconfigured 40-byte identity yet
-	{
-		std::vector<uint8_t> pl = {0};
-		put32(pl, 0);
-		pl.insert(pl.end(), w.cfg_img.begin(), w.cfg_img.end());
-		std::vector<uint8_t> fr(200);
-		size_t n;
-		hb_link_frame_encode(0x02, 0x70, pl.data(), pl.size(), fr.data(), fr.size(), &n);
-		if (write(fd, fr.data(), n) != (ssize_t)n)
-			std::exit(1);
-		uint8_t resp[32];
-		vbt_read(fd, resp, 15, 5000);
-	}
 	uint64_t stamp;
 	struct hb_link_batch_result br;
-	if (hb_link_load_weights(l, w.w_img.data(), w.w_img.size(), nullptr) ||
+	if (hb_link_load_config(l, &w.cfg) ||
+	    hb_link_load_weights(l, w.w_img.data(), w.w_img.size(), nullptr) ||
 	    hb_link_stream_inputs(l, w.in_img.data(), w.in_img.size(), &stamp)) {
 		std::fprintf(stderr, "vboard load failed: %s\n", hb_link_last_error(l));
 		std::exit(1);

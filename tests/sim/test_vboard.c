@@ -70,12 +70,7 @@ Test(vboard, identify_from_a_plain_termios_client)
 	cr_assert_eq(resp[2], 0x33, "seq echoed");
 	cr_assert_eq(resp[5], hb_link_crc8(0, resp + 1, 4));
 	struct hb_link_identity id;
-	/* Unconfigured, the RTL sends the 40-byte fixed part only, while the codec expects
-	 * one (zero) size entry (docs/protocol.md: u16[K+1]); accept both here. */
-	if (got - 8 == HB_LINK_IDENTITY_FIXED_LEN) {
-		resp[got - 2] = resp[got - 1] = 0;
-		got += 2;
-	}
+	cr_assert_eq(got - 8, HB_LINK_IDENTITY_FIXED_LEN + 2, "unconfigured: one size entry (0)");
 	cr_assert_eq(hb_link_identity_decode(resp + 6, got - 8, &id), HB_OK);
 	cr_assert_eq(id.proto_version, 1);
 	cr_assert_eq(id.family, 0, "the virtual board reports family sim");
@@ -116,24 +111,6 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 	vbt_netcfg_from(&net, &cfg);
 
 	start_fast();
-	/* CONFIG first, raw: an unconfigured device's identity is 40 bytes, which the codec
-	 * does not accept yet (see identify_from_a_plain_termios_client). */
-	{
-		uint8_t pl[5 + 160], fr[200], resp[64];
-		size_t cl, fn;
-		pl[0] = 0;
-		memset(pl + 1, 0, 4);
-		cr_assert_eq(hb_link_netcfg_pack(&cfg, pl + 5, 160, &cl), HB_OK);
-		cr_assert_eq(hb_link_frame_encode(0x02, 0x77, pl, 5 + cl, fr, sizeof fr, &fn), HB_OK);
-		cr_assert_eq(write(pty, fr, fn), (ssize_t)fn);
-		read_frame(resp, sizeof resp);
-		if (resp[1] == 0xFF && resp[6] == 7) /* BAD_ARG for a valid network */
-			cr_skip_test("hb_top rejects the valid digits CONFIG with BAD_ARG: hb_cmd reads "
-				     "cfg_error CFG_WAIT=15 cycles after the commit, the engine's "
-				     "validator needs ~180 (link/engine integration; test_gateware "
-				     "fails the same way)");
-		cr_assert_eq(resp[1], 0x82, "raw CONFIG LOAD answered 0x%02x reason %u (L=%u K=%u)", resp[1], resp[6], cfg.L, cfg.n_layers);
-	}
 	struct vbt_pty_transport pp;
 	struct hb_transport tr;
 	vbt_pty_transport_init(&pp, &tr, pty);

@@ -91,6 +91,12 @@ Test(vboard_standin, startup_lines_and_echo)
 	cr_assert_eq(stat_field("rx_bytes"), 12);
 	cr_assert_eq(stat_field("tx_bytes"), 12);
 	cr_assert_eq(stat_field("framing_errors"), 0);
+	/* fast pace: the speed figure appears after 0.5 s of simulation */
+	vbt_sleep_ms(800);
+	char reply[256];
+	cr_assert_eq(hb_vboard_ctl(vb, "now", reply, sizeof reply, 2000), HB_OK);
+	char *r = strstr(reply, "sim_rate_hz=");
+	cr_assert(r && strtod(r + 12, NULL) > 1e5, "%s", reply);
 	stop();
 }
 
