@@ -19,6 +19,7 @@
 #include "hb_clock.h"
 #include "hb_db.h"
 #include "hb_energy_model.h"
+#include "hb_flash.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
 #include "hb_link_client.h"
@@ -301,9 +302,47 @@ static enum hb_status flash_board(struct run *r)
 		say(r, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
 		return HB_OK;
 	}
-	/* FLASH-TODO: wire in drivers/flash once it lands */
-	set_err(r, "flashing %s: not available yet; use --no-flash", r->board.name);
-	return HB_ERR_UNSUPPORTED;
+	/* The bitstream: --bitstream, else what the gateware flow built for this board. */
+	char path[1024] = "";
+	if (r->o->bitstream) {
+		snprintf(path, sizeof path, "%s", r->o->bitstream);
+	} else {
+		static const char *const ext[] = {"bin", "bit"};
+		const char *dir = r->board.family == HB_FAMILY_ICE40 ? "icebreaker"
+				  : r->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
+		for (size_t i = 0; i < 2 && !path[0]; i++) {
+			char c[1024];
+			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
+			if (access(c, R_OK) == 0)
+				snprintf(path, sizeof path, "%s", c);
+		}
+		if (!path[0]) {
+			set_err(r, "no bitstream for board %s: build it (cmake --build build --target gateware-%s), "
+				   "or pass --bitstream FILE, or --no-flash to use what is on the board",
+				r->board.name, r->board.family == HB_FAMILY_ICE40 ? "icebreaker" : dir);
+			return HB_ERR_NOTFOUND;
+		}
+	}
+	struct hb_flash_opts fo = {
+		.ofl_board = r->board.ofl_board[0] ? r->board.ofl_board : NULL,
+		.cable = r->board.ofl_cable[0] ? r->board.ofl_cable : NULL,
+		.ftdi_serial = r->board.usb_serial[0] ? r->board.usb_serial : NULL,
+		.ftdi_channel = -1,
+		.bitstream = path,
+	};
+	struct hb_progress p;
+	char phase[160];
+	snprintf(phase, sizeof phase, "flash %.100s (openFPGALoader, SRAM)", path);
+	hb_progress_begin(&p, r->o->out, r->o->quiet, phase, 0, "");
+	struct hb_flash_result res;
+	enum hb_status st = hb_flash_run(&fo, &res);
+	if (st != HB_OK) {
+		hb_progress_end(&p, "failed");
+		set_err(r, "flash: %s", res.message[0] ? res.message : hb_strerror(st));
+		return st;
+	}
+	hb_progress_end(&p, "done");
+	return HB_OK;
 }
 
 static enum hb_status open_link(struct run *r)
@@ -480,8 +519,12 @@ static enum hb_status sync_point(struct run *r, struct hb_sync_point *p)
 	return st;
 }
 
-/* Sum the rails' mean power over host interval [h0, h1]. */
-static void board_window_power(struct run *r, double h0, double h1, double guard_ns,
+/* Sum the rails' mean power over host interval [h0, h1]. `stretch` >= 1 is how much longer
+ * a conversion lasts in host time than its nominal length: 1 for a real INA219 (its own
+ * oscillator runs in real time); for the virtual board, whose INA219 converts in simulated
+ * time, the ratio of host time to device time observed over the window (the simulation may
+ * fall behind the wall clock for a while). */
+static void board_window_power(struct run *r, double h0, double h1, double guard_ns, double stretch,
 			       struct hb_window_power *out)
 {
 	memset(out, 0, sizeof *out);
@@ -493,7 +536,8 @@ static void board_window_power(struct run *r, double h0, double h1, double guard
 	double sum = 0, var = 0;
 	for (size_t i = 0; i < r->n_rails; i++) {
 		struct rail *rl = &r->rails[i];
-		struct hb_window_opts wo = {.conv_ns = rl->dev.conv_ns, .guard_ns = guard_ns, .min_samples = 10};
+		struct hb_window_opts wo = {.conv_ns = (uint64_t)((double)rl->dev.conv_ns * stretch),
+					    .guard_ns = guard_ns, .min_samples = 10};
 		struct hb_window_power w;
 		pthread_mutex_lock(&rl->mu);
 		if (rl->error != HB_OK) {
@@ -515,6 +559,14 @@ static void board_window_power(struct run *r, double h0, double h1, double guard
 	out->mean_mw = sum;
 	out->stddev_mw = sqrt(var);
 	out->available = 1;
+}
+
+static double conv_stretch(struct run *r, const struct hb_timemap *m)
+{
+	if (!r->vb)
+		return 1.0;
+	double k = m->ns_per_cycle * r->clock_hz / 1e9;
+	return k > 1.0 ? k : 1.0;
 }
 
 static bool compare_golden(struct run *r, const struct hb_model_result *g, const uint16_t *counts,
@@ -634,7 +686,7 @@ static enum hb_status run_baseline(struct run *r)
 	hb_timemap_fit(r->idle_sync, 2, r->clock_hz, &m);
 	double h0 = hb_timemap_host_ns(&m, r->idle_sync[0].cycle);
 	double h1 = hb_timemap_host_ns(&m, r->idle_sync[1].cycle);
-	board_window_power(r, h0, h1, m.uncertainty_ns, &r->idle_pw);
+	board_window_power(r, h0, h1, m.uncertainty_ns, conv_stretch(r, &m), &r->idle_pw);
 	r->have_idle = r->idle_pw.available;
 	r->p_idle_mw = r->idle_pw.mean_mw;
 	if (r->vb && hb_vboard_truth(r->vb, r->idle_sync[0].cycle, r->idle_sync[1].cycle, &r->idle_truth) == HB_OK)
@@ -705,7 +757,8 @@ static enum hb_status run_windows(struct run *r)
 		struct hb_timemap m;
 		hb_timemap_fit(sp, 2, r->clock_hz, &m);
 		board_window_power(r, hb_timemap_host_ns(&m, b.t_first_start),
-				   hb_timemap_host_ns(&m, b.t_last_done), m.uncertainty_ns, &wi->pw);
+				   hb_timemap_host_ns(&m, b.t_last_done), m.uncertainty_ns, conv_stretch(r, &m),
+				   &wi->pw);
 		if (wi->pw.available) {
 			wi->power_mw = wi->pw.mean_mw;
 			wi->e_total_nj = hb_energy_nj(wi->power_mw, wi->dev_s) / b.n;

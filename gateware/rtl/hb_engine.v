@@ -335,6 +335,8 @@ module hb_engine #(
     // L2
     reg         l2_v, l2_nf, l2_end, l2_fin;
     reg [15:0]  l2_dvin;
+    reg [23:0]  l2_k2;
+    reg [23:0]  p_rl;                 // (v_rest * leak) mod 2^24
     // L3
     reg         l3_v, l3_nf, l3_end, l3_fin, l3_spk;
     // neuron state
@@ -351,11 +353,15 @@ module hb_engine #(
     wire [15:0] l0_sat = ($signed(l0_m) > 32767) ? 16'h7fff :
                          ($signed(l0_m) < -32768) ? 16'h8000 : l0_m[15:0];
     wire signed [31:0] l1_m = $signed(l1_i) * $signed(p_gain);
-    wire [15:0] l2_vcur  = l2_nf ? p_vrest : v;
+    // Membrane update, rearranged for a short loop path: with RL = v_rest*leak (per layer)
+    // and K2 = dvin*256 + RL (previous stage),
+    //   v + ((v_rest - v)*leak >>> 8) + dvin  ==  bits [23:8] of (v*256 + K2 - v*leak)
+    // (exact, since v*256 and dvin*256 are multiples of 256). At a neuron's first step
+    // v = v_rest and the leak term is 0: v_next = v_rest + dvin.
     wire [7:0]  l2_rccur = l2_nf ? 8'd0 : rc;
-    wire signed [16:0] l2_diff = {p_vrest[15], p_vrest} - {l2_vcur[15], l2_vcur};
-    wire signed [32:0] l2_m = l2_diff * $signed(p_leak);
-    wire [15:0] l2_vn = l2_vcur + l2_m[23:8] + l2_dvin;
+    wire signed [31:0] l2_m = $signed(v) * $signed(p_leak);
+    wire [23:0] l2_t  = {v, 8'd0} + l2_k2 - l2_m[23:0];
+    wire [15:0] l2_vn = l2_nf ? p_vrest + l2_dvin : l2_t[23:8];
     wire [CW-1:0] l3_cnt_n = (l3_nf ? {CW{1'b0}} : cnt) + {{(CW-1){1'b0}}, l3_spk};
     wire [P-1:0]  l3_sword_n = {l3_spk, sword[P-1:1]};
     wire        lif_idle = !s1_v && !lact && !l1_v && !l2_v && !l3_v;
@@ -406,7 +412,7 @@ module hb_engine #(
             wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
             l_nin <= 0; l_nout <= 0; l_per <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
             p_wt <= 16'd0; p_wi <= 16'd0; p_iscale <= 16'd0; p_vth <= 16'd0; p_vreset <= 16'd0;
-            p_vrest <= 16'd0; p_leak <= 16'd0; p_gain <= 16'd0; p_refr <= 8'd0;
+            p_vrest <= 16'd0; p_leak <= 16'd0; p_gain <= 16'd0; p_refr <= 8'd0; p_rl <= 24'd0;
             a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0; wlanes <= 0;
             v <= 16'd0; rc <= 8'd0; sword <= 0; cnt <= 0; jl <= 9'd0; best <= 0; cls <= 8'd0;
             lcnt <= 0; sh_cfirst <= 1'b0; sh_clast <= 1'b0;
@@ -460,6 +466,7 @@ module hb_engine #(
             l2_end  <= l1_end;
             l2_fin  <= l1_fin;
             l2_dvin <= l1_m[23:8];
+            l2_k2   <= {l1_m[23:8], 8'd0} + p_rl;
             // L2: membrane update
             l3_v   <= l2_v;
             l3_nf  <= l2_nf;
@@ -530,6 +537,7 @@ module hb_engine #(
                     default: ;
                 endcase
                 if (cyc == T_PAR - 1) begin
+                    p_rl    <= $signed(p_vrest) * $signed(p_leak);
                     l_nin   <= nin_k;
                     l_nout  <= nout_k;
                     l_per   <= (nin_k > P) ? nin_k : P[KW-1:0];

@@ -1007,7 +1007,12 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
 	struct hb_vb_hot *h = &b->hot;
-	const uint64_t lead = (uint64_t)(b->clock_hz * 10e-3); /* realtime may run 10 ms ahead */
+	/* Realtime may run up to `lead` (10 ms) ahead of the wall clock. Evaluated chunks are at
+	 * most `chunk` (0.25 ms of simulated time) long, so an I2C or UART client is served
+	 * within about a quarter of a millisecond of simulated time (an INA219 sample takes
+	 * five register transactions and a conversion lasts 1.06 ms). */
+	const uint64_t lead = (uint64_t)(b->clock_hz * 10e-3) + 1;
+	const uint64_t chunk = (uint64_t)(b->clock_hz * 0.25e-3) + 1;
 
 	if (b->exit_ns && !b->exit_was_skip) {
 		b->run_ns += hb_now_ns() - b->exit_ns;
@@ -1059,9 +1064,12 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 				b->cyc_anchor = h->cyc;
 				target = h->cyc;
 			}
-			/* Hysteresis: run up to `lead` ahead of the wall clock, then sleep until only
-			 * lead/2 is left, so an idle board wakes about every 5 ms. */
-			if (target + lead / 2 > h->cyc) {
+			/* Hysteresis: with nothing in flight, run up to `lead` ahead and then sleep
+			 * until only lead/2 is left (an idle board wakes about every 5 ms); with host
+			 * bytes queued or frames on the pins, keep going while under `lead`. */
+			int pending = b->rxq.len || h->rx_next_edge != HB_VB_NEVER || !h->tx_armed;
+			uint64_t resume = pending ? lead : lead / 2;
+			if (target + resume > h->cyc) {
 				avail = target + lead - h->cyc;
 			} else {
 				avail = 0;
@@ -1091,7 +1099,8 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 				avail = min_u64(avail, e - h->cyc);
 			}
 			avail = min_u64(avail, b->last_mark + TRUTH_INTERVAL - h->cyc);
-			avail = min_u64(avail, FAST_CHUNK * 4); /* poll the host often enough */
+			/* poll the host often enough */
+			avail = min_u64(avail, b->o.pace == HB_VB_PACE_REALTIME ? chunk : FAST_CHUNK);
 		}
 		if (next_fault != HB_VB_NEVER)
 			avail = min_u64(avail, next_fault - h->cyc);

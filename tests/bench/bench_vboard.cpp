@@ -43,7 +43,7 @@ static double wall()
 struct Bare {
 	VerilatedContext ctx;
 	Vhb_top top{&ctx};
-	unsigned cpb = 8; // 24 MHz / 3 Mbaud, the build's divider
+	unsigned cpb = HB_VBOARD_CLK_HZ / HB_VBOARD_BAUD; // the build's UART divider
 	uint64_t cyc = 0;
 	std::vector<uint8_t> rx; // bytes to send
 	size_t rx_pos = 0;
@@ -257,7 +257,8 @@ int main(int argc, char **argv)
 	ws[1].batch = quick ? 2 : 8;
 	prepare(ws[0], p1);
 	prepare(ws[1], p2);
-	std::printf("bench_vboard: hb_top at 24 MHz / 3 Mbaud, BATCH on each network\n");
+	std::printf("bench_vboard: hb_top built for %.0f Hz / %.0f baud, BATCH on each network\n",
+		    (double)HB_VBOARD_CLK_HZ, (double)HB_VBOARD_BAUD);
 	std::printf("%-16s %6s %12s %14s %14s %12s %7s\n", "network", "batch", "cycles",
 		    "bare Mcyc/cpu-s", "vboard Mcyc/cpu-s", "(wall M/s)", "ratio");
 	bool ok = true;
