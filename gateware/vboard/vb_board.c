@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hb_clock.h"
@@ -141,6 +142,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"  --seed N            seed for noise and faults (default 1)\n"
 		"  --noise-uA X        INA219 current noise per conversion, 1 sigma, in uA (default 0)\n"
 		"  --max-seconds S     stop after S seconds of simulated time\n"
+		"  --no-idle-skip      evaluate every cycle in realtime pace too (see docs/vboard.md)\n"
 		"  --fault SPEC        inject a fault, repeatable: NAME[=ARG][@SIM_SECONDS]\n"
 		"      bit-error=RATE    flip each bit on the RX pin with probability RATE\n"
 		"      drop=RATE         drop a host byte with probability RATE\n"
@@ -231,6 +233,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		{"power-model", required_argument, 0, 'P'}, {"seed", required_argument, 0, 's'},
 		{"noise-uA", required_argument, 0, 'n'}, {"fault", required_argument, 0, 'f'},
 		{"max-seconds", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
+		{"no-idle-skip", no_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -289,6 +292,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 			o->n_faults++;
 			break;
 		case 'q': o->quiet = 1; break;
+		case 'S': o->no_idle_skip = 1; break;
 		case 'h': hb_vb_print_help(stdout, bld); return 3;
 		default: fprintf(stderr, "(see 'hilbench-vboard --help')\n"); return 2;
 		}
@@ -518,7 +522,7 @@ void hb_vb_board_announce(struct hb_vb_board *b, FILE *f)
 	fflush(f);
 }
 
-void hb_vb_board_set_can_skip(struct hb_vb_board *b, int on) { b->can_skip = on; }
+void hb_vb_board_set_can_skip(struct hb_vb_board *b, int on) { b->can_skip = on && !b->o.no_idle_skip; }
 
 void hb_vb_skipped(struct hb_vb_board *b, uint64_t n)
 {
@@ -929,7 +933,7 @@ static void read_client(struct hb_vb_board *b, struct client *c, int is_ctl)
 		i2c_process(b, c);
 }
 
-static void do_poll(struct hb_vb_board *b, int timeout_ms)
+static void do_poll(struct hb_vb_board *b, int timeout_us)
 {
 	struct pollfd pf[8 + 2 * MAX_CLIENTS];
 	int n = 0, i_pty = -1, i_tl = -1, i_tc = -1, i_il = -1, i_cl = -1;
@@ -967,7 +971,8 @@ static void do_poll(struct hb_vb_board *b, int timeout_ms)
 	}
 	if (b->txq.len && b->pty_master < 0 && b->tcp_client < 0)
 		flush_tx(b); /* discards: nobody listens */
-	int r = poll(pf, (nfds_t)n, timeout_ms);
+	struct timespec ts = {timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000};
+	int r = ppoll(pf, (nfds_t)n, &ts, NULL);
 	if (r <= 0)
 		return;
 	uint8_t buf[4096];
@@ -1007,11 +1012,11 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
 	struct hb_vb_hot *h = &b->hot;
-	/* Realtime may run up to `lead` (10 ms) ahead of the wall clock. Evaluated chunks are at
-	 * most `chunk` (0.25 ms of simulated time) long, so an I2C or UART client is served
-	 * within about a quarter of a millisecond of simulated time (an INA219 sample takes
-	 * five register transactions and a conversion lasts 1.06 ms). */
-	const uint64_t lead = (uint64_t)(b->clock_hz * 10e-3) + 1;
+	/* Realtime may run up to `lead` = 0.25 ms ahead of the wall clock, and evaluated chunks
+	 * are at most `chunk` = 0.25 ms of simulated time, so an I2C or UART client is served
+	 * within about a quarter of a millisecond, and a host that samples the INA219 on its own
+	 * clock sees conversions (1.06 ms) complete one at a time. */
+	const uint64_t lead = (uint64_t)(b->clock_hz * 0.25e-3) + 2;
 	const uint64_t chunk = (uint64_t)(b->clock_hz * 0.25e-3) + 1;
 
 	if (b->exit_ns && !b->exit_was_skip) {
@@ -1043,7 +1048,7 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 
 	for (;;) {
 		uint64_t avail = FAST_CHUNK;
-		int timeout = 0;
+		int timeout = 0; /* us */
 		if (b->o.pace == HB_VB_PACE_REALTIME) {
 			uint64_t now = hb_now_ns();
 			uint64_t target = b->cyc_anchor +
@@ -1065,16 +1070,29 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 				target = h->cyc;
 			}
 			/* Hysteresis: with nothing in flight, run up to `lead` ahead and then sleep
-			 * until only lead/2 is left (an idle board wakes about every 5 ms); with host
-			 * bytes queued or frames on the pins, keep going while under `lead`. */
+			 * until only lead/2 is left; with host bytes queued or frames on the pins, keep
+			 * going while under `lead`. */
 			int pending = b->rxq.len || h->rx_next_edge != HB_VB_NEVER || !h->tx_armed;
 			uint64_t resume = pending ? lead : lead / 2;
 			if (target + resume > h->cyc) {
 				avail = target + lead - h->cyc;
 			} else {
 				avail = 0;
-				double ms = (double)(h->cyc - target - lead / 2) * 1e3 / b->clock_hz;
-				timeout = ms < 1 ? 1 : ms > 50 ? 50 : (int)ms;
+				double us = (double)(h->cyc - target - lead / 2) * 1e6 / b->clock_hz;
+				if (b->can_skip && h->prev_word == 0 && !pending &&
+				    h->cyc - h->quiet_since >= b->quiet_cycles) {
+					/* Idle and skippable: nothing a client can see changes before the
+					 * INA219's next conversion edge, so sleep until then (at most 1 ms,
+					 * so that 'now' stays within a millisecond of the wall clock). */
+					double te = hb_ina219m_next_event(&b->ina);
+					double ev_us = te < 1e299 ? (te * b->clock_hz - (double)target) * 1e6 /
+									   b->clock_hz
+								  : 1000;
+					double lim = ev_us < 1000 ? ev_us : 1000;
+					if (lim > us)
+						us = lim;
+				}
+				timeout = us < 20 ? 20 : us > 50000 ? 50000 : (int)us;
 			}
 		}
 		do_poll(b, timeout);

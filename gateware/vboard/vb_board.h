@@ -46,6 +46,7 @@ struct hb_vb_opts {
 	double noise_ua;          /* INA219 current noise, 1 sigma, uA */
 	double max_seconds;       /* stop after this much simulated time (0 = never) */
 	int quiet;
+	int no_idle_skip;         /* --no-idle-skip: evaluate every cycle in realtime too */
 	struct hb_vb_fault_spec faults[HB_VB_MAX_FAULTS];
 	int n_faults;
 };
