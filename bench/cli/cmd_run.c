@@ -40,7 +40,7 @@ static void help(FILE *f)
 		"  -n, --net NET         network: digits, mnist-shape, or a path to a network file\n"
 		"                        (docs/network-format.md); default digits\n"
 		"  -w, --windows W       measurement windows (default 5; the median is reported)\n"
-		"      --window-s S      length of each window in seconds (default 2)\n"
+		"      --window-s S      length of each window in seconds (default 3)\n"
 		"      --baseline-s S    idle baseline length in seconds (default 2)\n"
 		"      --samples N       single streamed inferences for the golden check, accuracy and\n"
 		"                        host round-trip latency (default 50)\n"

@@ -22,8 +22,12 @@ void hb_power_sampler_init(struct hb_power_sampler *s, struct hb_ina2xx *dev,
 
 uint64_t hb_power_sampler_due_ns(const struct hb_power_sampler *s)
 {
-	/* wake a little early: the chip's clock and ours differ by a few percent */
-	return s->last_t_ns ? s->last_t_ns + s->period_ns - s->period_ns / 16 : 0;
+	/* Start polling half a period after the last sample. We saw CNVR some time after the
+	 * conversion ended (poll step + bus round trip); waiting a whole period from that late
+	 * time would add the lateness up from sample to sample until a conversion is
+	 * overwritten unread. Half a period leaves room for that lateness and for the chip's
+	 * clock running a few percent fast. */
+	return s->last_t_ns ? s->last_t_ns + s->period_ns / 2 : 0;
 }
 
 /* Read the registers after CNVR was seen at time t; fill out, update the statistics. */

@@ -375,7 +375,7 @@ Test(gateware, identify_and_counters)
 	Frame r = s.xfer(T_IDENTIFY, 7, {});
 	cr_assert_eq(r.type, 0x81);
 	cr_assert_eq(r.seq, 7);
-	cr_assert_eq(r.pl.size(), 42u); /* unconfigured: one size, 0 (protocol §4.1) */
+	cr_assert_eq(r.pl.size(), 42u);                  // K = 0: one u16 size (protocol §4.1)
 	cr_assert_eq(get16(r.pl, 40), 0);
 	cr_assert_eq(r.pl[0], 1);                        // proto_version
 	cr_assert_eq(r.pl[1], 0);                        // family sim
