@@ -845,10 +845,10 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 		hb_vb_truth_query(&b->truth, c0, c1, &h->sums, !h->changed, &r);
 		ctl_reply(c,
 			  "ok cycles=%llu energy_nj=%.6f avg_power_mw=%.9f idle_power_mw=%.9f "
-			  "clock_hz=%.0f busy_cycles=%llu core_energy_nj=%.6f exact=%d",
+			  "clock_hz=%.0f busy_cycles=%llu done=%llu core_energy_nj=%.6f exact=%d",
 			  (unsigned long long)r.cycles, r.energy_j * 1e9, r.avg_power_w * 1e3,
 			  r.idle_power_w * 1e3, b->clock_hz, (unsigned long long)r.busy_cycles,
-			  r.core_energy_j * 1e9, r.exact);
+			  (unsigned long long)r.done, r.core_energy_j * 1e9, r.exact);
 	} else if (strcmp(argv[0], "fault") == 0) {
 		char spec[128];
 		struct hb_vb_fault_spec f;

@@ -73,6 +73,7 @@ template <class Top> static void hb_vb_run(Top *top, struct hb_vb_board *b)
 			h->sums.lif += top->act_lif;
 			h->sums.uart += top->act_uart;
 			h->sums.busy += busy;
+			h->sums.done += done;
 			if (h->tx_armed) {
 				if (!top->uart_tx)
 					hb_vb_tx_start(b);

@@ -195,6 +195,7 @@ Test(vb_power, truth_matches_brute_force_integral)
 		d.lif -= pre[c0].lif;
 		d.uart -= pre[c0].uart;
 		d.busy -= pre[c0].busy;
+		d.done -= pre[c0].done;
 		double e = (double)hb_vb_rail_energy_j(&pm, f, &d);
 		cr_assert_eq(r.cycles, c1 - c0);
 		if (q < 2 * (int)tr.n_win || c0 >= NCYC - HIST)
@@ -203,6 +204,7 @@ Test(vb_power, truth_matches_brute_force_integral)
 		if (r.exact) {
 			n_exact++;
 			cr_assert_eq(r.busy_cycles, d.busy);
+			cr_assert_eq(r.done, d.done);
 			cr_assert_float_eq(r.energy_j, e, e * 1e-12, "[%llu,%llu)",
 					   (unsigned long long)c0, (unsigned long long)c1);
 		} else {

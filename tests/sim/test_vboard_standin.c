@@ -149,6 +149,7 @@ Test(vboard_standin, truth_is_consistent_and_json_written)
 	cr_assert_eq(hb_vboard_now(vb, &c_end, NULL), HB_OK);
 	cr_assert_eq(hb_vboard_truth(vb, 0, c_end, &t_all), HB_OK);
 	cr_assert_eq(t_all.busy_cycles, 1000);
+	cr_assert_eq(t_all.done, 1, "one done pulse");
 	cr_assert_gt(t_all.avg_power_mw, t_all.idle_power_mw, "the burst costs energy");
 	/* additivity: [0,m) + [m,end) == [0,end) for an arbitrary split */
 	uint64_t m = c_idle + (c_end - c_idle) / 3;
