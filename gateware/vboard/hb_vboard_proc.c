@@ -321,6 +321,8 @@ enum hb_status hb_vboard_parse_truth(const char *line, struct hb_vboard_truth *o
 #undef NUM
 	if ((v = field(line, "busy_cycles")))
 		out->busy_cycles = strtoull(v, NULL, 10);
+	if ((v = field(line, "done")))
+		out->done = strtoull(v, NULL, 10);
 	if ((v = field(line, "core_energy_nj")))
 		out->core_energy_nj = strtod(v, NULL);
 	if ((v = field(line, "exact")))

@@ -27,6 +27,7 @@ struct hb_vboard_info {
 
 struct hb_vboard_truth {
 	uint64_t cycles, busy_cycles;
+	uint64_t done;      /* done pulses (inferences completed) in the window */
 	double energy_nj, core_energy_nj, avg_power_mw, idle_power_mw, clock_hz;
 	int exact;          /* 1: both stamps on exact checkpoints or in uniform segments */
 };

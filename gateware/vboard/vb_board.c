@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hb_clock.h"
@@ -53,6 +54,8 @@ static int ring_get(struct ring *r, uint8_t *v)
 	r->len--;
 	return 1;
 }
+
+static void mark(struct hb_vb_board *b);
 
 struct client {
 	int fd;
@@ -97,6 +100,13 @@ struct hb_vb_board {
 	uint64_t last_mark;
 	uint64_t end_cycle;
 	int quit;
+	int can_skip;
+	uint64_t quiet_cycles;    /* idle this long before skipping is allowed */
+	uint64_t skipped;         /* cycles advanced without evaluation */
+	/* simulation speed: evaluated cycles per second of time spent evaluating */
+	uint64_t exit_ns, exit_cyc, run_ns, run_cycles;
+	int exit_was_skip;
+	double sim_rate_hz;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -132,6 +142,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"  --seed N            seed for noise and faults (default 1)\n"
 		"  --noise-uA X        INA219 current noise per conversion, 1 sigma, in uA (default 0)\n"
 		"  --max-seconds S     stop after S seconds of simulated time\n"
+		"  --no-idle-skip      evaluate every cycle in realtime pace too (see docs/vboard.md)\n"
 		"  --fault SPEC        inject a fault, repeatable: NAME[=ARG][@SIM_SECONDS]\n"
 		"      bit-error=RATE    flip each bit on the RX pin with probability RATE\n"
 		"      drop=RATE         drop a host byte with probability RATE\n"
@@ -222,6 +233,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		{"power-model", required_argument, 0, 'P'}, {"seed", required_argument, 0, 's'},
 		{"noise-uA", required_argument, 0, 'n'}, {"fault", required_argument, 0, 'f'},
 		{"max-seconds", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
+		{"no-idle-skip", no_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -280,6 +292,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 			o->n_faults++;
 			break;
 		case 'q': o->quiet = 1; break;
+		case 'S': o->no_idle_skip = 1; break;
 		case 'h': hb_vb_print_help(stdout, bld); return 3;
 		default: fprintf(stderr, "(see 'hilbench-vboard --help')\n"); return 2;
 		}
@@ -480,6 +493,10 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	b->hot.tx_armed = 1;
 	b->hot.tx_next_sample = HB_VB_NEVER;
 	b->rx_idx = 10;
+	/* The framer drops a partial frame after clock/100 cycles and the error LED runs 1/8 s
+	 * (visible on led[2], which the loop watches): 12 ms of quiet pins means every
+	 * transient inside hb_top is over. */
+	b->quiet_cycles = (uint64_t)(b->clock_hz * 0.012);
 	b->end_cycle = o->max_seconds > 0 ? (uint64_t)(o->max_seconds * b->clock_hz) : HB_VB_NEVER;
 
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -503,6 +520,25 @@ void hb_vb_board_announce(struct hb_vb_board *b, FILE *f)
 	fprintf(f, "power_model: %s\n", b->power_file[0] ? b->power_file : "built-in");
 	fprintf(f, "ready\n");
 	fflush(f);
+}
+
+void hb_vb_board_set_can_skip(struct hb_vb_board *b, int on) { b->can_skip = on && !b->o.no_idle_skip; }
+
+void hb_vb_skipped(struct hb_vb_board *b, uint64_t n)
+{
+	struct hb_vb_hot *h = &b->hot;
+	/* The skipped cycles form one uniform (all-zero) segment between two checkpoints, so
+	 * truth queries inside it never read the history; only the last few history entries
+	 * are written (hb_vb_truth_pin_before looks back PIN_BEFORE_EDGE cycles). */
+	mark(b);
+	uint64_t z = n < 8 ? n : 8;
+	for (uint64_t k = n - z; k < n; k++)
+		h->hist[(h->cyc + k) & h->hist_mask] = 0;
+	h->cyc += n;
+	h->sums.cycles = h->cyc;
+	h->changed = 0;
+	mark(b);
+	b->skipped += n;
 }
 
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b) { return &b->hot; }
@@ -606,6 +642,7 @@ void hb_vb_board_begin(struct hb_vb_board *b, uint64_t start_cycle)
 		h->hist[c] = 0;
 	h->changed = 0;
 	h->prev_word = 0;
+	h->quiet_since = start_cycle;
 	mark(b);
 }
 
@@ -788,9 +825,10 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 	if (argc == 0)
 		return ctl_reply(c, "err empty command");
 	if (strcmp(argv[0], "now") == 0) {
-		ctl_reply(c, "ok cycle=%llu sim_ns=%.0f behind=%llu inferences=%llu",
+		ctl_reply(c, "ok cycle=%llu sim_ns=%.0f behind=%llu inferences=%llu sim_rate_hz=%.0f",
 			  (unsigned long long)h->cyc, (double)h->cyc * 1e9 / b->clock_hz,
-			  (unsigned long long)b->behind_count, (unsigned long long)h->inferences);
+			  (unsigned long long)b->behind_count, (unsigned long long)h->inferences,
+			  b->sim_rate_hz);
 	} else if (strcmp(argv[0], "truth") == 0) {
 		char *e0, *e1;
 		if (argc != 3)
@@ -807,10 +845,10 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 		hb_vb_truth_query(&b->truth, c0, c1, &h->sums, !h->changed, &r);
 		ctl_reply(c,
 			  "ok cycles=%llu energy_nj=%.6f avg_power_mw=%.9f idle_power_mw=%.9f "
-			  "clock_hz=%.0f busy_cycles=%llu core_energy_nj=%.6f exact=%d",
+			  "clock_hz=%.0f busy_cycles=%llu done=%llu core_energy_nj=%.6f exact=%d",
 			  (unsigned long long)r.cycles, r.energy_j * 1e9, r.avg_power_w * 1e3,
 			  r.idle_power_w * 1e3, b->clock_hz, (unsigned long long)r.busy_cycles,
-			  r.core_energy_j * 1e9, r.exact);
+			  (unsigned long long)r.done, r.core_energy_j * 1e9, r.exact);
 	} else if (strcmp(argv[0], "fault") == 0) {
 		char spec[128];
 		struct hb_vb_fault_spec f;
@@ -827,13 +865,14 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 		ctl_reply(c,
 			  "ok cycle=%llu host_bytes=%llu rx_bytes=%llu tx_bytes=%llu dropped=%llu "
 			  "duplicated=%llu bits_flipped=%llu tx_discarded=%llu framing_errors=%llu "
-			  "behind=%llu ina_conversions=%llu inferences=%llu",
+			  "behind=%llu ina_conversions=%llu inferences=%llu skipped=%llu",
 			  (unsigned long long)h->cyc, (unsigned long long)b->host_bytes,
 			  (unsigned long long)b->rx_bytes, (unsigned long long)b->tx_bytes,
 			  (unsigned long long)b->bytes_dropped, (unsigned long long)b->bytes_duped,
 			  (unsigned long long)b->bits_flipped, (unsigned long long)b->tx_discarded,
 			  (unsigned long long)b->framing_errors, (unsigned long long)b->behind_count,
-			  (unsigned long long)b->ina.conversions, (unsigned long long)h->inferences);
+			  (unsigned long long)b->ina.conversions, (unsigned long long)h->inferences,
+			  (unsigned long long)b->skipped);
 	} else if (strcmp(argv[0], "quit") == 0) {
 		ctl_reply(c, "ok bye");
 		b->quit = 1;
@@ -894,7 +933,7 @@ static void read_client(struct hb_vb_board *b, struct client *c, int is_ctl)
 		i2c_process(b, c);
 }
 
-static void do_poll(struct hb_vb_board *b, int timeout_ms)
+static void do_poll(struct hb_vb_board *b, int timeout_us)
 {
 	struct pollfd pf[8 + 2 * MAX_CLIENTS];
 	int n = 0, i_pty = -1, i_tl = -1, i_tc = -1, i_il = -1, i_cl = -1;
@@ -932,7 +971,8 @@ static void do_poll(struct hb_vb_board *b, int timeout_ms)
 	}
 	if (b->txq.len && b->pty_master < 0 && b->tcp_client < 0)
 		flush_tx(b); /* discards: nobody listens */
-	int r = poll(pf, (nfds_t)n, timeout_ms);
+	struct timespec ts = {timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000};
+	int r = ppoll(pf, (nfds_t)n, &ts, NULL);
 	if (r <= 0)
 		return;
 	uint8_t buf[4096];
@@ -972,11 +1012,21 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
 	struct hb_vb_hot *h = &b->hot;
-	/* Realtime may run 50 us ahead, in chunks of at most 50 us, so an I2C or UART
-	 * client is answered within about 50 us (an INA219 sample takes
-	 * five register transactions and a conversion lasts 1.06 ms). */
-	const uint64_t lead = (uint64_t)(b->clock_hz * 50e-6) + 1;
+	/* Realtime may run up to `lead` = 50 us ahead of the wall clock, and evaluated chunks
+	 * are at most `chunk` = 50 us of simulated time, so an I2C or UART client is answered
+	 * within about 50 us (an INA219 sample takes five register transactions) and a host that
+	 * samples the INA219 on its own clock sees conversions (1.06 ms) complete one at a time. */
+	const uint64_t lead = (uint64_t)(b->clock_hz * 50e-6) + 2;
+	const uint64_t chunk = (uint64_t)(b->clock_hz * 50e-6) + 1;
 
+	if (b->exit_ns && !b->exit_was_skip) {
+		b->run_ns += hb_now_ns() - b->exit_ns;
+		b->run_cycles += h->cyc - b->exit_cyc;
+		if (b->run_ns >= 500000000ull) {
+			b->sim_rate_hz = (double)b->run_cycles * 1e9 / (double)b->run_ns;
+			b->run_ns = b->run_cycles = 0;
+		}
+	}
 	if (h->cyc - b->last_mark >= TRUTH_INTERVAL)
 		mark(b);
 	hb_ina219m_advance(&b->ina, (double)h->cyc / b->clock_hz,
@@ -998,7 +1048,7 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 
 	for (;;) {
 		uint64_t avail = FAST_CHUNK;
-		int timeout = 0;
+		int timeout = 0; /* us */
 		if (b->o.pace == HB_VB_PACE_REALTIME) {
 			uint64_t now = hb_now_ns();
 			uint64_t target = b->cyc_anchor +
@@ -1019,12 +1069,30 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 				b->cyc_anchor = h->cyc;
 				target = h->cyc;
 			}
-			if (target + lead > h->cyc) {
-				avail = min_u64(target + lead - h->cyc, lead);
+			/* Hysteresis: with nothing in flight, run up to `lead` ahead and then sleep
+			 * until only lead/2 is left; with host bytes queued or frames on the pins, keep
+			 * going while under `lead`. */
+			int pending = b->rxq.len || h->rx_next_edge != HB_VB_NEVER || !h->tx_armed;
+			uint64_t resume = pending ? lead : lead / 2;
+			if (target + resume > h->cyc) {
+				avail = target + lead - h->cyc;
 			} else {
 				avail = 0;
-				double ms = (double)(h->cyc - target - lead / 2) * 1e3 / b->clock_hz;
-				timeout = ms < 1 ? 1 : ms > 50 ? 50 : (int)ms;
+				double us = (double)(h->cyc - target - lead / 2) * 1e6 / b->clock_hz;
+				if (b->can_skip && h->prev_word == 0 && !pending &&
+				    h->cyc - h->quiet_since >= b->quiet_cycles) {
+					/* Idle and skippable: nothing a client can see changes before the
+					 * INA219's next conversion edge, so sleep until then (at most 1 ms,
+					 * so that 'now' stays within a millisecond of the wall clock). */
+					double te = hb_ina219m_next_event(&b->ina);
+					double ev_us = te < 1e299 ? (te * b->clock_hz - (double)target) * 1e6 /
+									   b->clock_hz
+								  : 1000;
+					double lim = ev_us < 1000 ? ev_us : 1000;
+					if (lim > us)
+						us = lim;
+				}
+				timeout = us < 20 ? 20 : us > 50000 ? 50000 : (int)us;
 			}
 		}
 		do_poll(b, timeout);
@@ -1034,22 +1102,33 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 		}
 		if (avail == 0)
 			continue;
-		/* Stop at the next INA219 window edge (the cycle before it, then the cycle after
-		 * it, so that its charge is interpolated inside one constant-current cycle), at the
-		 * next scheduled fault, the next periodic checkpoint and the end. */
-		double te = hb_ina219m_next_event(&b->ina);
-		if (te < 1e299) {
-			double ec = floor(te * b->clock_hz);
-			uint64_t e = ec <= (double)h->cyc ? h->cyc + 1 : (uint64_t)ec;
-			avail = min_u64(avail, e - h->cyc);
+		h->skip_ok = b->can_skip && b->o.pace == HB_VB_PACE_REALTIME && h->prev_word == 0 &&
+			     h->cyc - h->quiet_since >= b->quiet_cycles && b->rxq.len == 0 &&
+			     h->rx_next_edge == HB_VB_NEVER && h->tx_armed;
+		if (!h->skip_ok) {
+			/* Stop at the next INA219 window edge (the cycle before it, then the cycle
+			 * after it, so that its charge is interpolated inside one constant-current
+			 * cycle) and at the next periodic checkpoint. A skipped chunk has constant
+			 * current and marks its own checkpoints. */
+			double te = hb_ina219m_next_event(&b->ina);
+			if (te < 1e299) {
+				double ec = floor(te * b->clock_hz);
+				uint64_t e = ec <= (double)h->cyc ? h->cyc + 1 : (uint64_t)ec;
+				avail = min_u64(avail, e - h->cyc);
+			}
+			avail = min_u64(avail, b->last_mark + TRUTH_INTERVAL - h->cyc);
+			/* poll the host often enough */
+			avail = min_u64(avail, b->o.pace == HB_VB_PACE_REALTIME ? chunk : FAST_CHUNK);
 		}
 		if (next_fault != HB_VB_NEVER)
 			avail = min_u64(avail, next_fault - h->cyc);
-		avail = min_u64(avail, b->last_mark + TRUTH_INTERVAL - h->cyc);
 		if (b->end_cycle != HB_VB_NEVER)
 			avail = min_u64(avail, b->end_cycle - h->cyc);
 		if (avail == 0)
 			avail = 1;
+		b->exit_ns = hb_now_ns();
+		b->exit_cyc = h->cyc;
+		b->exit_was_skip = h->skip_ok;
 		return avail;
 	}
 }
@@ -1069,9 +1148,10 @@ int hb_vb_board_close(struct hb_vb_board *b)
 			fclose(f);
 	}
 	if (!b->o.quiet)
-		fprintf(stderr, "vboard: stopped at cycle %llu (%.6f s simulated), %llu inferences, "
-			"%llu behind-pace events\n", (unsigned long long)b->hot.cyc,
-			(double)b->hot.cyc / b->clock_hz, (unsigned long long)b->hot.inferences,
+		fprintf(stderr, "vboard: stopped at cycle %llu (%.6f s simulated, %llu idle cycles "
+			"skipped), %llu inferences, %llu behind-pace events\n",
+			(unsigned long long)b->hot.cyc, (double)b->hot.cyc / b->clock_hz,
+			(unsigned long long)b->skipped, (unsigned long long)b->hot.inferences,
 			(unsigned long long)b->behind_count);
 	close_pty(b);
 	for (int i = 0; i < MAX_CLIENTS; i++) {

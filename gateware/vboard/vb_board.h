@@ -46,6 +46,7 @@ struct hb_vb_opts {
 	double noise_ua;          /* INA219 current noise, 1 sigma, uA */
 	double max_seconds;       /* stop after this much simulated time (0 = never) */
 	int quiet;
+	int no_idle_skip;         /* --no-idle-skip: evaluate every cycle in realtime too */
 	struct hb_vb_fault_spec faults[HB_VB_MAX_FAULTS];
 	int n_faults;
 };
@@ -78,6 +79,9 @@ struct hb_vb_hot {
 	int tx_armed;             /* waiting for a start bit */
 	uint64_t tx_next_sample;
 	uint64_t inferences;
+	uint64_t quiet_since;     /* first cycle of the current all-quiet run (pins idle, no
+				   * activity, no error LED) */
+	int skip_ok;              /* set by hb_vb_service: the next chunk may be skipped */
 	uint64_t *hist;           /* activity word of cycle c at hist[c & hist_mask] */
 	uint64_t hist_mask;
 };
@@ -102,6 +106,10 @@ uint8_t hb_vb_rx_edge(struct hb_vb_board *b);         /* at hot->cyc == rx_next_
 void hb_vb_tx_start(struct hb_vb_board *b);           /* falling edge seen on uart_tx */
 void hb_vb_tx_sample(struct hb_vb_board *b, uint8_t level); /* at hot->cyc == tx_next_sample */
 void hb_vb_ctl_edge(struct hb_vb_board *b, uint32_t ctl); /* busy/done changed at hot->cyc */
+/* The loop advanced hb_top's counter by n without evaluating (idle skip): account for it. */
+void hb_vb_skipped(struct hb_vb_board *b, uint64_t n);
+/* Tell the board that this build can skip idle cycles (hb_top's counter is writable). */
+void hb_vb_board_set_can_skip(struct hb_vb_board *b, int on);
 /* Exit: truth JSON, sockets removed. Returns the process exit code. */
 int hb_vb_board_close(struct hb_vb_board *b);
 

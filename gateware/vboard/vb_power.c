@@ -199,6 +199,7 @@ void hb_vb_truth_pin_before(struct hb_vb_truth *t, const struct hb_vb_sums *s, u
 		cur.lif -= (w >> 34) & 1;
 		cur.uart -= (w >> 35) & 1;
 		cur.busy -= (w >> 36) & 1;
+		cur.done -= (w >> 37) & 1;
 		at[j] = cur;
 	}
 	for (unsigned j = k; j-- > 0;) {
@@ -272,6 +273,7 @@ static void sums_at(const struct hb_vb_truth *t, uint64_t c, const struct hb_vb_
 	LERP(lif);
 	LERP(uart);
 	LERP(busy);
+	LERP(done);
 #undef LERP
 	out->cycles = c;
 	if (!b->uniform)
@@ -297,8 +299,10 @@ enum hb_status hb_vb_truth_query(const struct hb_vb_truth *t, uint64_t c0, uint6
 	d.lif = s1.lif - s0.lif;
 	d.uart = s1.uart - s0.uart;
 	d.busy = s1.busy - s0.busy;
+	d.done = s1.done - s0.done;
 	out->cycles = d.cycles;
 	out->busy_cycles = d.busy;
+	out->done = d.done;
 	out->energy_j = (double)hb_vb_rail_energy_j(t->pm, t->clock_hz, &d);
 	out->core_energy_j = (double)hb_vb_core_energy_j(t->pm, t->clock_hz, &d);
 	out->avg_power_w = out->energy_j / ((double)d.cycles / t->clock_hz);
@@ -315,8 +319,9 @@ enum hb_status hb_vb_truth_write_json(const struct hb_vb_truth *t, const struct 
 
 	if (live->cycles > 0)
 		hb_vb_truth_query(t, 0, live->cycles, live, live_uniform, &all);
-	fprintf(f, "{\n  \"clock_hz\": %.0f,\n  \"cycles\": %llu,\n  \"busy_cycles\": %llu,\n",
-		t->clock_hz, (unsigned long long)live->cycles, (unsigned long long)live->busy);
+	fprintf(f, "{\n  \"clock_hz\": %.0f,\n  \"cycles\": %llu,\n  \"busy_cycles\": %llu,\n"
+		"  \"done\": %llu,\n", t->clock_hz, (unsigned long long)live->cycles,
+		(unsigned long long)live->busy, (unsigned long long)live->done);
 	fprintf(f, "  \"energy_nj\": %.6f,\n  \"core_energy_nj\": %.6f,\n", all.energy_j * 1e9,
 		all.core_energy_j * 1e9);
 	fprintf(f, "  \"avg_power_mw\": %.9f,\n  \"idle_power_mw\": %.9f,\n", all.avg_power_w * 1e3,

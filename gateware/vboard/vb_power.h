@@ -32,6 +32,7 @@ struct hb_vb_power_model {
 /* Activity sums since cycle 0 (all integers). */
 struct hb_vb_sums {
 	uint64_t cycles, syn, ops, wmem, imem, lif, uart, busy;
+	uint64_t done;           /* done pulses: inferences completed */
 };
 
 /* Activity word of one cycle (also the uniform-segment key): act_syn bits 15:0, act_ops
@@ -54,6 +55,7 @@ static inline void hb_vb_word_add(struct hb_vb_sums *s, uint64_t w)
 	s->lif += (w >> 34) & 1;
 	s->uart += (w >> 35) & 1;
 	s->busy += (w >> 36) & 1;
+	s->done += (w >> 37) & 1;
 }
 
 void hb_vb_power_defaults(struct hb_vb_power_model *pm);
@@ -113,7 +115,7 @@ void hb_vb_truth_pin_before(struct hb_vb_truth *t, const struct hb_vb_sums *s, u
 void hb_vb_truth_busy_edge(struct hb_vb_truth *t, uint64_t cycle, int rising);
 
 struct hb_vb_truth_result {
-	uint64_t cycles, busy_cycles;
+	uint64_t cycles, busy_cycles, done;
 	double energy_j, core_energy_j, avg_power_w, idle_power_w;
 	int exact;  /* both ends fell on checkpoints or inside uniform segments */
 };

@@ -44,6 +44,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hb_vb_board_begin(b, hb_vb_reset(top.get(), 8));
+#ifdef HB_VBOARD_SKIP_IDLE
+	hb_vb_board_set_can_skip(b, 1);
+#endif
 	hb_vb_board_announce(b, stdout);
 	hb_vb_run(top.get(), b);
 	top->final();

@@ -34,6 +34,27 @@ Test(vb_power, shipped_ice40_file_matches_builtin_defaults)
 	cr_assert_eq(a.ina_addr, 0x40);
 }
 
+Test(vb_power, every_shipped_family_file_loads)
+{
+	const char *fams[] = {"ice40", "ecp5", "artix7"};
+	const char *src = getenv("HB_SOURCE_DIR");
+	for (size_t i = 0; i < 3; i++) {
+		char path[512];
+		struct hb_vb_power_model pm;
+		snprintf(path, sizeof path, "%s/gateware/vboard/power-%s.ini", src, fams[i]);
+		cr_assert_eq(hb_vb_power_load(path, &pm), HB_OK, "%s", path);
+		cr_assert_str_eq(pm.family, fams[i]);
+		/* the INA219 shunt must not saturate at PGA /8 (320 mV) even at full activity */
+		struct hb_vb_sums full = {.cycles = 1000, .syn = 32000, .ops = 32000, .wmem = 1000,
+					  .imem = 1000, .lif = 1000, .uart = 1000};
+		double i_max = (double)hb_vb_rail_energy_j(&pm, 100e6, &full) / pm.rail_v /
+			       (1000 / 100e6);
+		cr_assert_lt(i_max * pm.r_shunt_ohm, 0.32, "%s: %g A", fams[i], i_max);
+		/* and the idle reading is well above the 10 uV LSB */
+		cr_assert_gt(hb_vb_idle_power_w(&pm, 24e6) / pm.rail_v * pm.r_shunt_ohm, 1e-3);
+	}
+}
+
 Test(vb_power, unknown_key_is_an_error)
 {
 	char path[] = "/tmp/hb_vb_power_XXXXXX";
@@ -174,6 +195,7 @@ Test(vb_power, truth_matches_brute_force_integral)
 		d.lif -= pre[c0].lif;
 		d.uart -= pre[c0].uart;
 		d.busy -= pre[c0].busy;
+		d.done -= pre[c0].done;
 		double e = (double)hb_vb_rail_energy_j(&pm, f, &d);
 		cr_assert_eq(r.cycles, c1 - c0);
 		if (q < 2 * (int)tr.n_win || c0 >= NCYC - HIST)
@@ -182,6 +204,7 @@ Test(vb_power, truth_matches_brute_force_integral)
 		if (r.exact) {
 			n_exact++;
 			cr_assert_eq(r.busy_cycles, d.busy);
+			cr_assert_eq(r.done, d.done);
 			cr_assert_float_eq(r.energy_j, e, e * 1e-12, "[%llu,%llu)",
 					   (unsigned long long)c0, (unsigned long long)c1);
 		} else {

@@ -70,12 +70,7 @@ Test(vboard, identify_from_a_plain_termios_client)
 	cr_assert_eq(resp[2], 0x33, "seq echoed");
 	cr_assert_eq(resp[5], hb_link_crc8(0, resp + 1, 4));
 	struct hb_link_identity id;
-	/* Unconfigured, the RTL sends the 40-byte fixed part only, while the codec expects
-	 * one (zero) size entry (docs/protocol.md: u16[K+1]); accept both here. */
-	if (got - 8 == HB_LINK_IDENTITY_FIXED_LEN) {
-		resp[got - 2] = resp[got - 1] = 0;
-		got += 2;
-	}
+	cr_assert_eq(got - 8, HB_LINK_IDENTITY_FIXED_LEN + 2, "unconfigured: one size entry (0)");
 	cr_assert_eq(hb_link_identity_decode(resp + 6, got - 8, &id), HB_OK);
 	cr_assert_eq(id.proto_version, 1);
 	cr_assert_eq(id.family, 0, "the virtual board reports family sim");
@@ -116,24 +111,6 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 	vbt_netcfg_from(&net, &cfg);
 
 	start_fast();
-	/* CONFIG first, raw: an unconfigured device's identity is 40 bytes, which the codec
-	 * does not accept yet (see identify_from_a_plain_termios_client). */
-	{
-		uint8_t pl[5 + 160], fr[200], resp[64];
-		size_t cl, fn;
-		pl[0] = 0;
-		memset(pl + 1, 0, 4);
-		cr_assert_eq(hb_link_netcfg_pack(&cfg, pl + 5, 160, &cl), HB_OK);
-		cr_assert_eq(hb_link_frame_encode(0x02, 0x77, pl, 5 + cl, fr, sizeof fr, &fn), HB_OK);
-		cr_assert_eq(write(pty, fr, fn), (ssize_t)fn);
-		read_frame(resp, sizeof resp);
-		if (resp[1] == 0xFF && resp[6] == 7) /* BAD_ARG for a valid network */
-			cr_skip_test("hb_top rejects the valid digits CONFIG with BAD_ARG: hb_cmd reads "
-				     "cfg_error CFG_WAIT=15 cycles after the commit, the engine's "
-				     "validator needs ~180 (link/engine integration; test_gateware "
-				     "fails the same way)");
-		cr_assert_eq(resp[1], 0x82, "raw CONFIG LOAD answered 0x%02x reason %u (L=%u K=%u)", resp[1], resp[6], cfg.L, cfg.n_layers);
-	}
 	struct vbt_pty_transport pp;
 	struct hb_transport tr;
 	vbt_pty_transport_init(&pp, &tr, pty);
@@ -187,6 +164,14 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 		cr_assert_eq(t.cycles, r.busy_cycles);
 		cr_assert(t.exact, "truth at inference stamps is exact");
 		cr_assert(t.busy_cycles > 0 && t.busy_cycles <= t.cycles);
+		/* [t_start, t_done) holds the busy cycles, the done cycle is t_done itself */
+		cr_assert_eq(t.done, 0);
+		struct hb_vboard_truth t1;
+		cr_assert_eq(hb_vboard_truth(vb, r.t_start, r.t_done + 1, &t1), HB_OK);
+		cr_assert_eq(t1.done, 1);
+		/* the device's latency = the engine's busy cycles + the 2-cycle start handshake */
+		cr_assert_eq(r.busy_cycles, t.busy_cycles + 2, "device %u vs busy pin %llu",
+			     r.busy_cycles, (unsigned long long)t.busy_cycles);
 		cr_assert_gt(t.avg_power_mw, t.idle_power_mw, "computing costs more than idling");
 		/* and additive across the STREAM stamp */
 		struct hb_vboard_truth a, b;
@@ -199,6 +184,50 @@ Test(vboard, digits_through_the_codec_bit_exact_with_exact_truth)
 	hb_link_close(l);
 	hb_digits_free(&dg);
 	hb_net_free(&net);
+}
+
+Test(vboard, realtime_idle_skips_cycles_and_keeps_the_counter)
+{
+	static const char *const args[] = {"-q", NULL};
+	const char *bd = getenv("HB_BUILD_DIR");
+	snprintf(exe, sizeof exe, "%s/bench/hilbench-vboard", bd);
+	cr_assert_eq(hb_vboard_start(exe, args, 20000, &vb), HB_OK);
+	pty = vbt_pty_open(hb_vboard_info(vb)->uart);
+	vbt_sleep_ms(400); /* the first 12 ms of quiet are simulated cycle by cycle */
+	uint64_t c0, c1;
+	double ns0, ns1;
+	cr_assert_eq(hb_vboard_now(vb, &c0, &ns0), HB_OK);
+	double cpu0 = vbt_cpu_seconds(hb_vboard_pid(vb));
+	vbt_sleep_ms(1000);
+	cr_assert_eq(hb_vboard_now(vb, &c1, &ns1), HB_OK);
+	double cpu = vbt_cpu_seconds(hb_vboard_pid(vb)) - cpu0;
+	double sim_s = (ns1 - ns0) * 1e-9;
+	cr_assert(sim_s > 0.7 && sim_s < 1.3, "idle: %.3f s simulated in 1 s", sim_s);
+	cr_assert(cpu < 0.3, "idle realtime board used %.3f s CPU in 1 s", cpu);
+	struct hb_vboard_truth t;
+	cr_assert_eq(hb_vboard_truth(vb, c0, c1, &t), HB_OK);
+	cr_assert(t.exact);
+	cr_assert_float_eq(t.avg_power_mw, t.idle_power_mw, t.idle_power_mw * 1e-9);
+
+	/* the device's counter was advanced with the skipped cycles */
+	uint8_t req[16], resp[128];
+	size_t n;
+	cr_assert_eq(hb_link_frame_encode(0x07, 0x21, NULL, 0, req, sizeof req, &n), HB_OK);
+	uint64_t before, after;
+	cr_assert_eq(hb_vboard_now(vb, &before, NULL), HB_OK);
+	cr_assert_eq(write(pty, req, n), (ssize_t)n);
+	read_frame(resp, sizeof resp);
+	cr_assert_eq(hb_vboard_now(vb, &after, NULL), HB_OK);
+	struct hb_link_counters c;
+	cr_assert_eq(hb_link_counters_decode(resp + 6, 48, &c), HB_OK);
+	cr_assert(c.cycle_now > before && c.cycle_now < after, "%llu in (%llu, %llu)",
+		  (unsigned long long)c.cycle_now, (unsigned long long)before,
+		  (unsigned long long)after);
+	char reply[512];
+	cr_assert_eq(hb_vboard_ctl(vb, "stats", reply, sizeof reply, 2000), HB_OK);
+	char *sk = strstr(reply, "skipped=");
+	cr_assert(sk && strtoull(sk + 8, NULL, 10) > (uint64_t)(0.5 * hb_vboard_info(vb)->clock_hz),
+		  "%s", reply);
 }
 
 Test(vboard, hilbench_vboard_front_end)

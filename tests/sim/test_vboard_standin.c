@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hb_vboard_proc.h"
@@ -88,6 +91,12 @@ Test(vboard_standin, startup_lines_and_echo)
 	cr_assert_eq(stat_field("rx_bytes"), 12);
 	cr_assert_eq(stat_field("tx_bytes"), 12);
 	cr_assert_eq(stat_field("framing_errors"), 0);
+	/* fast pace: the speed figure appears after 0.5 s of simulation */
+	vbt_sleep_ms(800);
+	char reply[256];
+	cr_assert_eq(hb_vboard_ctl(vb, "now", reply, sizeof reply, 2000), HB_OK);
+	char *r = strstr(reply, "sim_rate_hz=");
+	cr_assert(r && strtod(r + 12, NULL) > 1e5, "%s", reply);
 	stop();
 }
 
@@ -140,6 +149,7 @@ Test(vboard_standin, truth_is_consistent_and_json_written)
 	cr_assert_eq(hb_vboard_now(vb, &c_end, NULL), HB_OK);
 	cr_assert_eq(hb_vboard_truth(vb, 0, c_end, &t_all), HB_OK);
 	cr_assert_eq(t_all.busy_cycles, 1000);
+	cr_assert_eq(t_all.done, 1, "one done pulse");
 	cr_assert_gt(t_all.avg_power_mw, t_all.idle_power_mw, "the burst costs energy");
 	/* additivity: [0,m) + [m,end) == [0,end) for an arbitrary split */
 	uint64_t m = c_idle + (c_end - c_idle) / 3;
@@ -295,6 +305,26 @@ Test(vboard_standin, fault_ina219_reset_stop_saturate)
 	vbt_sleep_ms(50);
 	cr_assert_eq(vbt_ina_read(s, 1, &v2), 0);
 	cr_assert_lt((int16_t)v2, 32000);
+	stop();
+}
+
+Test(vboard_standin, tcp_endpoint_serves_the_same_uart)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 20000));
+	const char *a[] = {"--pace", "fast", "-q", "--tcp", port, NULL};
+	start(a);
+	cr_assert(strlen(hb_vboard_info(vb)->tcp) > 0, "tcp: line printed");
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	vbt_sleep_ms(50); /* the board accepts between chunks */
+	cr_assert_eq(write(fd, "tcp!", 4), 4);
+	uint8_t buf[8] = {0};
+	cr_assert_eq(vbt_read(fd, buf, 4, 3000), 4);
+	cr_assert_eq(memcmp(buf, "tcp!", 4), 0);
+	close(fd);
 	stop();
 }
 
