@@ -3,6 +3,7 @@
 #include "hb_link_codec.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 /* ---- names ------------------------------------------------------------- */
@@ -110,14 +111,57 @@ uint8_t hb_link_crc8(uint8_t crc, const void *data, size_t len)
 
 /* Table-free byte-at-a-time CRC-16/CCITT (poly 0x1021): the 4-bit fold
  * x ^= x >> 4 followed by shifts 12, 5, 0 is the polynomial's expansion. */
+/* CRC-16/CCITT-FALSE, eight bytes per step ("slicing by 8"): crc16_tab[k][b] is the CRC
+ * register after the byte b, followed by k zero bytes, has been shifted through the
+ * polynomial 0x1021 (table 0 is the classic byte table). The tables are filled once, on
+ * first use; test_link_codec checks table 0 against the bitwise definition and the sliced
+ * loop against the byte loop. */
+static uint16_t crc16_tab[8][256];
+static pthread_once_t crc16_once = PTHREAD_ONCE_INIT;
+
+uint16_t hb_link_crc16_table_entry(uint8_t b)
+{
+	unsigned c = (unsigned)b << 8;
+	for (int k = 0; k < 8; k++)
+		c = (c & 0x8000u) ? ((c << 1) ^ 0x1021u) & 0xFFFFu : (c << 1) & 0xFFFFu;
+	return (uint16_t)c;
+}
+
+static void crc16_init(void)
+{
+	for (unsigned b = 0; b < 256; b++)
+		crc16_tab[0][b] = hb_link_crc16_table_entry((uint8_t)b);
+	for (unsigned k = 1; k < 8; k++)
+		for (unsigned b = 0; b < 256; b++) {
+			uint16_t prev = crc16_tab[k - 1][b];
+			crc16_tab[k][b] = (uint16_t)((prev << 8) ^ crc16_tab[0][prev >> 8]);
+		}
+}
+
+uint16_t hb_link_crc16_bytewise(uint16_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	pthread_once(&crc16_once, crc16_init);
+	for (size_t i = 0; i < len; i++)
+		crc = (uint16_t)((crc << 8) ^ crc16_tab[0][((crc >> 8) ^ p[i]) & 0xFFu]);
+	return crc;
+}
+
 uint16_t hb_link_crc16(uint16_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	for (size_t i = 0; i < len; i++) {
-		uint16_t x = (uint16_t)(((crc >> 8) ^ p[i]) & 0xFF);
-		x ^= (uint16_t)(x >> 4);
-		crc = (uint16_t)((crc << 8) ^ (x << 12) ^ (x << 5) ^ x);
+	pthread_once(&crc16_once, crc16_init);
+	while (len >= 8) {
+		unsigned a = ((unsigned)(crc >> 8) ^ p[0]) & 0xFFu;
+		unsigned b = ((unsigned)crc ^ p[1]) & 0xFFu;
+		crc = (uint16_t)(crc16_tab[7][a] ^ crc16_tab[6][b] ^ crc16_tab[5][p[2]] ^
+				 crc16_tab[4][p[3]] ^ crc16_tab[3][p[4]] ^ crc16_tab[2][p[5]] ^
+				 crc16_tab[1][p[6]] ^ crc16_tab[0][p[7]]);
+		p += 8;
+		len -= 8;
 	}
+	while (len--)
+		crc = (uint16_t)((crc << 8) ^ crc16_tab[0][((crc >> 8) ^ *p++) & 0xFFu]);
 	return crc;
 }
 

@@ -113,6 +113,10 @@ uint8_t hb_link_crc8(uint8_t crc, const void *data, size_t len);
 /* CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no xorout.
  * "123456789" → 0x29B1. Pass crc = 0xFFFF to start. */
 uint16_t hb_link_crc16(uint16_t crc, const void *data, size_t len);
+/* The CRC-16 table entry for byte b, computed bit by bit, and the plain one-table loop:
+ * references for the tests of the sliced hb_link_crc16(). */
+uint16_t hb_link_crc16_table_entry(uint8_t b);
+uint16_t hb_link_crc16_bytewise(uint16_t crc, const void *data, size_t len);
 
 /* ---- frames -------------------------------------------------------------- */
 

@@ -14,6 +14,26 @@ Test(crc, check_values_of_123456789)
 	cr_assert_eq(hb_link_crc16(0xFFFF, "123456789", 9), 0x29B1);
 }
 
+Test(crc, every_table_entry_equals_the_bitwise_definition)
+{
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t byte = (uint8_t)b;
+		/* with a zero register, one byte's CRC is exactly its table entry */
+		cr_assert_eq(hb_link_crc16(0, &byte, 1), hb_link_crc16_table_entry(byte), "entry %u", b);
+	}
+}
+
+Test(crc, sliced_loop_equals_the_byte_loop_at_every_length_and_alignment)
+{
+	uint8_t buf[300];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)(i * 167u + 13u);
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len + off <= sizeof buf; len += 7)
+			cr_assert_eq(hb_link_crc16(0x1D0F, buf + off, len),
+				     hb_link_crc16_bytewise(0x1D0F, buf + off, len), "off %zu len %zu", off, len);
+}
+
 Test(crc, incremental_equals_one_shot)
 {
 	uint8_t c8 = hb_link_crc8(hb_link_crc8(0, "1234", 4), "56789", 5);
