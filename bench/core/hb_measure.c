@@ -59,7 +59,7 @@ void hb_window_power(const struct hb_meas_sample *s, size_t n, double h0_ns, dou
 {
 	memset(out, 0, sizeof *out);
 	size_t min_samples = o->min_samples ? o->min_samples : 10;
-	double max_gap = o->max_gap_fraction > 0 ? o->max_gap_fraction : 0.05;
+	double max_gap = o->max_gap_fraction > 0 ? o->max_gap_fraction : 0.02;
 	double conv = (double)o->conv_ns;
 	double lo = h0_ns + o->guard_ns, hi = h1_ns - o->guard_ns;
 
@@ -69,17 +69,19 @@ void hb_window_power(const struct hb_meas_sample *s, size_t n, double h0_ns, dou
 			 (h1_ns - h0_ns) / 1e6, o->guard_ns / 1e6);
 		return;
 	}
-	double m2 = 0, mean = 0;
+	double m2 = 0, mean = 0, hole = 0;
 	size_t used = 0, gaps = 0, flagged = 0;
 	unsigned flags_seen = 0;
 	for (size_t i = 1; i < n; i++) {
 		double t_prev = (double)s[i - 1].t_ns, t = (double)s[i].t_ns;
 		if (t_prev - conv < lo || t > hi)
 			continue;
-		/* A read interval longer than two conversions means at least one conversion
-		 * finished and was overwritten before we read it: a missed sample. */
-		if (conv > 0 && t - t_prev > 2.0 * conv)
-			gaps += (size_t)((t - t_prev) / conv) - 1;
+		/* A read interval of about two conversions or more means a conversion finished
+		 * and was overwritten before we read it: a missed sample. */
+		if (conv > 0 && t - t_prev > 1.5 * conv)
+			gaps += (size_t)((t - t_prev) / conv + 0.5) - 1;
+		if (t - t_prev - conv > hole)
+			hole = t - t_prev - conv;
 		if (s[i].flags) {
 			flagged++;
 			flags_seen |= s[i].flags;
@@ -105,11 +107,19 @@ void hb_window_power(const struct hb_meas_sample *s, size_t n, double h0_ns, dou
 			 used, min_samples, (hi - lo) / 1e6, conv / 1e6);
 		return;
 	}
-	if (conv > 0 && (double)gaps * conv > max_gap * (hi - lo)) {
+	/* Missed conversions spread over a steady window do not bias the mean; a hole does
+	 * (the power may have changed in it), and so does a window mostly unobserved. */
+	if (hole > max_gap * (hi - lo)) {
 		snprintf(out->reason, sizeof out->reason,
-			 "power sample stream has gaps: %zu missed conversions cover %.1f %% of the window "
-			 "(limit %.1f %%)",
-			 gaps, 100.0 * (double)gaps * conv / (hi - lo), 100.0 * max_gap);
+			 "power sample stream has a gap of %.1f ms, %.1f %% of the window (limit %.1f %%)",
+			 hole / 1e6, 100.0 * hole / (hi - lo), 100.0 * max_gap);
+		return;
+	}
+	double min_cov = o->min_coverage > 0 ? o->min_coverage : 0.5;
+	if (conv > 0 && (double)used * conv < min_cov * (hi - lo)) {
+		snprintf(out->reason, sizeof out->reason,
+			 "power samples cover only %.1f %% of the window (%zu conversions missed; need %.0f %%)",
+			 100.0 * (double)used * conv / (hi - lo), gaps, 100.0 * min_cov);
 		return;
 	}
 	out->mean_mw = mean;

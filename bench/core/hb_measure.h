@@ -13,8 +13,10 @@
  *  - Window power = mean of those samples (equal-length conversions), summed over rails.
  *    Energy = power x device time of the window (exact, from cycles).
  *  - A figure is unavailable, with the reason, when the window holds too few samples,
- *    when a sample is saturated or overflowed, or when the sample stream has gaps covering
- *    more than a set fraction of the window. */
+ *    when a sample is saturated or overflowed, when the sample stream has a hole longer
+ *    than a set share of the window, or when the samples cover less than half of it
+ *    (conversions missed here and there, spread over a steady window, do not bias the
+ *    mean and are only counted). */
 #ifndef HB_MEASURE_H
 #define HB_MEASURE_H
 
@@ -63,7 +65,8 @@ struct hb_window_opts {
 	uint64_t conv_ns;        /* conversion time of one sample (INA219 setting) */
 	double guard_ns;         /* extra margin at both ends (map uncertainty) */
 	size_t min_samples;      /* fewer usable samples -> unavailable (default 10) */
-	double max_gap_fraction; /* missed conversions may cover at most this share (default 0.05) */
+	double max_gap_fraction; /* longest hole between samples, share of the window (default 0.02) */
+	double min_coverage;     /* usable samples x conv_ns must cover this share (default 0.5) */
 };
 
 /* Mean rail power over host interval [h0_ns, h1_ns] from one rail's samples (sorted by t_ns). */

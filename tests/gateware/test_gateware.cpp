@@ -340,7 +340,7 @@ InferResult infer(Sim &s, uint32_t id, uint8_t seq, uint64_t budget)
 {
 	std::vector<uint8_t> pl;
 	put32(pl, id);
-	uint64_t dones0 = s.dones;
+	uint64_t dones0 = s.dones, busy0 = s.busy_cyc;
 	Frame r = s.xfer(T_INFER, seq, pl, budget);
 	cr_assert_eq(r.type, 0x85, "INFER answered 0x%02x reason %u", r.type, r.pl.size() ? r.pl[0] : 0);
 	cr_assert_eq(r.seq, seq);
@@ -353,6 +353,8 @@ InferResult infer(Sim &s, uint32_t id, uint8_t seq, uint64_t budget)
 	x.t_done = get64(r.pl, 16);
 	x.busy = get32(r.pl, 24);
 	cr_assert_eq(x.busy, x.t_done - x.t_start);
+	cr_assert_eq(x.busy, s.busy_cyc - busy0, "busy_cycles %u, BUSY pin high for %llu cycles", x.busy,
+		     (unsigned long long)(s.busy_cyc - busy0));
 	cr_assert_eq(s.dones, dones0 + 1, "one DONE pulse per inference");
 	for (unsigned j = 0; j < x.n_out; j++)
 		x.counts.push_back(get16(r.pl, 28 + 2 * j));
@@ -375,7 +377,8 @@ Test(gateware, identify_and_counters)
 	Frame r = s.xfer(T_IDENTIFY, 7, {});
 	cr_assert_eq(r.type, 0x81);
 	cr_assert_eq(r.seq, 7);
-	cr_assert_eq(r.pl.size(), 40u);
+	cr_assert_eq(r.pl.size(), 42u);                  // K = 0: one u16 size (protocol §4.1)
+	cr_assert_eq(get16(r.pl, 40), 0);
 	cr_assert_eq(r.pl[0], 1);                        // proto_version
 	cr_assert_eq(r.pl[1], 0);                        // family sim
 	cr_assert_eq(get16(r.pl, 2), HB_TB_LANES);

@@ -129,6 +129,32 @@ Test(window, short_window_saturation_and_gaps_are_unavailable_with_reason)
 			s[m++] = s[i];
 	hb_window_power(s, m, 2.0e9, 4.0e9, &o, &w);
 	cr_assert_not(w.available);
-	cr_assert(strstr(w.reason, "gaps"), "%s", w.reason);
+	cr_assert(strstr(w.reason, "gap of"), "%s", w.reason);
 	cr_assert_geq(w.n_gaps, 390);
+}
+
+Test(window, scattered_missed_conversions_keep_the_mean_but_a_thin_stream_is_unavailable)
+{
+	static struct hb_meas_sample s[20000], k[20000];
+	double conv = 532000.0;
+	size_t n = synth(s, 20000, conv, 2.0e9, 4.0e9, 100.0, 130.0, 6.0e9);
+	struct hb_window_opts o = {.conv_ns = (uint64_t)conv, .guard_ns = 1e6, .min_samples = 10};
+	struct hb_window_power w;
+	/* keep 3 of every 4 conversions: 25 % missed, evenly spread */
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i % 4 != 1)
+			k[m++] = s[i];
+	hb_window_power(k, m, 2.0e9, 4.0e9, &o, &w);
+	cr_assert(w.available, "%s", w.reason);
+	cr_assert_float_eq(w.mean_mw, 130.0, 1e-9);
+	cr_assert_geq(w.n_gaps, 900, "missed conversions are still counted: %zu", w.n_gaps);
+	/* keep 1 of every 3: under half the window observed */
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i % 3 == 0)
+			k[m++] = s[i];
+	hb_window_power(k, m, 2.0e9, 4.0e9, &o, &w);
+	cr_assert_not(w.available);
+	cr_assert(strstr(w.reason, "cover only"), "%s", w.reason);
 }

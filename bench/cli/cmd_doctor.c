@@ -1,0 +1,369 @@
+/* hilbench doctor — what this host can reach: USB devices (libusb), serial ports
+ * (libserialport), the external tools and their versions, udev/group permissions, and per
+ * board profile what is present and what is missing. */
+#include <getopt.h>
+#include <grp.h>
+#include <libserialport.h>
+#include <libusb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hb_cli.h"
+#include "hb_flash.h"
+
+#if __has_include("hb_board.h")
+#include "hb_board.h"
+#define HB_HAVE_BOARDS 1
+#endif
+
+#define MAX_USB 64
+struct usb_dev {
+	uint16_t vid, pid;
+	uint8_t bus, addr, n_if;
+	char serial[64], product[64];
+	int open_err; /* libusb error opening it (0 = strings read) */
+};
+
+static int is_ftdi(uint16_t vid)
+{
+	return vid == 0x0403;
+}
+
+static void help(void)
+{
+	printf("Usage: hilbench doctor [--board NAME]\n"
+	       "\n"
+	       "Checks what this host can reach and says what is missing:\n"
+	       "  USB devices (VID:PID, serial, interfaces) and FTDI adapters, through libusb;\n"
+	       "  serial ports with their USB VID:PID and serial number (libserialport);\n"
+	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5, icepack/icetime, verilator, ser2net;\n"
+	       "  udev rules and group membership for FTDI access;\n"
+	       "  for each board profile (or only --board NAME): flasher, USB adapter, UART and\n"
+	       "  power-monitor buses present or missing.\n"
+	       "\n"
+	       "Example:\n"
+	       "  hilbench doctor\n"
+	       "  hilbench doctor --board icebreaker\n");
+}
+
+static int list_usb(struct usb_dev *d, int max, int *nd)
+{
+	libusb_context *ctx = NULL;
+	*nd = 0;
+	int r = libusb_init(&ctx);
+	if (r != 0) {
+		printf("  libusb cannot start (%s): no USB subsystem is visible to this host\n",
+		       libusb_error_name(r));
+		return -1;
+	}
+	libusb_device **list = NULL;
+	ssize_t n = libusb_get_device_list(ctx, &list);
+	for (ssize_t i = 0; i < n && *nd < max; i++) {
+		struct libusb_device_descriptor desc;
+		if (libusb_get_device_descriptor(list[i], &desc) != 0)
+			continue;
+		struct usb_dev *u = &d[(*nd)++];
+		memset(u, 0, sizeof *u);
+		u->vid = desc.idVendor;
+		u->pid = desc.idProduct;
+		u->bus = libusb_get_bus_number(list[i]);
+		u->addr = libusb_get_device_address(list[i]);
+		struct libusb_config_descriptor *cfg;
+		if (libusb_get_active_config_descriptor(list[i], &cfg) == 0) {
+			u->n_if = cfg->bNumInterfaces;
+			libusb_free_config_descriptor(cfg);
+		}
+		libusb_device_handle *h;
+		u->open_err = libusb_open(list[i], &h);
+		if (u->open_err == 0) {
+			if (desc.iSerialNumber)
+				libusb_get_string_descriptor_ascii(h, desc.iSerialNumber,
+								   (unsigned char *)u->serial,
+								   sizeof u->serial);
+			if (desc.iProduct)
+				libusb_get_string_descriptor_ascii(h, desc.iProduct,
+								   (unsigned char *)u->product,
+								   sizeof u->product);
+			libusb_close(h);
+		}
+	}
+	if (list)
+		libusb_free_device_list(list, 1);
+	libusb_exit(ctx);
+	return 0;
+}
+
+static void print_usb(const struct usb_dev *d, int nd, int usb_ok)
+{
+	const struct libusb_version *v = libusb_get_version();
+	printf("USB (libusb %u.%u.%u):\n", v->major, v->minor, v->micro);
+	if (usb_ok == 0 && nd == 0)
+		printf("  No USB devices are visible%s.\n",
+		       access("/dev/bus/usb", F_OK) != 0 ? " (/dev/bus/usb does not exist: no USB "
+							   "in this machine or container)"
+							 : "");
+	int perm = 0;
+	for (int i = 0; i < nd; i++) {
+		const struct usb_dev *u = &d[i];
+		printf("  %04x:%04x bus %u addr %u, %u interface%s%s%s%s%s%s\n", u->vid, u->pid,
+		       u->bus, u->addr, u->n_if, u->n_if == 1 ? "" : "s",
+		       is_ftdi(u->vid) ? " [FTDI]" : "", u->product[0] ? ", " : "", u->product,
+		       u->serial[0] ? ", serial " : "", u->serial);
+		if (u->open_err == LIBUSB_ERROR_ACCESS) {
+			printf("    cannot open: permission denied%s\n",
+			       is_ftdi(u->vid) ? " (install the udev rule, see below)" : "");
+			perm += is_ftdi(u->vid);
+		}
+		if (is_ftdi(u->vid) && u->n_if > 1)
+			printf("    ftdi://%04x:%04x%s%s/1 .. /%u (interfaces A..%c)\n", u->vid,
+			       u->pid, u->serial[0] ? ":" : "", u->serial, u->n_if,
+			       'A' + u->n_if - 1);
+	}
+	if (perm)
+		printf("  hint: FTDI devices need a udev rule: sudo cp "
+		       "docs/99-hilbench-ftdi.rules /etc/udev/rules.d/ && sudo udevadm control "
+		       "--reload && replug\n");
+}
+
+static void print_serial(void)
+{
+	struct sp_port **ports = NULL;
+	printf("Serial ports (libserialport %s):\n", sp_get_package_version_string());
+	if (sp_list_ports(&ports) != SP_OK || !ports || !ports[0]) {
+		printf("  No serial ports found.\n");
+		if (ports)
+			sp_free_port_list(ports);
+		return;
+	}
+	for (int i = 0; ports[i]; i++) {
+		struct sp_port *p = ports[i];
+		const char *desc = sp_get_port_description(p);
+		printf("  %s", sp_get_port_name(p));
+		if (sp_get_port_transport(p) == SP_TRANSPORT_USB) {
+			int vid = 0, pid = 0;
+			sp_get_port_usb_vid_pid(p, &vid, &pid);
+			const char *sn = sp_get_port_usb_serial(p);
+			printf("  USB %04x:%04x%s%s", vid, pid, sn ? " serial " : "", sn ? sn : "");
+			if (sn)
+				printf("  (serial:usb-serial=%s)", sn);
+		}
+		if (desc)
+			printf("  %s", desc);
+		putchar('\n');
+	}
+	sp_free_port_list(ports);
+}
+
+struct tool {
+	const char *name;
+	const char *version_args; /* NULL: presence only */
+	const char *why;
+};
+
+static const struct tool tools[] = {
+	{"openFPGALoader", "-V", "flashing boards"},
+	{"yosys", "-V", "gateware synthesis"},
+	{"nextpnr-ice40", "--version", "iCE40 place and route"},
+	{"nextpnr-ecp5", "--version", "ECP5 place and route"},
+	{"icepack", NULL, "iCE40 bitstreams"},
+	{"icetime", NULL, "iCE40 timing"},
+	{"verilator", "--version", "the virtual board"},
+	{"ser2net", "-v", "serial ports over the network (rfc2217)"},
+};
+
+static int find_in_path(const char *name, char *out, size_t cap)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		return 0;
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		snprintf(out, cap, "%.*s/%s", (int)n, path, name);
+		if (n && access(out, X_OK) == 0)
+			return 1;
+		path += n + (end ? 1 : 0);
+	}
+	/* sbin is not always in a user's PATH */
+	snprintf(out, cap, "/usr/sbin/%s", name);
+	return access(out, X_OK) == 0;
+}
+
+static void first_line(const char *exe, const char *args, char *out, size_t cap)
+{
+	char cmd[700];
+	out[0] = 0;
+	snprintf(cmd, sizeof cmd, "timeout 5 '%s' %s </dev/null 2>&1", exe, args);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (fgets(out, (int)cap, p)) {
+		out[strcspn(out, "\r\n")] = 0;
+		if (out[0])
+			break;
+	}
+	pclose(p);
+}
+
+static void print_tools(void)
+{
+	printf("Tools:\n");
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+		char path[512], ver[200] = "";
+		int ok;
+		if (strcmp(tools[i].name, "openFPGALoader") == 0)
+			ok = hb_flash_find_program(path, sizeof path) == HB_OK;
+		else
+			ok = find_in_path(tools[i].name, path, sizeof path);
+		if (!ok) {
+			printf("  %-15s missing (%s)\n", tools[i].name, tools[i].why);
+			continue;
+		}
+		if (tools[i].version_args)
+			first_line(path, tools[i].version_args, ver, sizeof ver);
+		printf("  %-15s %s%s%s\n", tools[i].name, path, ver[0] ? "  " : "", ver);
+	}
+}
+
+static int in_group(const char *name)
+{
+	struct group *gr = getgrnam(name);
+	if (!gr)
+		return -1;
+	gid_t gs[128];
+	int n = getgroups(128, gs);
+	if (getegid() == gr->gr_gid)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (gs[i] == gr->gr_gid)
+			return 1;
+	return 0;
+}
+
+static void print_permissions(void)
+{
+	printf("Permissions:\n");
+	struct stat sb;
+	int rule = stat("/etc/udev/rules.d/99-hilbench-ftdi.rules", &sb) == 0 ||
+		   stat("/lib/udev/rules.d/60-openfpgaloader.rules", &sb) == 0 ||
+		   stat("/usr/lib/udev/rules.d/60-openfpgaloader.rules", &sb) == 0;
+	printf("  FTDI udev rule: %s\n",
+	       rule ? "installed"
+		    : "none found (sudo cp docs/99-hilbench-ftdi.rules /etc/udev/rules.d/)");
+	const char *groups[] = {"plugdev", "dialout"};
+	for (int i = 0; i < 2 && geteuid() != 0; i++) {
+		int g = in_group(groups[i]);
+		printf("  group %-8s %s\n", groups[i],
+		       g < 0 ? "does not exist on this host"
+		       : g   ? "member"
+			     : "not a member (sudo usermod -aG GROUP $USER, then log in again)");
+	}
+	if (geteuid() == 0)
+		printf("  running as root: permissions will not show up as problems here\n");
+}
+
+#ifdef HB_HAVE_BOARDS
+static int tool_present(const char *name)
+{
+	char path[512];
+	if (strcmp(name, "openFPGALoader") == 0)
+		return hb_flash_find_program(path, sizeof path) == HB_OK;
+	return find_in_path(name, path, sizeof path);
+}
+
+static int usb_present(const struct usb_dev *d, int nd, uint16_t vid, uint16_t pid,
+		       const char *serial)
+{
+	for (int i = 0; i < nd; i++)
+		if (d[i].vid == vid && d[i].pid == pid &&
+		    (!serial || !*serial || strcmp(d[i].serial, serial) == 0))
+			return 1;
+	return 0;
+}
+
+static void check_board(const struct hb_board *b, const struct usb_dev *d, int nd)
+{
+	printf("  %s (%s): %s\n", b->name, hb_family_name(b->family), b->description);
+	if (b->family == HB_FAMILY_SIM) {
+		char p[512];
+		int v = find_in_path("verilator", p, sizeof p);
+		printf("    virtual board: verilator %s; started by hilbench (nothing to plug in)\n",
+		       v ? "present" : "MISSING");
+		return;
+	}
+	printf("    flash: openFPGALoader -b %s%s%s: %s\n", b->ofl_board,
+	       b->ofl_cable[0] ? " -c " : "", b->ofl_cable,
+	       tool_present("openFPGALoader") ? "tool present" : "tool MISSING");
+	printf("    USB adapter %04x:%04x%s%s interface %c: %s\n", b->usb_vid, b->usb_pid,
+	       b->usb_serial[0] ? " serial " : "", b->usb_serial, b->usb_interface,
+	       usb_present(d, nd, b->usb_vid, b->usb_pid, b->usb_serial) ? "present"
+									 : "MISSING (not plugged in)");
+	printf("    UART %s @ %u baud\n", b->uart_uri, b->uart_baud);
+	for (size_t i = 0; i < b->n_monitors; i++) {
+		const struct hb_board_monitor *m = &b->monitors[i];
+		const char *state = "";
+		if (strncmp(m->bus, "i2c-dev:", 8) == 0)
+			state = access(m->bus + 8, F_OK) == 0 ? "present" : "MISSING";
+		else if (strncmp(m->bus, "ftdi-i2c:", 9) == 0)
+			state = nd ? "check with the adapter above" : "MISSING (no USB)";
+		printf("    monitor %s: %s @ 0x%02x on %s %s\n", m->rail, m->chip, m->address, m->bus,
+		       state);
+	}
+}
+#endif
+
+int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"board", required_argument, 0, 'b'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *board = NULL;
+	int c;
+	(void)g;
+	while ((c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': board = optarg; break;
+		case 'h': help(); return HB_EXIT_OK;
+		default: return hb_usage_error("doctor", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return hb_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+
+	static struct usb_dev devs[MAX_USB];
+	int nd = 0;
+	int usb_ok = list_usb(devs, MAX_USB, &nd);
+	print_usb(devs, nd, usb_ok);
+	print_serial();
+	print_tools();
+	print_permissions();
+#ifdef HB_HAVE_BOARDS
+	char err[512];
+	printf("Boards:\n");
+	if (board) {
+		struct hb_board b;
+		if (hb_board_find(board, g->boards_dir, &b, err, sizeof err) != HB_OK)
+			return hb_usage_error("doctor", "--board %s: %s", board, err);
+		check_board(&b, devs, nd);
+	} else {
+		struct hb_board *list = NULL;
+		size_t n = 0;
+		if (hb_board_list(g->boards_dir, &list, &n, err, sizeof err) != HB_OK) {
+			printf("  cannot list board profiles: %s\n", err);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				check_board(&list[i], devs, nd);
+			free(list);
+		}
+	}
+#else
+	if (board)
+		printf("Boards: board profiles are not built into this hilbench yet\n");
+#endif
+	return HB_EXIT_OK;
+}

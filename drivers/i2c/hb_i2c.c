@@ -1,0 +1,102 @@
+/* hilbench — I2C bus registry: a URI's scheme picks the backend. */
+#include "hb_i2c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_PREFIX "i2c"
+#include "hb_log.h"
+
+extern const struct hb_i2c_ops hb_i2c_ftdi_ops;
+extern const struct hb_i2c_ops hb_i2c_dev_ops;
+extern const struct hb_i2c_ops hb_i2c_vboard_ops;
+
+static const struct hb_i2c_ops *const registry[] = {
+	&hb_i2c_ftdi_ops,
+	&hb_i2c_dev_ops,
+	&hb_i2c_vboard_ops,
+};
+
+enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
+			       const char *params, struct hb_i2c **out)
+{
+	*out = NULL;
+	if (!ops || !target)
+		return HB_ERR_ARG;
+	struct hb_i2c *bus = calloc(1, sizeof *bus);
+	if (!bus)
+		return HB_ERR_NOMEM;
+	bus->ops = ops;
+	snprintf(bus->uri, sizeof bus->uri, "%s:%s%s%s", ops->scheme, target, params ? "?" : "",
+		 params ? params : "");
+	enum hb_status st = ops->open ? ops->open(bus, target, params) : HB_OK;
+	if (st != HB_OK) {
+		free(bus);
+		return st;
+	}
+	*out = bus;
+	return HB_OK;
+}
+
+enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
+{
+	char tmp[512];
+	*out = NULL;
+	if (!uri || strlen(uri) >= sizeof tmp) {
+		hb_err("I2C URI missing or too long");
+		return HB_ERR_ARG;
+	}
+	strcpy(tmp, uri);
+	char *colon = strchr(tmp, ':');
+	if (!colon) {
+		hb_err("'%s' is not an I2C URI (e.g. vboard:/tmp/vb/i2c.sock, i2c-dev:/dev/i2c-1)",
+		       uri);
+		return HB_ERR_ARG;
+	}
+	*colon = 0;
+	char *target = colon + 1;
+	if (strncmp(target, "//", 2) == 0)
+		target += 2;
+	char *params = strchr(target, '?');
+	if (params)
+		*params++ = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->scheme, tmp) == 0)
+			return hb_i2c_open_ops(registry[i], target, params, out);
+	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard)", tmp, uri);
+	return HB_ERR_ARG;
+}
+
+void hb_i2c_close(struct hb_i2c *bus)
+{
+	if (!bus)
+		return;
+	if (bus->ops->close)
+		bus->ops->close(bus);
+	free(bus);
+}
+
+static enum hb_status xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn,
+			   uint8_t *r, size_t rn)
+{
+	if (!bus || addr7 > 0x7f || (wn && !w) || (rn && !r))
+		return HB_ERR_ARG;
+	return bus->ops->xfer(bus, addr7, w, wn, r, rn);
+}
+
+enum hb_status hb_i2c_write(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn)
+{
+	return xfer(bus, addr7, w, wn, NULL, 0);
+}
+
+enum hb_status hb_i2c_read(struct hb_i2c *bus, uint8_t addr7, uint8_t *r, size_t rn)
+{
+	return xfer(bus, addr7, NULL, 0, r, rn);
+}
+
+enum hb_status hb_i2c_write_read(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn,
+				 uint8_t *r, size_t rn)
+{
+	return xfer(bus, addr7, w, wn, r, rn);
+}

@@ -1,0 +1,35 @@
+/* hilbench — internal helpers shared by the transport backends (not a public API).
+ * I/O deadlines use the system monotonic clock explicitly: a fake clock installed by a test
+ * must not stretch or freeze real poll() timeouts. */
+#ifndef HB_TR_UTIL_H
+#define HB_TR_UTIL_H
+
+#include <stdint.h>
+
+#include "hb_clock.h"
+
+static inline uint64_t hb_tr_now_ms(void)
+{
+	struct hb_clock *c = hb_clock_system();
+	return c->now_ns(c) / 1000000u;
+}
+
+/* Deadline for a timeout in ms (negative = wait forever, returns UINT64_MAX). */
+static inline uint64_t hb_tr_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX : hb_tr_now_ms() + (uint64_t)timeout_ms;
+}
+
+/* Milliseconds left until deadline, for poll(): -1 = forever, 0 = expired. */
+static inline int hb_tr_left(uint64_t deadline)
+{
+	if (deadline == UINT64_MAX)
+		return -1;
+	uint64_t now = hb_tr_now_ms();
+	if (now >= deadline)
+		return 0;
+	uint64_t d = deadline - now;
+	return d > 0x7fffffff ? 0x7fffffff : (int)d;
+}
+
+#endif

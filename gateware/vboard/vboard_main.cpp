@@ -1,0 +1,54 @@
+// hilbench-vboard — the virtual board's main: hb_top (or a stand-in, see CMakeLists.txt)
+// simulated by Verilator behind a pty, an I2C socket with an INA219 model, and a control
+// socket with the ground truth. Contract: docs/vboard.md.
+#include <cstdio>
+#include <memory>
+
+#include "Vhb_top.h"
+#include "verilated.h"
+#include "vboard_loop.hpp"
+
+#ifndef HB_VBOARD_CLK_HZ
+#define HB_VBOARD_CLK_HZ 24000000
+#endif
+#ifndef HB_VBOARD_BAUD
+#define HB_VBOARD_BAUD 3000000
+#endif
+#ifndef HB_VBOARD_FAMILY
+#define HB_VBOARD_FAMILY "ice40"
+#endif
+#ifndef HB_VBOARD_TOP_NAME
+#define HB_VBOARD_TOP_NAME "hb_top"
+#endif
+
+int main(int argc, char **argv)
+{
+	const struct hb_vb_build bld = {HB_VBOARD_CLK_HZ, HB_VBOARD_BAUD, HB_VBOARD_FAMILY,
+					HB_VBOARD_TOP_NAME};
+	struct hb_vb_opts o;
+	int rc = hb_vb_parse_args(argc, argv, &bld, &o);
+	if (rc == 3)
+		return 0;
+	if (rc)
+		return rc;
+
+	auto ctx = std::make_unique<VerilatedContext>();
+	ctx->commandArgs(1, argv);
+	auto top = std::make_unique<Vhb_top>(ctx.get());
+
+	struct hb_vb_board *b = nullptr;
+	enum hb_status st = hb_vb_board_open(&b, &o, &bld);
+	if (st != HB_OK) {
+		std::fprintf(stderr, "hilbench-vboard: cannot start: %s\n", hb_strerror(st));
+		hb_vb_board_close(b);
+		return 1;
+	}
+	hb_vb_board_begin(b, hb_vb_reset(top.get(), 8));
+#ifdef HB_VBOARD_SKIP_IDLE
+	hb_vb_board_set_can_skip(b, 1);
+#endif
+	hb_vb_board_announce(b, stdout);
+	hb_vb_run(top.get(), b);
+	top->final();
+	return hb_vb_board_close(b);
+}

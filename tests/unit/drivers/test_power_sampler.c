@@ -1,0 +1,126 @@
+/* The paced INA219 sampler against the fake chip and the fake clock. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "fake_clock.h"
+#include "fake_i2c_bus.h"
+#include "fake_ina219.h"
+#include "hb_power_sampler.h"
+
+static struct fake_clock fc;
+static struct fake_ina219 chip;
+static struct fake_i2c_bus fbus;
+static struct hb_i2c *bus;
+static struct hb_ina2xx dev;
+
+static void setup(void)
+{
+	fake_clock_install(&fc, 5000000000ull);
+	fake_ina219_init(&chip, 0x40, NULL);
+	memset(&fbus, 0, sizeof fbus);
+	fbus.t[fbus.n++] = fake_ina219_target(&chip);
+	cr_assert_eq(fake_i2c_bus_open(&fbus, &bus), HB_OK);
+	struct hb_ina2xx_config c = {.shunt_uohm = 100000, .max_current_uA = 2000000,
+				     .bus_adc = -1, .shunt_adc = -1, .mode = -1};
+	cr_assert_eq(hb_ina2xx_init(&dev, bus, 0x40, HB_INA219, &c), HB_OK);
+	chip.shunt_uV = 20000;
+	chip.bus_mV = 3300;
+}
+
+static void teardown(void)
+{
+	hb_i2c_close(bus);
+	fake_clock_uninstall();
+}
+
+TestSuite(sampler, .init = setup, .fini = teardown);
+
+struct collect {
+	struct hb_power_sample s[256];
+	unsigned n;
+	unsigned stall_at; /* sleep 5 periods after this sample (simulated host hiccup) */
+	uint64_t period;
+};
+
+static int on_sample(void *ctx, const struct hb_power_sample *s)
+{
+	struct collect *c = ctx;
+	if (c->n < 256)
+		c->s[c->n++] = *s;
+	if (c->stall_at && c->n == c->stall_at)
+		hb_sleep_ns(5 * c->period);
+	return c->n >= 100;
+}
+
+Test(sampler, one_sample_per_conversion_without_gaps)
+{
+	struct hb_power_sampler s;
+	struct collect c = {0};
+	hb_power_sampler_init(&s, &dev, NULL);
+	cr_assert_eq(s.period_ns, dev.conv_ns);
+	cr_assert_eq(hb_power_sampler_run(&s, 0, on_sample, &c), HB_OK);
+	cr_assert_eq(c.n, 100);
+	cr_assert_eq(s.gaps, 0);
+	cr_assert_eq(s.dropped, 0);
+	cr_assert_eq(c.s[0].current_uA, 200000);
+	cr_assert_eq(c.s[0].bus_mV, 3300);
+	for (unsigned i = 1; i < c.n; i++) {
+		uint64_t dt = c.s[i].t_ns - c.s[i - 1].t_ns;
+		cr_assert_geq(dt, s.period_ns / 2, "sample %u too early (%llu ns)", i,
+			      (unsigned long long)dt);
+		cr_assert_leq(dt, s.period_ns + s.period_ns / 2, "sample %u late", i);
+	}
+	/* the rate matches the conversion rate: 99 intervals span ~99 periods */
+	uint64_t span = c.s[99].t_ns - c.s[0].t_ns;
+	cr_assert_geq(span, 99 * s.period_ns * 95 / 100);
+	cr_assert_leq(span, 99 * s.period_ns * 105 / 100);
+	cr_assert_eq(chip.conversions >= 100, 1);
+}
+
+Test(sampler, a_host_stall_counts_a_gap_and_dropped_conversions)
+{
+	struct hb_power_sampler s;
+	struct collect c = {.stall_at = 10, .period = dev.conv_ns};
+	hb_power_sampler_init(&s, &dev, NULL);
+	cr_assert_eq(hb_power_sampler_run(&s, 0, on_sample, &c), HB_OK);
+	cr_assert_eq(s.gaps, 1);
+	cr_assert_geq(s.dropped, 4);
+	cr_assert_leq(s.dropped, 6);
+	cr_assert(c.s[10].flags & HB_POWER_SAMPLE_AFTER_GAP);
+	cr_assert(!(c.s[9].flags & HB_POWER_SAMPLE_AFTER_GAP));
+}
+
+Test(sampler, duration_bounds_the_run)
+{
+	struct hb_power_sampler s;
+	hb_power_sampler_init(&s, &dev, NULL);
+	uint64_t t0 = hb_now_ns();
+	cr_assert_eq(hb_power_sampler_run(&s, 100000000ull, NULL, NULL), HB_OK);
+	uint64_t expect = 100000000ull / dev.conv_ns;
+	cr_assert_geq(s.samples, expect - 2);
+	cr_assert_leq(s.samples, expect + 2);
+	cr_assert_geq(hb_now_ns() - t0, 100000000ull);
+}
+
+Test(sampler, stopped_converter_times_out)
+{
+	struct hb_power_sampler s;
+	struct hb_power_sample smp;
+	hb_power_sampler_init(&s, &dev, NULL);
+	hb_sleep_ns(dev.conv_ns);
+	cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+	chip.stopped = 1;
+	cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_ERR_TIMEOUT);
+}
+
+Test(sampler, saturated_samples_are_flagged_not_fatal)
+{
+	struct hb_power_sampler s;
+	struct hb_power_sample smp;
+	hb_power_sampler_init(&s, &dev, NULL);
+	chip.shunt_uV = 400000; /* beyond ±320 mV */
+	hb_sleep_ns(dev.conv_ns);
+	cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_ERR_RANGE);
+	cr_assert(smp.flags & HB_POWER_SAMPLE_SATURATED);
+	cr_assert_eq(s.saturated, 1);
+}
