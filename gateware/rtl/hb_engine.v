@@ -140,21 +140,34 @@ module hb_engine #(
     reg        v_rd;                  // data of address v_cnt-1 arriving
     reg [3:0]  v_step;
     reg        v_ok;
-    reg [31:0] v_hid;
+    reg [CW+13:0] v_hid;              // hidden spike bits (exact while v_ok)
     wire [7:0] v_a = v_cnt - 8'd1;
     wire [1:0] v_k = v_step[1:0];
     wire [15:0] v_nin  = d_size[v_k];
     wire [15:0] v_nout = d_size[v_k + 3'd1];
-    wire [31:0] v_p1 = v_nin * v_nout;         // synapses of layer v_k
-    wire [31:0] v_p2 = v_nout * d_L;           // spike bits of layer v_k
-    wire [31:0] v_p0 = d_size[0] * d_L;        // input bits
+    // The products use the low bits of the sizes and L: a size or L out of range fails its
+    // own check in the same or an earlier step, so a wrapped product never decides a verdict.
+    // Each layer check takes three cycles (v_ph: select, multiply, compare) and all
+    // products are registered, so the validator stays off the critical path.
+    reg [1:0]        v_ph;
+    reg [KW-1:0]     vr_nin, vr_nout;
+    reg [2*KW-1:0]   v_p1;            // synapses of layer v_k
+    reg [KW+CW-1:0]  v_p2;            // spike bits of layer v_k
+    reg [KW+CW-1:0]  v_p0;            // input bits
     integer q;
+
+    always @(posedge clk) begin
+        v_p0 <= d_size[0][KW-1:0] * d_L[CW-1:0];
+        v_p1 <= vr_nin * vr_nout;
+        v_p2 <= vr_nout * d_L[CW-1:0];
+    end
 
     always @(posedge clk) begin
         cfg_done <= 1'b0;
         if (rst) begin
+            v_ph <= 2'd0; vr_nin <= 0; vr_nout <= 0;
             cfg_busy <= 1'b0; cfg_valid <= 1'b0; cfg_error <= 1'b0;
-            v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b0; v_hid <= 32'd0;
+            v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b0; v_hid <= 0;
             d_K <= 8'd0; d_L <= 16'd0; d_woff_hi <= 4'd0;
             for (q = 0; q < 5; q = q + 1) d_size[q] <= 16'd0;
             for (q = 0; q < 4; q = q + 1) d_woff[q] <= 24'd0;
@@ -162,7 +175,7 @@ module hb_engine #(
             if (cr_we) cfg_valid <= 1'b0;
             if (cfg_commit && port_ok) begin
                 cfg_busy <= 1'b1; cfg_valid <= 1'b0; cfg_error <= 1'b0;
-                v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b1; v_hid <= 32'd0;
+                v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b1; v_hid <= 0; v_ph <= 2'd0;
             end
         end else if (v_step == 4'd0) begin
             // pass 1: read bytes 0..159 into the decoded registers
@@ -194,13 +207,20 @@ module hb_engine #(
             if (v_p0 > IMEM_BYTES * 8) v_ok <= 1'b0;
             v_step <= 4'd8;
         end else if (v_step[3]) begin
-            // v_step = 8 + k: layer k checks
-            if (v_k < d_K) begin
-                if (v_nout < 16'd1 || v_nout > MAX_N_OUT || v_nout > MAX_N_IN) v_ok <= 1'b0;
-                if (d_woff_hi[v_k] || {8'd0, d_woff[v_k]} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
-                if ({6'd0, v_k} + 8'd1 < d_K) v_hid <= v_hid + v_p2;
+            // v_step = 8 + k: layer k checks (v_ph 0: sizes, 1: products, 2: sums)
+            v_ph <= (v_ph == 2'd2) ? 2'd0 : v_ph + 2'd1;
+            if (v_ph == 2'd0) begin
+                vr_nin  <= v_nin[KW-1:0];
+                vr_nout <= v_nout[KW-1:0];
+                if (v_k < d_K && (v_nout < 16'd1 || v_nout > MAX_N_OUT || v_nout > MAX_N_IN)) v_ok <= 1'b0;
             end
-            v_step <= (v_k == 2'd3) ? 4'd2 : v_step + 4'd1;
+            if (v_ph == 2'd2) begin
+                if (v_k < d_K) begin
+                    if (d_woff_hi[v_k] || {1'b0, d_woff[v_k]} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
+                    if ({6'd0, v_k} + 8'd1 < d_K) v_hid <= v_hid + v_p2;
+                end
+                v_step <= (v_k == 2'd3) ? 4'd2 : v_step + 4'd1;
+            end
         end else begin
             // v_step = 2: verdict
             cfg_busy  <= 1'b0;
@@ -220,7 +240,10 @@ module hb_engine #(
     reg [1:0]  k;
     reg [KW-1:0] l_nin;               // n_in of the current layer
     reg [8:0]  l_nout;
-    reg [KW-1:0] l_per;               // max(n_in, P)
+    reg [KW-1:0] l_ninm1;             // n_in - 1
+    reg [KW-1:0] l_perm1;             // pass length max(n_in + 1, P), minus 1
+    reg [CW-1:0] l_cplm1;             // L/P - 1
+    reg [8:0]    l_noutm1;            // n_out - 1
     reg [KW-1:0] l_nload;             // row words fetched per neuron
     reg        l_last;                // current layer is the last
     reg [CW-1:0] l_cpl;               // chunks per neuron, L/P
@@ -233,27 +256,42 @@ module hb_engine #(
     reg [RAW-1:0] iaddr;              // next input word address within a pass
     reg [HAW:0]  rd_base, lay_wstart, sp_wptr;
     reg [15:0] qreg, wcur;
-    reg [7*P-1:0] wlanes;             // W_k(t)[15:9] for the P steps of the chunk
 
     wire [CW-1:0] cpl_cfg = d_L >> LP;
 
-    // chunk LFSR expansion: g[m] = bit sequence, S^p(s)[b] = g[p + 15 - b]
+    wire        s0_first = (cyc == 12'd0);
+
+    // Weight-bit lanes. Lane p compares x_p = W_k(cP+p)[15:9] XOR Q_k(i)[15:9] with the
+    // magnitude. x is kept in one 7-bit register per lane (r) that is updated by XOR deltas:
+    // r = expand(sx) ^ qx, where sx is the W state of the chunk and qx the q7 of the input
+    // currently held. Each issue cycle applies expand(sx ^ s_new) ^ (qx ^ q_new); the chunk
+    // expansion is linear over GF(2), so one network on the 16-bit difference serves all
+    // lanes (window bit m = gd[m], lane p bit b = gd[p + 6 - b]), and between chunks the
+    // difference is 0. The per-lane update is then a 3-input XOR that shares its logic cell
+    // with the compare's carry on the iCE40 (see g_lane below).
+    // g[m] = bit sequence of the LFSR from a state, S^p(s)[b] = g[p + 15 - b].
     reg  [15:0] w_use;
     reg  [P+15:0] g;
-    reg  [7*P-1:0] w_lanes_n;
     reg  [15:0] w_next;
-    integer m, pp;
+    reg  [15:0] sx;                   // W state currently expanded into r
+    reg  [6:0]  qx;                   // q7 currently XORed into r
+    reg  [15:0] xd;                   // state difference applied this cycle
+    reg  [P+15:0] gd;                 // its expansion
+    integer m;
     always @* begin
         w_use = (c == 0) ? p_wt : wcur;
         for (m = 0; m < 16; m = m + 1) g[m] = w_use[15 - m];
         for (m = 16; m < P + 16; m = m + 1) g[m] = g[m-16] ^ g[m-14] ^ g[m-13] ^ g[m-11];
-        for (pp = 0; pp < P; pp = pp + 1) w_lanes_n[7*pp +: 7] = {g[pp], g[pp+1], g[pp+2], g[pp+3], g[pp+4], g[pp+5], g[pp+6]};
         for (m = 0; m < 16; m = m + 1) w_next[m] = g[P + 15 - m];
+    end
+    always @* begin
+        xd = s0_first ? (sx ^ w_use) : 16'd0;
+        for (m = 0; m < 16; m = m + 1) gd[m] = xd[15 - m];
+        for (m = 16; m < P + 16; m = m + 1) gd[m] = gd[m-16] ^ gd[m-14] ^ gd[m-13] ^ gd[m-11];
     end
 
     // stage 0 (issue) signals
     wire        s0_v     = (st == S_PASS) && (cyc < l_nin);
-    wire        s0_first = (cyc == 12'd0);
     wire [RAW-1:0] s0_iaddr = s0_first ? ((k == 2'd0) ? {{(RAW-CW){1'b0}}, c} : rd_base + c) : iaddr;
     wire [15:0] s0_q     = s0_first ? p_wi : qreg;
     wire [KW+LB:0] s0_bi = {{(KW+1){1'b0}}, a0[LB-1:0]} + cyc[KW-1:0];
@@ -306,28 +344,53 @@ module hb_engine #(
         .wdata(ct_wdata), .raddr(cnt_idx), .rdata(cnt_data));
 
     // ------------------------------------------------------------------ stage 1 (accumulate)
-    reg         s1_v, s1_first, s1_last, s1_cfirst, s1_clast, s1_l0;
+    reg         s1_v, s1_last, s1_cfirst, s1_clast, s1_l0;
     reg [LB-1:0] s1_lane;
-    reg [6:0]   s1_q7;
     reg [AW*P-1:0] acc, shadow;
     wire [P-1:0] s1_in = s1_l0 ? um_rdata : hb_rdata;
     wire [7:0]  s1_w  = rc_rdata[8*s1_lane +: 8];
+    wire [6:0]  dq    = qx ^ s0_q[15:9];
+    reg  [7*P-1:0] r;                 // x_p for the input in stage 1 (see above)
+    wire [7*P-1:0] r_n;               // r after this cycle's deltas
+    wire [P-1:0] lt;                  // x_p < m
     reg  [P-1:0] hit;
     reg  [AW*P-1:0] acc_n;
     reg  [15:0] n_hit;
+    genvar gp, gb;
+    generate
+        for (gp = 0; gp < P; gp = gp + 1) begin : g_lane
+            if (FAMILY == 1) begin : g_ice40
+                // One logic cell per bit: LUT r ^ delta ^ dq into the r flip-flop, and the
+                // carry of x + ~m + 1 (x >= m) on the same cell's I1/I2 inputs.
+                wire [7:0] cy;
+                assign cy[0] = 1'b1;
+                for (gb = 0; gb < 7; gb = gb + 1) begin : g_bit
+                    wire nm = ~s1_w[gb];
+                    SB_LUT4 #(.LUT_INIT(16'h9966)) u_lut (.I0(gd[gp + 6 - gb]), .I1(r[7*gp + gb]),
+                        .I2(nm), .I3(dq[gb]), .O(r_n[7*gp + gb]));
+                    SB_CARRY u_cy (.I0(r[7*gp + gb]), .I1(nm), .CI(cy[gb]), .CO(cy[gb + 1]));
+                end
+                assign lt[gp] = ~cy[7];
+            end else begin : g_gen
+                for (gb = 0; gb < 7; gb = gb + 1) begin : g_bit
+                    assign r_n[7*gp + gb] = r[7*gp + gb] ^ gd[gp + 6 - gb] ^ dq[gb];
+                end
+                assign lt[gp] = r[7*gp +: 7] < s1_w[6:0];
+            end
+        end
+    endgenerate
     integer p;
     always @* begin
         n_hit = 16'd0;
         for (p = 0; p < P; p = p + 1) begin
-            hit[p] = s1_v && s1_in[p] && ((wlanes[7*p +: 7] ^ s1_q7) < s1_w[6:0]);
-            acc_n[AW*p +: AW] = (s1_first ? {AW{1'b0}} : acc[AW*p +: AW]) +
-                                (hit[p] ? (s1_w[7] ? {AW{1'b1}} : {{(AW-1){1'b0}}, 1'b1}) : {AW{1'b0}});
-            n_hit = n_hit + {15'd0, hit[p]};
+            hit[p] = s1_in[p] && lt[p];
+            acc_n[AW*p +: AW] = acc[AW*p +: AW] + {{(AW-1){hit[p] & s1_w[7]}}, hit[p]};
+            n_hit = n_hit + {15'd0, s1_v & hit[p]};
         end
     end
 
     // ------------------------------------------------------------------ LIF pipeline
-    reg         lact, sh_cfirst, sh_clast;
+    reg         lact, sh_cfirst, sh_clast, sh_ld, sl_cfirst, sl_clast;
     reg [LP-1:0] lcnt;
     // L1
     reg         l1_v, l1_nf, l1_end, l1_fin;
@@ -350,8 +413,8 @@ module hb_engine #(
 
     wire signed [AW-1:0]   l0_d = shadow[AW-1:0];
     wire signed [AW+15:0]  l0_m = l0_d * $signed(p_iscale);
-    wire [15:0] l0_sat = ($signed(l0_m) > 32767) ? 16'h7fff :
-                         ($signed(l0_m) < -32768) ? 16'h8000 : l0_m[15:0];
+    wire        l0_ovf = !(&l0_m[AW+15:15]) && (|l0_m[AW+15:15]);   // outside int16
+    wire [15:0] l0_sat = !l0_ovf ? l0_m[15:0] : l0_m[AW+15] ? 16'h8000 : 16'h7fff;
     wire signed [31:0] l1_m = $signed(l1_i) * $signed(p_gain);
     // Membrane update, rearranged for a short loop path: with RL = v_rest*leak (per layer)
     // and K2 = dvin*256 + RL (previous stage),
@@ -364,7 +427,7 @@ module hb_engine #(
     wire [15:0] l2_vn = l2_nf ? p_vrest + l2_dvin : l2_t[23:8];
     wire [CW-1:0] l3_cnt_n = (l3_nf ? {CW{1'b0}} : cnt) + {{(CW-1){1'b0}}, l3_spk};
     wire [P-1:0]  l3_sword_n = {l3_spk, sword[P-1:1]};
-    wire        lif_idle = !s1_v && !lact && !l1_v && !l2_v && !l3_v;
+    wire        lif_idle = !s1_v && !sh_ld && !lact && !l1_v && !l2_v && !l3_v;
 
     // ------------------------------------------------------------------ byte-port reads
     reg        br_v1;
@@ -410,12 +473,13 @@ module hb_engine #(
             k <= 2'd0; cyc <= 12'd0; j <= 9'd0; c <= {CW{1'b0}};
             s1_v <= 1'b0; lact <= 1'b0; l1_v <= 1'b0; l2_v <= 1'b0; l3_v <= 1'b0;
             wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
-            l_nin <= 0; l_nout <= 0; l_per <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
+            l_nin <= 0; l_nout <= 0; l_ninm1 <= 0; l_perm1 <= 0; l_cplm1 <= 0; l_noutm1 <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
             p_wt <= 16'd0; p_wi <= 16'd0; p_iscale <= 16'd0; p_vth <= 16'd0; p_vreset <= 16'd0;
             p_vrest <= 16'd0; p_leak <= 16'd0; p_gain <= 16'd0; p_refr <= 8'd0; p_rl <= 24'd0;
-            a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0; wlanes <= 0;
+            a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0;
+            r <= 0; sx <= 16'd0; qx <= 7'd0; acc <= 0;
             v <= 16'd0; rc <= 8'd0; sword <= 0; cnt <= 0; jl <= 9'd0; best <= 0; cls <= 8'd0;
-            lcnt <= 0; sh_cfirst <= 1'b0; sh_clast <= 1'b0;
+            lcnt <= 0; sh_cfirst <= 1'b0; sh_clast <= 1'b0; sh_ld <= 1'b0; sl_cfirst <= 1'b0; sl_clast <= 1'b0;
         end else begin
             // ---------------- row cache fill pipeline
             wld_v1 <= wld_rd;
@@ -423,33 +487,41 @@ module hb_engine #(
 
             // ---------------- stage 0 -> stage 1
             s1_v      <= s0_v;
-            s1_first  <= s0_first;
-            s1_last   <= (cyc == l_nin - 1'b1);
+            s1_last   <= (cyc[KW-1:0] == l_ninm1);
             s1_cfirst <= (c == 0);
-            s1_clast  <= (c == l_cpl - 1'b1);
+            s1_clast  <= (c == l_cplm1);
             s1_l0     <= (k == 2'd0);
             s1_lane   <= s0_bi[LB-1:0];
-            s1_q7     <= s0_q[15:9];
             if (s0_v) begin
                 iaddr <= s0_iaddr + l_cpl;
                 qreg  <= lfsr_step(s0_q);
+                r     <= r_n;
+                qx    <= s0_q[15:9];
                 if (s0_first) begin
-                    wlanes <= w_lanes_n;
+                    sx     <= w_use;
                     wcur   <= w_next;
                 end
             end
 
             // ---------------- stage 1: accumulate, hand the chunk to the LIF
-            if (s1_v) acc <= acc_n;
+            // The cycle after a pass's last input is a bubble in stage 1 (passes last at
+            // least n_in + 1 cycles): the shadow takes the finished sums from acc and acc
+            // restarts from 0. So acc_n feeds only acc (iCE40: adder, carry and flip-flop
+            // in one logic cell per bit) and no per-bit clear sits in the adder.
+            sh_ld <= s1_v && s1_last;
+            sl_cfirst <= s1_cfirst;
+            sl_clast  <= s1_clast;
+            if (sh_ld) acc <= {AW*P{1'b0}};
+            else if (s1_v) acc <= acc_n;
             if (lact) begin
                 shadow <= shadow >> AW;
                 lcnt   <= lcnt + 1'b1;
                 if (lcnt == P - 1) lact <= 1'b0;
             end
-            if (s1_v && s1_last) begin
-                shadow    <= acc_n;
-                sh_cfirst <= s1_cfirst;
-                sh_clast  <= s1_clast;
+            if (sh_ld) begin
+                shadow    <= acc;
+                sh_cfirst <= sl_cfirst;
+                sh_clast  <= sl_clast;
                 lact      <= 1'b1;
                 lcnt      <= 0;
             end
@@ -540,7 +612,10 @@ module hb_engine #(
                     p_rl    <= $signed(p_vrest) * $signed(p_leak);
                     l_nin   <= nin_k;
                     l_nout  <= nout_k;
-                    l_per   <= (nin_k > P) ? nin_k : P[KW-1:0];
+                    l_ninm1 <= nin_k - 1'b1;
+                    l_noutm1 <= nout_k - 1'b1;
+                    l_perm1 <= (nin_k >= P) ? nin_k : P[KW-1:0] - 1'b1;   // max(n_in + 1, P) - 1
+                    l_cplm1 <= cpl_cfg - 1'b1;
                     l_nload <= ((nin_k + B - 2) >> LB) + 1'b1;
                     l_last  <= ({6'd0, k} + 8'd1 == d_K);
                     l_cpl   <= cpl_cfg;
@@ -560,11 +635,11 @@ module hb_engine #(
             end
             S_PASS: begin
                 cyc <= cyc + 12'd1;
-                if (cyc == {1'b0, l_per} - 12'd1) begin
+                if (cyc[KW-1:0] == l_perm1) begin
                     cyc <= 12'd0;
-                    if (c == l_cpl - 1'b1) begin
+                    if (c == l_cplm1) begin
                         c <= {CW{1'b0}};
-                        if (j == l_nout - 9'd1) begin
+                        if (j == l_noutm1) begin
                             st <= S_DRAIN;
                         end else begin
                             j  <= j + 9'd1;
