@@ -1000,9 +1000,10 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 		nrows++;
 	}
 	hb_report_sort(rows, nrows);
-	if (!r->o->quiet || r->o->out) {
-		fprintf(r->o->out, "\n");
-		hb_report_format_table(r->o->out, rows, nrows, HB_TABLE_DEFAULT);
+	/* The table always; the detail lines unless --quiet. */
+	fprintf(r->o->out, "%s", r->o->quiet ? "" : "\n");
+	hb_report_format_table(r->o->out, rows, nrows, HB_TABLE_DEFAULT);
+	if (!r->o->quiet) {
 		fprintf(r->o->out, "\n");
 		if (timing_ok) {
 			double t[4096];
