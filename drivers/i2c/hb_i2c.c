@@ -1,5 +1,6 @@
 /* hilbench — I2C bus registry: a URI's scheme picks the backend. */
 #include "hb_i2c.h"
+#include "hb_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,23 +49,16 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
 		return HB_ERR_ARG;
 	}
 	strcpy(tmp, uri);
-	char *colon = strchr(tmp, ':');
-	if (!colon) {
+	char *scheme, *target, *params;
+	if (hb_uri_split(tmp, &scheme, &target, &params) != 0) {
 		hb_err("'%s' is not an I2C URI (e.g. vboard:/tmp/vb/i2c.sock, i2c-dev:/dev/i2c-1)",
 		       uri);
 		return HB_ERR_ARG;
 	}
-	*colon = 0;
-	char *target = colon + 1;
-	if (strncmp(target, "//", 2) == 0)
-		target += 2;
-	char *params = strchr(target, '?');
-	if (params)
-		*params++ = 0;
 	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-		if (strcmp(registry[i]->scheme, tmp) == 0)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
 			return hb_i2c_open_ops(registry[i], target, params, out);
-	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard)", tmp, uri);
+	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard)", scheme, uri);
 	return HB_ERR_ARG;
 }
 

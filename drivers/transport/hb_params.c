@@ -135,3 +135,19 @@ bad:
 	       target ? target : "");
 	return HB_ERR_ARG;
 }
+
+int hb_uri_split(char *buf, char **scheme, char **target, char **query)
+{
+	char *colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = 0;
+	*scheme = buf;
+	*target = colon + 1;
+	if (strncmp(*target, "//", 2) == 0)
+		*target += 2;
+	*query = strchr(*target, '?');
+	if (*query)
+		*(*query)++ = 0;
+	return 0;
+}

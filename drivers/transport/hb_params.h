@@ -23,6 +23,10 @@ struct hb_params {
 };
 
 /* query may be NULL or "". HB_ERR_ARG when too long or with too many keys. */
+/* Split a URI "scheme:[//]target[?query]" in place (buf is modified): *scheme, *target and
+ * *query (NULL when there is none) point into buf. Returns -1 when there is no ':'. Used by
+ * the transport and the I2C registries. */
+int hb_uri_split(char *buf, char **scheme, char **target, char **query);
 enum hb_status hb_params_parse(struct hb_params *p, const char *query);
 /* The value of key (marks it taken) or NULL when absent. */
 const char *hb_params_take(struct hb_params *p, const char *key);

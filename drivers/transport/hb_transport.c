@@ -1,5 +1,6 @@
 /* hilbench — transport registry: a URI's scheme picks the backend. */
 #include "hb_transport.h"
+#include "hb_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,20 +57,13 @@ enum hb_status hb_transport_open(const char *uri, unsigned baud, struct hb_trans
 		return HB_ERR_ARG;
 	}
 	strcpy(tmp, uri);
-	char *colon = strchr(tmp, ':');
-	if (!colon) {
+	char *scheme, *target, *params;
+	if (hb_uri_split(tmp, &scheme, &target, &params) != 0) {
 		hb_err("'%s' is not a transport URI (scheme:target, e.g. pty:/dev/pts/3)", uri);
 		return HB_ERR_ARG;
 	}
-	*colon = 0;
-	char *target = colon + 1;
-	if (strncmp(target, "//", 2) == 0)
-		target += 2;
-	char *params = strchr(target, '?');
-	if (params)
-		*params++ = 0;
 	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
-		if (strcmp(registry[i]->scheme, tmp) == 0)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
 			return hb_transport_open_ops(registry[i], target, params, baud, out);
 	}
 	char known[128] = "";
@@ -77,7 +71,7 @@ enum hb_status hb_transport_open(const char *uri, unsigned baud, struct hb_trans
 		strncat(known, " ", sizeof known - strlen(known) - 1);
 		strncat(known, registry[i]->scheme, sizeof known - strlen(known) - 1);
 	}
-	hb_err("unknown transport scheme '%s' in '%s' (known:%s)", tmp, uri, known);
+	hb_err("unknown transport scheme '%s' in '%s' (known:%s)", scheme, uri, known);
 	return HB_ERR_ARG;
 }
 
