@@ -53,14 +53,19 @@ static void run_and_check(const char *net)
 	snprintf(json, sizeof json, "%s/%s.json", g_dir, net);
 	snprintf(cmd, sizeof cmd,
 		 "'%s/bench/hilbench' run --board sim --net %s --samples 20 --json '%s' --db '%s/runs.sqlite' "
-		 "> '%s/%s.out' 2>&1",
-		 getenv("HB_BUILD_DIR"), net, json, g_dir, g_dir, net);
+		 "--plot '%s/%s.svg' > '%s/%s.out' 2>&1",
+		 getenv("HB_BUILD_DIR"), net, json, g_dir, g_dir, net, g_dir, net);
 	int rc = sh(cmd);
 	char out[512];
 	snprintf(out, sizeof out, "cat '%s/%s.out' >&2", g_dir, net);
 	if (rc != 0)
 		sh(out);
 	cr_assert_eq(rc, 0, "hilbench run --net %s exited %d (output above)", net, rc);
+
+	/* the power trace was drawn (gnuplot SVG) */
+	snprintf(cmd, sizeof cmd, "grep -q '<svg' '%s/%s.svg' && grep -q 'idle baseline' '%s/%s.svg'", g_dir, net,
+		 g_dir, net);
+	cr_assert_eq(sh(cmd), 0, "--plot did not write an SVG power trace with the idle baseline");
 
 	cJSON *doc = load_json(json);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "measured");
