@@ -38,9 +38,5 @@ extern const unsigned hb_n_commands;
 int hb_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "hilbench <cmd>: <message>" to stderr and return HB_EXIT_FAIL. */
 int hb_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Map a library status to an exit code: HB_ERR_ARG (bad user input) -> 2, anything else -> 1.
- * Callers that know a HB_ERR_NOTFOUND came from user input (an unknown board name) exit 2
- * themselves. */
-int hb_exit_for(enum hb_status st);
 
 #endif

@@ -31,15 +31,6 @@ int hb_fail(const char *cmd, const char *fmt, ...)
 	return HB_EXIT_FAIL;
 }
 
-int hb_exit_for(enum hb_status st)
-{
-	if (st == HB_OK)
-		return HB_EXIT_OK;
-	if (st == HB_ERR_ARG)
-		return HB_EXIT_USAGE;
-	return HB_EXIT_FAIL;
-}
-
 static void print_help(FILE *f)
 {
 	fprintf(f,
