@@ -1012,12 +1012,14 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
 	struct hb_vb_hot *h = &b->hot;
-	/* Realtime may run up to `lead` = 50 us ahead of the wall clock, and evaluated chunks
-	 * are at most `chunk` = 50 us of simulated time, so an I2C or UART client is answered
-	 * within about 50 us (an INA219 sample takes five register transactions) and a host that
-	 * samples the INA219 on its own clock sees conversions (1.06 ms) complete one at a time. */
-	const uint64_t lead = (uint64_t)(b->clock_hz * 50e-6) + 2;
-	const uint64_t chunk = (uint64_t)(b->clock_hz * 50e-6) + 1;
+	/* Realtime may run up to `lead` = 100 us ahead of the wall clock, and evaluated chunks
+	 * are at most `chunk` = 100 us of simulated time, so an I2C or UART client is answered
+	 * within about 100 us (an INA219 sample takes four register transactions, 0.4 ms, well
+	 * inside the 1.06 ms of a 12-bit conversion and the 2.66 ms `hilbench run` configures)
+	 * and a host that samples the INA219 on its own clock sees conversions complete one at a
+	 * time. Shorter chunks cost CPU the simulation needs to keep its pace. */
+	const uint64_t lead = (uint64_t)(b->clock_hz * 100e-6) + 2;
+	const uint64_t chunk = (uint64_t)(b->clock_hz * 100e-6) + 1;
 
 	if (b->exit_ns && !b->exit_was_skip) {
 		b->run_ns += hb_now_ns() - b->exit_ns;
