@@ -142,7 +142,6 @@ struct run {
 	char power_unavailable[256]; /* why there are no power figures ("" when there are) */
 	/* results */
 	char started_at[40], finished_at[40];
-	unsigned phase_done;         /* bit per completed phase, for "interrupted" reports */
 	unsigned n_checked, n_mismatch, n_correct, n_labelled;
 	double *rtt_ms;
 	size_t n_rtt;
@@ -157,9 +156,7 @@ struct run {
 	struct hb_vboard_truth idle_truth;
 	struct window win[MAX_WINDOWS];
 	unsigned n_win;
-	uint64_t plot_t0_ns;
 	char err[512];
-	bool interrupted;
 };
 
 static void set_err(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -175,11 +172,7 @@ static void set_err(struct run *r, const char *fmt, ...)
 
 static bool stop_requested(struct run *r)
 {
-	if (r->o->interrupted && *r->o->interrupted) {
-		r->interrupted = true;
-		return true;
-	}
-	return false;
+	return r->o->interrupted && *r->o->interrupted;
 }
 
 static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -915,15 +908,12 @@ static cJSON *measured_json(struct run *r, const struct figures *f, bool truth)
 	if (!f->power_ok)
 		cJSON_AddStringToObject(o, "power_unavailable", f->power_reason);
 	cJSON *lat = cJSON_AddObjectToObject(o, "latency_host_ms");
-	double tmp[4096];
-	size_t n = r->n_rtt < 4096 ? r->n_rtt : 4096;
-	for (int k = 0; k < 3; k++) {
-		static const double pc[] = {50, 95, 99};
-		static const char *nm[] = {"p50", "p95", "p99"};
-		memcpy(tmp, r->rtt_ms, n * sizeof *tmp);
-		cJSON_AddItemToObject(lat, nm[k], num(hb_stats_percentile(tmp, n, pc[k])));
-	}
-	cJSON_AddItemToObject(lat, "n", num((double)n));
+	/* the round trips are only summarised once measured: sorting them in place is fine */
+	static const double pc[] = {50, 95, 99};
+	static const char *nm[] = {"p50", "p95", "p99"};
+	for (int k = 0; k < 3; k++)
+		cJSON_AddItemToObject(lat, nm[k], num(hb_stats_percentile(r->rtt_ms, r->n_rtt, pc[k])));
+	cJSON_AddItemToObject(lat, "n", num((double)r->n_rtt));
 	cJSON_AddItemToObject(o, "accuracy", num(r->n_labelled ? (double)r->n_correct / r->n_labelled : NAN));
 	cJSON_AddItemToObject(o, "golden_checked", num(r->n_checked));
 	cJSON_AddItemToObject(o, "golden_mismatches", num(r->n_mismatch));
@@ -1005,15 +995,12 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 	hb_report_format_table(r->o->out, rows, nrows, HB_TABLE_DEFAULT);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "\n");
-		if (timing_ok) {
-			double t[4096];
-			size_t n = r->n_rtt < 4096 ? r->n_rtt : 4096;
-			memcpy(t, r->rtt_ms, n * sizeof *t);
+		if (timing_ok)
 			fprintf(r->o->out,
 				"latency: %.0f cycles = %.6f ms at %.6g MHz (device); host round trip p50 %.3f ms "
 				"(stream + infer, transport included)\n",
-				f.latency_cycles, f.latency_ms, r->clock_hz / 1e6, hb_stats_median(t, n));
-		}
+				f.latency_cycles, f.latency_ms, r->clock_hz / 1e6,
+				hb_stats_median(r->rtt_ms, r->n_rtt));
 		if (f.power_ok)
 			fprintf(r->o->out,
 				"power: active %.4f mW, idle %.4f mW; energy per inference %.4f nJ total, %.4f nJ "
@@ -1162,12 +1149,12 @@ static enum hb_status write_plot(struct run *r, const char *path)
 	fprintf(g, "set terminal %s\nset output '%s'\n", term, path);
 	fprintf(g, "set title 'hilbench run: %s on %s (rail %s)'\n", r->net.name, r->board.name, rl->mon->rail);
 	fprintf(g, "set xlabel 'host time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n");
-	/* Windows as shaded rectangles, from the device stamps mapped through each window's sync. */
+	/* Windows as shaded rectangles: device seconds, shifted to the plot's host seconds at the
+	 * baseline's first sync point. */
+	double off = ((double)r->idle_sync[0].host_before_ns - (double)t0) / 1e9 -
+		     (double)r->idle_sync[0].cycle / r->clock_hz;
 	for (unsigned i = 0; i < r->n_win; i++) {
 		double a = (double)r->win[i].t0 / r->clock_hz, b = (double)r->win[i].t1 / r->clock_hz;
-		/* device seconds relative to the idle start, shifted to host seconds */
-		double off = ((double)r->idle_sync[0].host_before_ns - (double)t0) / 1e9 -
-			     (double)r->idle_sync[0].cycle / r->clock_hz;
 		fprintf(g, "set object %u rect from %.6f, graph 0 to %.6f, graph 1 fc rgb '#d0e0ff' fs solid 0.5 noborder behind\n",
 			i + 1, a + off, b + off);
 	}
