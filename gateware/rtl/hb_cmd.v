@@ -120,6 +120,10 @@ module hb_cmd #(
     endfunction
 
     // ---------------------------------------------------------------- value RAM
+    // A same-address read and write in one cycle never carries meaning here (the job engine
+    // reads and writes a byte in different cycles; the argument bank being written is only
+    // read for a response to that same request), so no bypass logic is wanted.
+    (* no_rw_check *)
     reg  [7:0] vm [0:255];
     reg  [7:0] vm_rd;
     wire [7:0] vm_ra, vm_wa, vm_wd;

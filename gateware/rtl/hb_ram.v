@@ -13,6 +13,10 @@ module hb_ram_1r1w #(
     input  wire [AW-1:0] raddr,
     output reg  [W-1:0]  rdata
 );
+    // Every user reads and writes different addresses in any one cycle (the engine fills a
+    // buffer in one phase and reads it in another; see hb_engine.v), so yosys need not add
+    // read-during-write bypass logic (on the iCE40 that logic cost ~310 logic cells).
+    (* no_rw_check *)
     reg [W-1:0] mem [0:D-1];
     always @(posedge clk) begin
         if (we) mem[waddr] <= wdata;
