@@ -20,7 +20,7 @@
 //   mem_region  0 CONFIG (160 bytes), 1 WEIGHTS, 2 INPUT (docs/protocol.md section 3)
 //   A write to CONFIG clears cfg_valid (the device is unconfigured until cfg_commit).
 //   cfg_commit  pulse after the last byte of a LOAD to CONFIG: starts validation.
-//   cfg_busy    high from the cycle after cfg_commit until the verdict (about 180 cycles).
+//   cfg_busy    high from the cycle after cfg_commit until the verdict (162 cycles).
 //   cfg_done    1-cycle pulse when cfg_busy falls; cfg_valid/cfg_error are final then.
 //   cfg_valid   the decoded configuration is valid (protocol section 3.1 checks).
 //   cfg_error   the last commit found an invalid configuration (-> ERROR BAD_ARG);
@@ -110,7 +110,7 @@ module hb_engine #(
     localparam integer CW    = $clog2(MAX_L + 1);         // spike counter
     localparam integer KW    = 11;                         // sizes (<= 1024)
     localparam integer RAW   = UAW > HAW ? UAW : HAW;      // input read address width
-    localparam integer T_PAR = 19;                         // layer parameter load cycles
+    localparam integer T_PAR = 25;                         // layer parameter load cycles
 
     // states
     localparam [2:0] S_IDLE = 3'd0, S_LPAR = 3'd1, S_WLD = 3'd2, S_PASS = 3'd3,
@@ -129,100 +129,102 @@ module hb_engine #(
         .wdata(mem_wdata), .raddr(cr_raddr), .rdata(cr_rdata));
 
     // ------------------------------------------------------------------ decoded config
-    reg [7:0]  d_K;
-    reg [15:0] d_L;
-    reg [15:0] d_size [0:4];
-    reg [23:0] d_woff [0:3];
-    reg [3:0]  d_woff_hi;             // byte 23 of w_offset non-zero
-
-    // validator
-    reg [7:0]  v_cnt;                 // read address / progress
-    reg        v_rd;                  // data of address v_cnt-1 arriving
-    reg [3:0]  v_step;
-    reg        v_ok;
-    reg [CW+13:0] v_hid;              // hidden spike bits (exact while v_ok)
-    wire [7:0] v_a = v_cnt - 8'd1;
-    wire [1:0] v_k = v_step[1:0];
-    wire [15:0] v_nin  = d_size[v_k];
-    wire [15:0] v_nout = d_size[v_k + 3'd1];
-    // The products use the low bits of the sizes and L: a size or L out of range fails its
-    // own check in the same or an earlier step, so a wrapped product never decides a verdict.
-    // Each layer check takes three cycles (v_ph: select, multiply, compare) and all
-    // products are registered, so the validator stays off the critical path.
-    reg [1:0]        v_ph;
-    reg [KW-1:0]     vr_nin, vr_nout;
-    reg [2*KW-1:0]   v_p1;            // synapses of layer v_k
-    reg [KW+CW-1:0]  v_p2;            // spike bits of layer v_k
-    reg [KW+CW-1:0]  v_p0;            // input bits
+    // Only what the sequencer and the ports need is kept, at the widths a valid configuration
+    // can have; the layer blocks (parameters, w_offset) are read from the CONFIG RAM at the
+    // start of each layer. Everything below is meaningful only while cfg_valid = 1.
+    localparam integer NW = $clog2(MAX_N_OUT + 1);        // n_out width
+    localparam integer SZMAX = (MAX_N_OUT < MAX_N_IN) ? MAX_N_OUT : MAX_N_IN;
+    reg [2:0]    d_K;
+    reg [CW-1:0] d_L;
+    reg [KW-1:0] d_nin0;
+    reg [NW-1:0] d_nout [0:3];
     integer q;
 
+    // The size pair of layer mk (n_in, n_out), shared by the validator and the sequencer.
+    reg  [1:0]    v_mk;
+    wire [1:0]    mk = cfg_busy ? v_mk : k;
+    wire [KW-1:0] mk_nin  = (mk == 2'd0) ? d_nin0 : {{(KW-NW){1'b0}}, d_nout[mk - 2'd1]};
+    wire [NW-1:0] mk_nout = d_nout[mk];
+
+    // Validator: one pass over bytes 0..159 (v_a = the address whose data is in cr_rdata),
+    // checking each field as it arrives (protocol section 3.1). Products come from registered
+    // multipliers (DSPs) fed by decoded registers that settled cycles earlier: n_in[0]*L at
+    // byte 20, the layer-k products at offset 24 of layer block k (the sizes are bytes 8..17).
+    reg [7:0]  v_cnt;                 // read address / progress
+    reg        v_rd;                  // data of address v_cnt-1 arriving
+    reg        v_ok;
+    reg [7:0]  v_lo;                  // low byte of a u16 field
+    reg [23:0] v_wo;                  // w_offset bits 23:0 of the current layer block
+    reg        v_wohi;                // w_offset bits 31:24 non-zero
+    reg [CW+NW+1:0] v_hid;            // hidden spike bits (exact while v_ok)
+    reg [KW+NW-1:0] v_p1;             // synapses of layer mk
+    reg [CW+NW-1:0] v_p2;             // spike bits of layer mk
+    reg [KW+CW-1:0] v_p0;             // input bits
+    wire [7:0]  v_a   = v_cnt - 8'd1;
+    wire [15:0] v_u16 = {cr_rdata, v_lo};
+    wire [1:0]  v_blk = v_a[6:5] - 2'd1;                      // layer block of v_a (>= 32)
+    wire        v_inK = ({1'b0, v_blk} < d_K);                // that layer exists
+    wire [2:0]  v_szk = v_a[3:1] - 3'd5;                      // n_out index of bytes 10..17
+
     always @(posedge clk) begin
-        v_p0 <= d_size[0][KW-1:0] * d_L[CW-1:0];
-        v_p1 <= vr_nin * vr_nout;
-        v_p2 <= vr_nout * d_L[CW-1:0];
+        v_p0 <= d_nin0 * d_L;
+        v_p1 <= mk_nin * mk_nout;
+        v_p2 <= mk_nout * d_L;
     end
 
     always @(posedge clk) begin
         cfg_done <= 1'b0;
         if (rst) begin
-            v_ph <= 2'd0; vr_nin <= 0; vr_nout <= 0;
             cfg_busy <= 1'b0; cfg_valid <= 1'b0; cfg_error <= 1'b0;
-            v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b0; v_hid <= 0;
-            d_K <= 8'd0; d_L <= 16'd0; d_woff_hi <= 4'd0;
-            for (q = 0; q < 5; q = q + 1) d_size[q] <= 16'd0;
-            for (q = 0; q < 4; q = q + 1) d_woff[q] <= 24'd0;
+            v_cnt <= 8'd0; v_rd <= 1'b0; v_ok <= 1'b0; v_hid <= 0; v_lo <= 8'd0;
+            v_wo <= 24'd0; v_wohi <= 1'b0; v_mk <= 2'd0;
+            d_K <= 3'd0; d_L <= 0; d_nin0 <= 0;
+            for (q = 0; q < 4; q = q + 1) d_nout[q] <= 0;
         end else if (!cfg_busy) begin
             if (cr_we) cfg_valid <= 1'b0;
             if (cfg_commit && port_ok) begin
                 cfg_busy <= 1'b1; cfg_valid <= 1'b0; cfg_error <= 1'b0;
-                v_cnt <= 8'd0; v_rd <= 1'b0; v_step <= 4'd0; v_ok <= 1'b1; v_hid <= 0; v_ph <= 2'd0;
+                v_cnt <= 8'd0; v_rd <= 1'b0; v_ok <= 1'b1; v_hid <= 0;
             end
-        end else if (v_step == 4'd0) begin
-            // pass 1: read bytes 0..159 into the decoded registers
+        end else if (v_cnt != 8'd162) begin
             v_rd  <= (v_cnt < 8'd160);
             v_cnt <= v_cnt + 8'd1;
             if (v_rd) begin
-                if (v_a == 8'd0) d_K <= cr_rdata;
-                if (v_a == 8'd2) d_L[7:0] <= cr_rdata;
-                if (v_a == 8'd3) d_L[15:8] <= cr_rdata;
-                if (v_a >= 8'd8 && v_a < 8'd18) begin
-                    if (v_a[0]) d_size[(v_a - 8'd8) >> 1][15:8] <= cr_rdata;
-                    else        d_size[(v_a - 8'd8) >> 1][7:0]  <= cr_rdata;
+                v_lo <= cr_rdata;
+                if (v_a == 8'd0) begin
+                    d_K <= cr_rdata[2:0];
+                    if (cr_rdata < 8'd1 || cr_rdata > MAX_LAYERS) v_ok <= 1'b0;
                 end
+                if (v_a == 8'd3) begin
+                    d_L <= v_u16[CW-1:0];
+                    if (v_u16 == 16'd0 || v_u16[LP-1:0] != 0 || v_u16 > MAX_L) v_ok <= 1'b0;
+                end
+                if (v_a == 8'd9) begin
+                    d_nin0 <= v_u16[KW-1:0];
+                    if (v_u16 < 16'd1 || v_u16 > MAX_N_IN) v_ok <= 1'b0;
+                end
+                if (v_a >= 8'd10 && v_a < 8'd18 && v_a[0]) begin
+                    d_nout[v_szk[1:0]] <= v_u16[NW-1:0];
+                    if (v_szk < {1'b0, d_K} && (v_u16 < 16'd1 || v_u16 > SZMAX)) v_ok <= 1'b0;
+                end
+                if (v_a == 8'd20 && v_p0 > IMEM_BYTES * 8) v_ok <= 1'b0;
                 if (v_a >= 8'd32) begin
                     case (v_a[4:0])
-                        5'd20: d_woff[(v_a - 8'd32) >> 5][7:0]   <= cr_rdata;
-                        5'd21: d_woff[(v_a - 8'd32) >> 5][15:8]  <= cr_rdata;
-                        5'd22: d_woff[(v_a - 8'd32) >> 5][23:16] <= cr_rdata;
-                        5'd23: d_woff_hi[(v_a - 8'd32) >> 5]     <= (cr_rdata != 8'd0);
+                        5'd0:  v_mk <= v_blk;                // products valid from offset 2
+                        5'd20: v_wo[7:0]   <= cr_rdata;
+                        5'd21: v_wo[15:8]  <= cr_rdata;
+                        5'd22: v_wo[23:16] <= cr_rdata;
+                        5'd23: v_wohi      <= (cr_rdata != 8'd0);
+                        5'd24: if (v_inK) begin
+                            if (v_wohi || {1'b0, v_wo} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
+                            if ({1'b0, v_blk} + 3'd1 < d_K) v_hid <= v_hid + v_p2;
+                        end
                         default: ;
                     endcase
                 end
             end
-            if (v_cnt == 8'd161) v_step <= 4'd1;
-        end else if (v_step == 4'd1) begin
-            if (d_K < 8'd1 || d_K > MAX_LAYERS) v_ok <= 1'b0;
-            if (d_L == 16'd0 || d_L[LP-1:0] != 0 || d_L > MAX_L) v_ok <= 1'b0;
-            if (d_size[0] < 16'd1 || d_size[0] > MAX_N_IN) v_ok <= 1'b0;
-            if (v_p0 > IMEM_BYTES * 8) v_ok <= 1'b0;
-            v_step <= 4'd8;
-        end else if (v_step[3]) begin
-            // v_step = 8 + k: layer k checks (v_ph 0: sizes, 1: products, 2: sums)
-            v_ph <= (v_ph == 2'd2) ? 2'd0 : v_ph + 2'd1;
-            if (v_ph == 2'd0) begin
-                vr_nin  <= v_nin[KW-1:0];
-                vr_nout <= v_nout[KW-1:0];
-                if (v_k < d_K && (v_nout < 16'd1 || v_nout > MAX_N_OUT || v_nout > MAX_N_IN)) v_ok <= 1'b0;
-            end
-            if (v_ph == 2'd2) begin
-                if (v_k < d_K) begin
-                    if (d_woff_hi[v_k] || {1'b0, d_woff[v_k]} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
-                    if ({6'd0, v_k} + 8'd1 < d_K) v_hid <= v_hid + v_p2;
-                end
-                v_step <= (v_k == 2'd3) ? 4'd2 : v_step + 4'd1;
-            end
         end else begin
-            // v_step = 2: verdict
+            // verdict
             cfg_busy  <= 1'b0;
             cfg_done  <= 1'b1;
             cfg_valid <= v_ok && (v_hid <= HMEM_BITS);
@@ -230,10 +232,12 @@ module hb_engine #(
         end
     end
 
-    assign cfg_n_layers = cfg_valid ? d_K : 8'd0;
-    assign cfg_L        = cfg_valid ? d_L : 16'd0;
-    assign size_data    = (cfg_valid && size_idx < 3'd5 && {5'd0, size_idx} <= d_K) ? d_size[size_idx] : 16'd0;
-    assign n_out_last   = cfg_valid ? d_size[d_K[2:0]] : 16'd0;
+    assign cfg_n_layers = cfg_valid ? {5'd0, d_K} : 8'd0;
+    assign cfg_L        = cfg_valid ? {{(16-CW){1'b0}}, d_L} : 16'd0;
+    assign size_data    = (!cfg_valid || size_idx > {1'b0, d_K}) ? 16'd0 :
+                          (size_idx == 3'd0) ? {{(16-KW){1'b0}}, d_nin0} :
+                          {{(16-NW){1'b0}}, d_nout[size_idx[1:0] - 2'd1]};
+    assign n_out_last   = cfg_valid ? {{(16-NW){1'b0}}, d_nout[d_K[1:0] - 2'd1]} : 16'd0;
 
     // ------------------------------------------------------------------ engine state
     reg [2:0]  st;
@@ -461,8 +465,9 @@ module hb_engine #(
     end
 
     // ------------------------------------------------------------------ main sequencer
-    wire [KW-1:0] nin_k  = d_size[k][KW-1:0];
-    wire [8:0]    nout_k = d_size[k + 3'd1][8:0];
+    integer ma;
+    wire [KW-1:0] nin_k  = mk_nin;
+    wire [8:0]    nout_k = {{(9-NW){1'b0}}, mk_nout};
 
     always @(posedge clk) begin
         done  <= 1'b0;
@@ -608,6 +613,9 @@ module hb_engine #(
                     5'd17: p_refr         <= cr_rdata;
                     default: ;
                 endcase
+                // w_offset bytes 20..22 arrive in cycles 21..23 (a valid offset is < 2^BAW)
+                for (ma = 0; ma < BAW; ma = ma + 1)
+                    if (cyc[4:0] == 5'd21 + ma / 8) a0[ma] <= cr_rdata[ma % 8];
                 if (cyc == T_PAR - 1) begin
                     p_rl    <= $signed(p_vrest) * $signed(p_leak);
                     l_nin   <= nin_k;
@@ -617,9 +625,9 @@ module hb_engine #(
                     l_perm1 <= (nin_k >= P) ? nin_k : P[KW-1:0] - 1'b1;   // max(n_in + 1, P) - 1
                     l_cplm1 <= cpl_cfg - 1'b1;
                     l_nload <= ((nin_k + B - 2) >> LB) + 1'b1;
-                    l_last  <= ({6'd0, k} + 8'd1 == d_K);
+                    l_last  <= ({1'b0, k} + 3'd1 == d_K);
                     l_cpl   <= cpl_cfg;
-                    a0      <= IMEM_BYTES + d_woff[k][BAW-1:0];
+                    a0      <= a0 + IMEM_BYTES;
                     rd_base <= lay_wstart;
                     lay_wstart <= sp_wptr;
                     j <= 9'd0; c <= {CW{1'b0}}; jl <= 9'd0;

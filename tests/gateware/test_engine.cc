@@ -43,7 +43,7 @@ static uint64_t busy_formula(const hb_net *n, unsigned P)
 		const uint64_t nin = n->layers[k].n_in, nout = n->layers[k].n_out;
 		const uint64_t per = std::max<uint64_t>(nin + 1, P);
 		const uint64_t wl = (nin + B - 2) / B + 2;
-		N += 19 + nout * (wl + cpl * per) + std::min<uint64_t>(nin + 1, P) + 5;
+		N += 25 + nout * (wl + cpl * per) + std::min<uint64_t>(nin + 1, P) + 5;
 	}
 	return N;
 }
@@ -501,6 +501,8 @@ Test(engine, config_validation)
 		{"inputs do not fit", 8, 1000, true, 2, 128}, /* 1000 * 128 / 8 > 8192 */
 		{"weights do not fit", 32 + 20, 16384 - 799, true},
 		{"w_offset high byte", 32 + 23, 1, false},
+		{"layer 1 weights over by one", 64 + 20, 16384 - 199, true},
+		{"n_out[1] over 256", 12, 257, true},
 	};
 	for (auto &b : bad) {
 		std::vector<uint8_t> c = good;
@@ -533,6 +535,49 @@ Test(engine, config_validation)
 		for (unsigned a = 0; a < 160; a++)
 			e.wr(0, a, c[a]);
 		cr_assert_not(e.commit(), "hidden spike buffer overflow accepted");
+		hb_net_free(&h);
+	}
+	/* limits reached exactly are accepted, and fields of layers beyond K are not checked */
+	struct fit {
+		const char *what;
+		unsigned K, s[4], L;
+		unsigned off = 0, val = 0;
+	} fits[] = {
+		{"layer 0 weights end at the region end", 2, {40, 20, 10}, 64, 32 + 20, 16384 - 800},
+		{"layer 1 weights end at the region end", 2, {40, 20, 10}, 64, 64 + 20, 16384 - 200},
+		{"inputs fill the INPUT region", 2, {1024, 10, 10}, 64},
+		{"hidden spikes fill the buffer", 2, {4, 128, 2}, 128},
+		{"n_out = 256 and L = max_L", 1, {16, 256}, 512},
+		{"unused size entry and layer block", 2, {40, 20, 10}, 64, 14, 999},
+		{"unused w_offset high byte", 2, {40, 20, 10}, 64, 96 + 23, 0xFF},
+	};
+	for (auto &f : fits) {
+		hb_net h;
+		cr_assert_eq(hb_net_init(&h, f.K, f.s, f.L), HB_OK, "%s", f.what);
+		std::vector<uint8_t> c;
+		pack(&h, c, w);
+		if (f.off == 96 + 23)
+			c[f.off] = (uint8_t)f.val;
+		else if (f.off)
+			put16(c, f.off, f.val);
+		for (unsigned a = 0; a < 160; a++)
+			e.wr(0, a, c[a]);
+		cr_assert(e.commit(), "rejected a valid config: %s", f.what);
+		cr_assert_eq(e.m->cfg_n_layers, f.K, "%s", f.what);
+		cr_assert_eq(e.m->cfg_L, f.L, "%s", f.what);
+		cr_assert_eq(e.m->n_out_last, f.s[f.K], "%s", f.what);
+		hb_net_free(&h);
+	}
+	/* one hidden neuron more than the buffer holds */
+	{
+		const unsigned s2[3] = {4, 129, 2};
+		hb_net h;
+		cr_assert_eq(hb_net_init(&h, 2, s2, 128), HB_OK);
+		std::vector<uint8_t> c;
+		pack(&h, c, w);
+		for (unsigned a = 0; a < 160; a++)
+			e.wr(0, a, c[a]);
+		cr_assert_not(e.commit(), "hidden spike buffer overflow by 128 bits accepted");
 		hb_net_free(&h);
 	}
 	/* and the good one again */
