@@ -20,7 +20,7 @@
 //   mem_region  0 CONFIG (160 bytes), 1 WEIGHTS, 2 INPUT (docs/protocol.md section 3)
 //   A write to CONFIG clears cfg_valid (the device is unconfigured until cfg_commit).
 //   cfg_commit  pulse after the last byte of a LOAD to CONFIG: starts validation.
-//   cfg_busy    high from the cycle after cfg_commit until the verdict (162 cycles).
+//   cfg_busy    high from the cycle after cfg_commit until the verdict (163 cycles).
 //   cfg_done    1-cycle pulse when cfg_busy falls; cfg_valid/cfg_error are final then.
 //   cfg_valid   the decoded configuration is valid (protocol section 3.1 checks).
 //   cfg_error   the last commit found an invalid configuration (-> ERROR BAD_ARG);
