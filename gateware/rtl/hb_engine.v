@@ -110,7 +110,7 @@ module hb_engine #(
     localparam integer CW    = $clog2(MAX_L + 1);         // spike counter
     localparam integer KW    = 11;                         // sizes (<= 1024)
     localparam integer RAW   = UAW > HAW ? UAW : HAW;      // input read address width
-    localparam integer T_PAR = 25;                         // layer parameter load cycles
+    localparam integer T_PAR = 5;                          // layer start cycles (w_offset)
 
     // states
     localparam [2:0] S_IDLE = 3'd0, S_LPAR = 3'd1, S_WLD = 3'd2, S_PASS = 3'd3,
@@ -251,8 +251,36 @@ module hb_engine #(
     reg [KW-1:0] l_nload;             // row words fetched per neuron
     reg        l_last;                // current layer is the last
     reg [CW-1:0] l_cpl;               // chunks per neuron, L/P
-    reg [15:0] p_wt, p_wi, p_iscale, p_vth, p_vreset, p_vrest, p_leak, p_gain;
-    reg [7:0]  p_refr;
+    // Layer parameters: nine copies of the CONFIG RAM as 128 x 16-bit words, written with
+    // it; copy i reads word i of layer block k and holds it on its output for the whole
+    // layer (nothing writes CONFIG while busy). The parameters live in block RAM output
+    // registers instead of ~140 logic cells. Valid from the cycle after k changes.
+    localparam integer NPRM = 9;      // wt_seed wi_seed i_scale v_th v_reset v_rest leak gain refractory
+    wire [16*NPRM-1:0] prm;
+    genvar gi;
+    generate
+        for (gi = 0; gi < NPRM; gi = gi + 1) begin : g_prm
+            localparam [3:0] WI = gi;
+            (* no_rw_check *)
+            reg [15:0] pm [0:127];
+            reg [15:0] pq;
+            always @(posedge clk) begin
+                if (cr_we && !mem_addr[0]) pm[mem_addr[7:1]][7:0]  <= mem_wdata;
+                if (cr_we &&  mem_addr[0]) pm[mem_addr[7:1]][15:8] <= mem_wdata;
+                pq <= pm[{k + 3'd1, WI}];
+            end
+            assign prm[16*gi +: 16] = pq;
+        end
+    endgenerate
+    wire [15:0] p_wt     = prm[15:0];
+    wire [15:0] p_wi     = prm[31:16];
+    wire [15:0] p_iscale = prm[47:32];
+    wire [15:0] p_vth    = prm[63:48];
+    wire [15:0] p_vreset = prm[79:64];
+    wire [15:0] p_vrest  = prm[95:80];
+    wire [15:0] p_leak   = prm[111:96];
+    wire [15:0] p_gain   = prm[127:112];
+    wire [7:0]  p_refr   = prm[135:128];
     reg [11:0] cyc;
     reg [8:0]  j;
     reg [CW-1:0] c;
@@ -335,10 +363,10 @@ module hb_engine #(
     // hidden spike buffer
     reg            hb_we;
     reg [HAW-1:0]  hb_waddr;
-    reg [P-1:0]    hb_wdata;
+    reg [P-1:0]    sword;            // spike word being collected (LIF stage L3)
     wire [P-1:0]   hb_rdata;
     hb_ram_1r1w #(.W(P), .D(HDEPTH)) u_hbuf (.clk(clk), .we(hb_we), .waddr(hb_waddr),
-        .wdata(hb_wdata), .raddr(s0_iaddr[HAW-1:0]), .rdata(hb_rdata));
+        .wdata(sword), .raddr(s0_iaddr[HAW-1:0]), .rdata(hb_rdata));
 
     // spike counts of the last layer
     reg            ct_we;
@@ -409,7 +437,6 @@ module hb_engine #(
     // neuron state
     reg [15:0]  v;
     reg [7:0]   rc;
-    reg [P-1:0] sword;
     reg [CW-1:0] cnt;
     reg [8:0]   jl;
     reg [CW-1:0] best;
@@ -420,6 +447,10 @@ module hb_engine #(
     wire        l0_ovf = !(&l0_m[AW+15:15]) && (|l0_m[AW+15:15]);   // outside int16
     wire [15:0] l0_sat = !l0_ovf ? l0_m[15:0] : l0_m[AW+15] ? 16'h8000 : 16'h7fff;
     wire signed [31:0] l1_m = $signed(l1_i) * $signed(p_gain);
+    wire signed [31:0] l_rl = $signed(p_vrest) * $signed(p_leak);
+    // recomputed every cycle (the operands are fixed during a layer), so the product can stay
+    // in the DSP's output register
+    always @(posedge clk) p_rl <= l_rl[23:0];
     // Membrane update, rearranged for a short loop path: with RL = v_rest*leak (per layer)
     // and K2 = dvin*256 + RL (previous stage),
     //   v + ((v_rest - v)*leak >>> 8) + dvin  ==  bits [23:8] of (v*256 + K2 - v*leak)
@@ -460,7 +491,7 @@ module hb_engine #(
     // config RAM read address: validator, layer parameter loader, or byte port
     always @* begin
         if (cfg_busy)             cr_raddr = v_cnt;
-        else if (st == S_LPAR)    cr_raddr = 8'd32 + {1'b0, k, 5'd0} + cyc[7:0];
+        else if (st == S_LPAR)    cr_raddr = 8'd52 + {1'b0, k, 5'd0} + cyc[7:0];   // w_offset
         else                      cr_raddr = mem_addr[7:0];
     end
 
@@ -479,8 +510,6 @@ module hb_engine #(
             s1_v <= 1'b0; lact <= 1'b0; l1_v <= 1'b0; l2_v <= 1'b0; l3_v <= 1'b0;
             wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
             l_nin <= 0; l_nout <= 0; l_ninm1 <= 0; l_perm1 <= 0; l_cplm1 <= 0; l_noutm1 <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
-            p_wt <= 16'd0; p_wi <= 16'd0; p_iscale <= 16'd0; p_vth <= 16'd0; p_vreset <= 16'd0;
-            p_vrest <= 16'd0; p_leak <= 16'd0; p_gain <= 16'd0; p_refr <= 8'd0; p_rl <= 24'd0;
             a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0;
             r <= 0; sx <= 16'd0; qx <= 7'd0; acc <= 0;
             v <= 16'd0; rc <= 8'd0; sword <= 0; cnt <= 0; jl <= 9'd0; best <= 0; cls <= 8'd0;
@@ -564,9 +593,10 @@ module hb_engine #(
                 sword <= l3_sword_n;
                 cnt   <= l3_cnt_n;
                 if (l3_end && !l_last) begin
+                    // written the next cycle, when sword holds the finished word (a new
+                    // word's first bit may enter sword in that same cycle, after the write)
                     hb_we    <= 1'b1;
                     hb_waddr <= sp_wptr[HAW-1:0];
-                    hb_wdata <= l3_sword_n;
                     sp_wptr  <= sp_wptr + 1'b1;
                 end
                 if (l3_fin) begin
@@ -593,31 +623,10 @@ module hb_engine #(
             end
             S_LPAR: begin
                 cyc <= cyc + 12'd1;
-                case (cyc[4:0])     // data of config byte cyc-1 of the layer block
-                    5'd1:  p_wt[7:0]      <= cr_rdata;
-                    5'd2:  p_wt[15:8]     <= cr_rdata;
-                    5'd3:  p_wi[7:0]      <= cr_rdata;
-                    5'd4:  p_wi[15:8]     <= cr_rdata;
-                    5'd5:  p_iscale[7:0]  <= cr_rdata;
-                    5'd6:  p_iscale[15:8] <= cr_rdata;
-                    5'd7:  p_vth[7:0]     <= cr_rdata;
-                    5'd8:  p_vth[15:8]    <= cr_rdata;
-                    5'd9:  p_vreset[7:0]  <= cr_rdata;
-                    5'd10: p_vreset[15:8] <= cr_rdata;
-                    5'd11: p_vrest[7:0]   <= cr_rdata;
-                    5'd12: p_vrest[15:8]  <= cr_rdata;
-                    5'd13: p_leak[7:0]    <= cr_rdata;
-                    5'd14: p_leak[15:8]   <= cr_rdata;
-                    5'd15: p_gain[7:0]    <= cr_rdata;
-                    5'd16: p_gain[15:8]   <= cr_rdata;
-                    5'd17: p_refr         <= cr_rdata;
-                    default: ;
-                endcase
-                // w_offset bytes 20..22 arrive in cycles 21..23 (a valid offset is < 2^BAW)
+                // w_offset bytes 20..22 arrive in cycles 1..3 (a valid offset is < 2^BAW)
                 for (ma = 0; ma < BAW; ma = ma + 1)
-                    if (cyc[4:0] == 5'd21 + ma / 8) a0[ma] <= cr_rdata[ma % 8];
+                    if (cyc[2:0] == 3'd1 + ma / 8) a0[ma] <= cr_rdata[ma % 8];
                 if (cyc == T_PAR - 1) begin
-                    p_rl    <= $signed(p_vrest) * $signed(p_leak);
                     l_nin   <= nin_k;
                     l_nout  <= nout_k;
                     l_ninm1 <= nin_k - 1'b1;

@@ -43,7 +43,7 @@ static uint64_t busy_formula(const hb_net *n, unsigned P)
 		const uint64_t nin = n->layers[k].n_in, nout = n->layers[k].n_out;
 		const uint64_t per = std::max<uint64_t>(nin + 1, P);
 		const uint64_t wl = (nin + B - 2) / B + 2;
-		N += 25 + nout * (wl + cpl * per) + std::min<uint64_t>(nin + 1, P) + 5;
+		N += 5 + nout * (wl + cpl * per) + std::min<uint64_t>(nin + 1, P) + 5;
 	}
 	return N;
 }
