@@ -82,7 +82,7 @@ module hb_engine #(
     input  wire        start,
     output reg         busy,
     output reg         done,
-    output reg  [7:0]  result_class,
+    output wire [7:0]  result_class,
     input  wire [7:0]  cnt_idx,
     output wire [15:0] cnt_data,
     // activity
@@ -323,11 +323,14 @@ module hb_engine #(
     end
 
     // stage 0 (issue) signals
-    wire        s0_v     = (st == S_PASS) && (cyc < l_nin);
+    reg         iss;                  // the pass still issues inputs (cyc < n_in)
+    wire        s0_v     = (st == S_PASS) && iss;
+    wire        at_last_in = (cyc[KW-1:0] == l_ninm1);
+    wire        wld_end  = (cyc == {1'b0, l_nload});
     wire [RAW-1:0] s0_iaddr = s0_first ? ((k == 2'd0) ? {{(RAW-CW){1'b0}}, c} : rd_base + c) : iaddr;
     wire [15:0] s0_q     = s0_first ? p_wi : qreg;
     wire [KW+LB:0] s0_bi = {{(KW+1){1'b0}}, a0[LB-1:0]} + cyc[KW-1:0];
-    wire        wld_rd   = (st == S_WLD) && (cyc < l_nload);
+    wire        wld_rd   = (st == S_WLD) && !wld_end;
 
     // unified memory port
     reg  [UAW-1:0] um_addr;
@@ -371,7 +374,7 @@ module hb_engine #(
     // spike counts of the last layer
     reg            ct_we;
     reg [7:0]      ct_waddr;
-    reg [15:0]     ct_wdata;
+    wire [15:0]    ct_wdata;         // = cnt: written the cycle after a neuron's last step
     hb_ram_1r1w #(.W(16), .D(256)) u_cnt (.clk(clk), .we(ct_we), .waddr(ct_waddr),
         .wdata(ct_wdata), .raddr(cnt_idx), .rdata(cnt_data));
 
@@ -429,7 +432,6 @@ module hb_engine #(
     reg [15:0]  l1_i;
     // L2
     reg         l2_v, l2_nf, l2_end, l2_fin;
-    reg [15:0]  l2_dvin;
     reg [23:0]  l2_k2;
     reg [23:0]  p_rl;                 // (v_rest * leak) mod 2^24
     // L3
@@ -454,12 +456,14 @@ module hb_engine #(
     // Membrane update, rearranged for a short loop path: with RL = v_rest*leak (per layer)
     // and K2 = dvin*256 + RL (previous stage),
     //   v + ((v_rest - v)*leak >>> 8) + dvin  ==  bits [23:8] of (v*256 + K2 - v*leak)
-    // (exact, since v*256 and dvin*256 are multiples of 256). At a neuron's first step
-    // v = v_rest and the leak term is 0: v_next = v_rest + dvin.
-    wire [7:0]  l2_rccur = l2_nf ? 8'd0 : rc;
+    // (exact, since v*256 and dvin*256 are multiples of 256). A neuron starts at v = v_rest,
+    // rc = 0 (set at the layer start and after each neuron's last step), where the leak
+    // term is 0 and the same formula gives v_rest + dvin.
     wire signed [31:0] l2_m = $signed(v) * $signed(p_leak);
     wire [23:0] l2_t  = {v, 8'd0} + l2_k2 - l2_m[23:0];
-    wire [15:0] l2_vn = l2_nf ? p_vrest + l2_dvin : l2_t[23:8];
+    wire [15:0] l2_vn = l2_t[23:8];
+    assign ct_wdata     = {{(16-CW){1'b0}}, cnt};
+    assign result_class = cls;        // changes only in the last layer of the next inference
     wire [CW-1:0] l3_cnt_n = (l3_nf ? {CW{1'b0}} : cnt) + {{(CW-1){1'b0}}, l3_spk};
     wire [P-1:0]  l3_sword_n = {l3_spk, sword[P-1:1]};
     wire        lif_idle = !s1_v && !sh_ld && !lact && !l1_v && !l2_v && !l3_v;
@@ -505,7 +509,7 @@ module hb_engine #(
         hb_we <= 1'b0;
         ct_we <= 1'b0;
         if (rst) begin
-            st <= S_IDLE; busy <= 1'b0; result_class <= 8'd0;
+            st <= S_IDLE; busy <= 1'b0; iss <= 1'b0;
             k <= 2'd0; cyc <= 12'd0; j <= 9'd0; c <= {CW{1'b0}};
             s1_v <= 1'b0; lact <= 1'b0; l1_v <= 1'b0; l2_v <= 1'b0; l3_v <= 1'b0;
             wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
@@ -521,7 +525,7 @@ module hb_engine #(
 
             // ---------------- stage 0 -> stage 1
             s1_v      <= s0_v;
-            s1_last   <= (cyc[KW-1:0] == l_ninm1);
+            s1_last   <= at_last_in;
             s1_cfirst <= (c == 0);
             s1_clast  <= (c == l_cplm1);
             s1_l0     <= (k == 2'd0);
@@ -571,7 +575,6 @@ module hb_engine #(
             l2_nf   <= l1_nf;
             l2_end  <= l1_end;
             l2_fin  <= l1_fin;
-            l2_dvin <= l1_m[23:8];
             l2_k2   <= {l1_m[23:8], 8'd0} + p_rl;
             // L2: membrane update
             l3_v   <= l2_v;
@@ -580,12 +583,15 @@ module hb_engine #(
             l3_fin <= l2_fin;
             l3_spk <= 1'b0;
             if (l2_v) begin
-                if (l2_rccur != 8'd0) begin
-                    rc <= l2_rccur - 8'd1; v <= p_vrest;
+                if (rc != 8'd0) begin
+                    rc <= rc - 8'd1; v <= p_vrest;
                 end else if ($signed(l2_vn) >= $signed(p_vth)) begin
                     l3_spk <= 1'b1; v <= p_vreset; rc <= p_refr;
                 end else begin
                     v <= l2_vn; rc <= 8'd0;
+                end
+                if (l2_fin) begin             // the neuron's last step: the next one starts
+                    v <= p_vrest; rc <= 8'd0;
                 end
             end
             // L3: collect spikes, write spike words and counts
@@ -604,7 +610,6 @@ module hb_engine #(
                     if (l_last) begin
                         ct_we    <= 1'b1;
                         ct_waddr <= jl[7:0];
-                        ct_wdata <= {{(16-CW){1'b0}}, l3_cnt_n};
                         if (jl == 9'd0 || l3_cnt_n > best) begin
                             best <= l3_cnt_n;
                             cls  <= jl[7:0];
@@ -640,20 +645,23 @@ module hb_engine #(
                     rd_base <= lay_wstart;
                     lay_wstart <= sp_wptr;
                     j <= 9'd0; c <= {CW{1'b0}}; jl <= 9'd0;
+                    v <= p_vrest; rc <= 8'd0;
                     cyc <= 12'd0;
                     st  <= S_WLD;
                 end
             end
             S_WLD: begin
                 cyc <= cyc + 12'd1;
-                if (cyc == {1'b0, l_nload}) begin
-                    cyc <= 12'd0; c <= {CW{1'b0}}; st <= S_PASS;
+                if (wld_end) begin
+                    cyc <= 12'd0; c <= {CW{1'b0}}; st <= S_PASS; iss <= 1'b1;
                 end
             end
             S_PASS: begin
                 cyc <= cyc + 12'd1;
+                if (at_last_in) iss <= 1'b0;        // n_in <= l_perm1: never the same cycle
                 if (cyc[KW-1:0] == l_perm1) begin
                     cyc <= 12'd0;
+                    iss <= 1'b1;                     // next pass (unused if the layer or neuron ends)
                     if (c == l_cplm1) begin
                         c <= {CW{1'b0}};
                         if (j == l_noutm1) begin
@@ -679,7 +687,6 @@ module hb_engine #(
                 end
             end
             S_FIN: begin
-                result_class <= cls;
                 busy <= 1'b0;
                 done <= 1'b1;
                 st   <= S_IDLE;
