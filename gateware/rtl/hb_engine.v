@@ -343,7 +343,7 @@ module hb_engine #(
     always @* begin
         um_we = 1'b0;
         um_be = {B{1'b0}};
-        if (wld_rd)
+        if (st == S_WLD)              // (also in WLD's last, idle cycle: keeps wld_end off this path)
             um_addr = a0[BAW-1:LB] + cyc;
         else if (s0_v && k == 2'd0)
             um_addr = s0_iaddr[UAW-1:0];
