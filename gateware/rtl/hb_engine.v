@@ -116,6 +116,21 @@ module hb_engine #(
     localparam [2:0] S_IDLE = 3'd0, S_LPAR = 3'd1, S_WLD = 3'd2, S_PASS = 3'd3,
                      S_DRAIN = 3'd4, S_FIN = 3'd5;
 
+    // x < c for a constant c, written as logic: yosys maps a `<` against a constant to a
+    // carry chain whose sum LUTs are unused (one logic cell per bit on the iCE40); as gates
+    // the comparison folds into a few LUTs.
+    function lt_c(input [31:0] x, input [31:0] c);
+        integer i;
+        reg eq;
+        begin
+            lt_c = 1'b0; eq = 1'b1;
+            for (i = 31; i >= 0; i = i - 1) begin
+                lt_c = lt_c | (eq & ~x[i] & c[i]);
+                eq   = eq & ~(x[i] ^ c[i]);
+            end
+        end
+    endfunction
+
     function [15:0] lfsr_step(input [15:0] s);
         lfsr_step = {s[14:0], s[15] ^ s[13] ^ s[12] ^ s[10]};
     endfunction
@@ -124,7 +139,8 @@ module hb_engine #(
     reg  [7:0] cr_raddr;
     wire [7:0] cr_rdata;
     wire       port_ok = !busy && !cfg_busy;
-    wire       cr_we   = port_ok && mem_we && mem_region == 2'd0 && mem_addr < 20'd160;
+    wire       cr_in   = lt_c({12'd0, mem_addr}, 32'd160);
+    wire       cr_we   = port_ok && mem_we && mem_region == 2'd0 && cr_in;
     hb_ram_1r1w #(.W(8), .D(256)) u_cfg (.clk(clk), .we(cr_we), .waddr(mem_addr[7:0]),
         .wdata(mem_wdata), .raddr(cr_raddr), .rdata(cr_rdata));
 
@@ -165,7 +181,10 @@ module hb_engine #(
     wire [1:0]  v_blk = v_a[6:5] - 2'd1;                      // layer block of v_a (>= 32)
     wire        v_inK = ({1'b0, v_blk} < d_K);                // that layer exists
     wire [2:0]  v_szk = v_a[3:1] - 3'd5;                      // n_out index of bytes 10..17
+    wire [24:0] v_wend;                                       // w_offset + layer weight bytes
 
+    assign v_wend = {1'b0, v_wo} + {{(25-KW-NW){1'b0}}, v_p1};
+    wire   v_hid_ok = lt_c({{(32-CW-NW-2){1'b0}}, v_hid}, HMEM_BITS + 1);
     always @(posedge clk) begin
         v_p0 <= d_nin0 * d_L;
         v_p1 <= mk_nin * mk_nout;
@@ -193,21 +212,21 @@ module hb_engine #(
                 v_lo <= cr_rdata;
                 if (v_a == 8'd0) begin
                     d_K <= cr_rdata[2:0];
-                    if (cr_rdata < 8'd1 || cr_rdata > MAX_LAYERS) v_ok <= 1'b0;
+                    if (cr_rdata == 8'd0 || !lt_c({24'd0, cr_rdata}, MAX_LAYERS + 1)) v_ok <= 1'b0;
                 end
                 if (v_a == 8'd3) begin
                     d_L <= v_u16[CW-1:0];
-                    if (v_u16 == 16'd0 || v_u16[LP-1:0] != 0 || v_u16 > MAX_L) v_ok <= 1'b0;
+                    if (v_u16 == 16'd0 || v_u16[LP-1:0] != 0 || !lt_c({16'd0, v_u16}, MAX_L + 1)) v_ok <= 1'b0;
                 end
                 if (v_a == 8'd9) begin
                     d_nin0 <= v_u16[KW-1:0];
-                    if (v_u16 < 16'd1 || v_u16 > MAX_N_IN) v_ok <= 1'b0;
+                    if (v_u16 == 16'd0 || !lt_c({16'd0, v_u16}, MAX_N_IN + 1)) v_ok <= 1'b0;
                 end
-                if (v_a >= 8'd10 && v_a < 8'd18 && v_a[0]) begin
+                if (v_a[7:4] == 4'd0 ? (v_a[3] & v_a[0] & (v_a[2] | v_a[1])) : (v_a == 8'd17)) begin   // 11 13 15 17
                     d_nout[v_szk[1:0]] <= v_u16[NW-1:0];
-                    if (v_szk < {1'b0, d_K} && (v_u16 < 16'd1 || v_u16 > SZMAX)) v_ok <= 1'b0;
+                    if (v_szk < {1'b0, d_K} && (v_u16 == 16'd0 || !lt_c({16'd0, v_u16}, SZMAX + 1))) v_ok <= 1'b0;
                 end
-                if (v_a == 8'd20 && v_p0 > IMEM_BYTES * 8) v_ok <= 1'b0;
+                if (v_a == 8'd20 && !lt_c({{(32-KW-CW){1'b0}}, v_p0}, IMEM_BYTES * 8 + 1)) v_ok <= 1'b0;
                 if (v_a >= 8'd32) begin
                     case (v_a[4:0])
                         5'd0:  v_mk <= v_blk;                // products valid from offset 2
@@ -216,7 +235,7 @@ module hb_engine #(
                         5'd22: v_wo[23:16] <= cr_rdata;
                         5'd23: v_wohi      <= (cr_rdata != 8'd0);
                         5'd24: if (v_inK) begin
-                            if (v_wohi || {1'b0, v_wo} + v_p1 > WMEM_BYTES) v_ok <= 1'b0;
+                            if (v_wohi || !lt_c({7'd0, v_wend}, WMEM_BYTES + 1)) v_ok <= 1'b0;
                             if ({1'b0, v_blk} + 3'd1 < d_K) v_hid <= v_hid + v_p2;
                         end
                         default: ;
@@ -227,8 +246,8 @@ module hb_engine #(
             // verdict
             cfg_busy  <= 1'b0;
             cfg_done  <= 1'b1;
-            cfg_valid <= v_ok && (v_hid <= HMEM_BITS);
-            cfg_error <= !(v_ok && (v_hid <= HMEM_BITS));
+            cfg_valid <= v_ok && v_hid_ok;
+            cfg_error <= !(v_ok && v_hid_ok);
         end
     end
 
@@ -338,8 +357,8 @@ module hb_engine #(
     reg  [B-1:0]   um_be;
     wire [P-1:0]   um_rdata;
     wire [BAW-1:0] bp_uaddr = (mem_region == 2'd1) ? IMEM_BYTES + mem_addr : mem_addr;
-    wire bp_in_range = (mem_region == 2'd1 && mem_addr < WMEM_BYTES) ||
-                       (mem_region == 2'd2 && mem_addr < IMEM_BYTES);
+    wire bp_in_range = (mem_region == 2'd1 && lt_c({12'd0, mem_addr}, WMEM_BYTES)) ||
+                       (mem_region == 2'd2 && lt_c({12'd0, mem_addr}, IMEM_BYTES));
     always @* begin
         um_we = 1'b0;
         um_be = {B{1'b0}};
@@ -484,7 +503,7 @@ module hb_engine #(
             br_v1    <= port_ok && mem_re;
             br_reg1  <= mem_region;
             br_lane1 <= bp_uaddr[LB-1:0];
-            br_ok1   <= (mem_region == 2'd0) ? (mem_addr < 20'd160) : bp_in_range;
+            br_ok1   <= (mem_region == 2'd0) ? cr_in : bp_in_range;
             if (br_v1) begin
                 mem_rvalid <= 1'b1;
                 mem_rdata  <= !br_ok1 ? 8'd0 : (br_reg1 == 2'd0) ? cr_rdata : um_rdata[8*br_lane1 +: 8];
@@ -636,7 +655,7 @@ module hb_engine #(
                     l_nout  <= nout_k;
                     l_ninm1 <= nin_k - 1'b1;
                     l_noutm1 <= nout_k - 1'b1;
-                    l_perm1 <= (nin_k >= P) ? nin_k : P[KW-1:0] - 1'b1;   // max(n_in + 1, P) - 1
+                    l_perm1 <= !lt_c({{(32-KW){1'b0}}, nin_k}, P) ? nin_k : P[KW-1:0] - 1'b1;   // max(n_in + 1, P) - 1
                     l_cplm1 <= cpl_cfg - 1'b1;
                     l_nload <= ((nin_k + B - 2) >> LB) + 1'b1;
                     l_last  <= ({1'b0, k} + 3'd1 == d_K);
@@ -700,6 +719,6 @@ module hb_engine #(
     assign act_ops  = s1_v ? P : 16'd0;
     assign act_syn  = n_hit;
     assign act_wmem = wld_rd || s0_v;
-    assign act_imem = s0_v || hb_we || (port_ok && mem_we && mem_region == 2'd2 && mem_addr < IMEM_BYTES);
+    assign act_imem = s0_v || hb_we || (port_ok && mem_we && mem_region == 2'd2 && lt_c({12'd0, mem_addr}, IMEM_BYTES));
     assign act_lif  = l2_v;
 endmodule
