@@ -22,7 +22,7 @@ src="$here/hb_engine.v $here/hb_ram.v"
 for f in $fams; do
     case $f in
         ice40)  par="-set LANES 32 -set FAMILY 1 -set WMEM_BYTES 105984 -set IMEM_BYTES 25088 -set HMEM_BITS 32768 -set MAX_L 512"
-                syn="synth_ice40 -top hb_engine -dsp" ;;
+                syn="synth_ice40 -top hb_engine -dsp -abc9" ;;
         ecp5)   par="-set LANES 256 -set FAMILY 2 -set WMEM_BYTES 105984 -set IMEM_BYTES 25088 -set HMEM_BITS 65536 -set MAX_L 1024"
                 syn="synth_ecp5 -top hb_engine" ;;
         xilinx) par="-set LANES 256 -set FAMILY 3 -set WMEM_BYTES 105984 -set IMEM_BYTES 25088 -set HMEM_BITS 65536 -set MAX_L 1024"
