@@ -54,15 +54,16 @@ module hb_top #(
     assign act_uart = rx_edge | tx_edge;
 
     // framing
-    wire        f_hdr, f_pl, f_end, f_crc_ok, f_err, f_garb;
-    wire [7:0]  f_type, f_seq, f_pl_data, f_err_reason, f_err_type, f_err_seq;
-    wire [15:0] f_len;
+    wire        f_hdr, f_pl, f_end, f_crc_ok, f_err, f_tknown, f_garb;
+    wire [7:0]  f_type, f_seq, f_pl_data;
+    wire [2:0]  f_err_reason;
+    wire [10:0] f_len;
     hb_frame_rx #(.TIMEOUT_CYC(TIMEOUT)) u_frx (
-        .clk(clk), .rst(rst), .in_data(rxb), .in_valid(rxb_v),
+        .clk(clk), .rst(rst), .cycle(cycle), .in_data(rxb), .in_valid(rxb_v),
         .hdr_valid(f_hdr), .ftype(f_type), .seq(f_seq), .len(f_len),
         .pl_valid(f_pl), .pl_data(f_pl_data), .end_valid(f_end), .end_crc_ok(f_crc_ok),
-        .err_valid(f_err), .err_reason(f_err_reason), .err_type(f_err_type),
-        .err_seq(f_err_seq), .garbage(f_garb));
+        .err_valid(f_err), .err_reason(f_err_reason), .err_tknown(f_tknown),
+        .garbage(f_garb));
 
     wire        t_start, t_busy, t_req, t_ack;
     wire [7:0]  t_type, t_seq, t_data;
@@ -88,10 +89,10 @@ module hb_top #(
              .MAX_LAYERS(MAX_LAYERS), .MAX_N_IN(MAX_N_IN), .MAX_N_OUT(MAX_N_OUT),
              .HMEM_BITS(HMEM_BITS), .CAPS(CAPS)) u_cmd (
         .clk(clk), .rst(rst), .cycle(cycle),
-        .rx_hdr_valid(f_hdr), .rx_type(f_type), .rx_seq(f_seq), .rx_len(f_len),
+        .rx_hdr_valid(f_hdr), .rx_type(f_type), .rx_seq(f_seq), .rx_len({5'd0, f_len}),
         .rx_pl_valid(f_pl), .rx_pl_data(f_pl_data), .rx_end_valid(f_end),
-        .rx_end_crc_ok(f_crc_ok), .rx_err_valid(f_err), .rx_err_reason(f_err_reason),
-        .rx_err_type(f_err_type), .rx_err_seq(f_err_seq), .rx_garbage(f_garb),
+        .rx_end_crc_ok(f_crc_ok), .rx_err_valid(f_err), .rx_err_reason({5'd0, f_err_reason}),
+        .rx_err_type(f_tknown ? f_type : 8'd0), .rx_err_seq(f_seq), .rx_garbage(f_garb),
         .tx_start(t_start), .tx_type(t_type), .tx_seq(t_seq), .tx_len(t_len), .tx_busy(t_busy),
         .tx_pl_req(t_req), .tx_pl_idx(t_idx), .tx_pl_ack(t_ack), .tx_pl_data(t_data),
         .mem_we(m_we), .mem_re(m_re), .mem_region(m_region), .mem_addr(m_addr),
