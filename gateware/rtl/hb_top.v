@@ -68,9 +68,11 @@ module hb_top #(
     wire        t_start, t_busy, t_req, t_ack;
     wire [7:0]  t_type, t_seq, t_data;
     wire [15:0] t_len, t_idx;
+    wire [10:0] t_idx11;
+    assign t_idx = {5'd0, t_idx11};
     hb_frame_tx u_ftx (
-        .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len),
-        .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx), .pl_ack(t_ack), .pl_data(t_data),
+        .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len[10:0]),
+        .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx11), .pl_ack(t_ack), .pl_data(t_data),
         .tx_data(txb), .tx_valid(txb_v), .tx_ready(txb_rdy));
 
     // engine
