@@ -67,12 +67,10 @@ module hb_top #(
 
     wire        t_start, t_busy, t_req, t_ack;
     wire [7:0]  t_type, t_seq, t_data;
-    wire [15:0] t_len, t_idx;
-    wire [10:0] t_idx11;
-    assign t_idx = {5'd0, t_idx11};
+    wire [10:0] t_len, t_idx;
     hb_frame_tx u_ftx (
-        .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len[10:0]),
-        .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx11), .pl_ack(t_ack), .pl_data(t_data),
+        .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len),
+        .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx), .pl_ack(t_ack), .pl_data(t_data),
         .tx_data(txb), .tx_valid(txb_v), .tx_ready(txb_rdy));
 
     // engine
@@ -91,10 +89,10 @@ module hb_top #(
              .MAX_LAYERS(MAX_LAYERS), .MAX_N_IN(MAX_N_IN), .MAX_N_OUT(MAX_N_OUT),
              .HMEM_BITS(HMEM_BITS), .CAPS(CAPS)) u_cmd (
         .clk(clk), .rst(rst), .cycle(cycle),
-        .rx_hdr_valid(f_hdr), .rx_type(f_type), .rx_seq(f_seq), .rx_len({5'd0, f_len}),
+        .rx_hdr_valid(f_hdr), .rx_type(f_type), .rx_seq(f_seq), .rx_len(f_len),
         .rx_pl_valid(f_pl), .rx_pl_data(f_pl_data), .rx_end_valid(f_end),
-        .rx_end_crc_ok(f_crc_ok), .rx_err_valid(f_err), .rx_err_reason({5'd0, f_err_reason}),
-        .rx_err_type(f_tknown ? f_type : 8'd0), .rx_err_seq(f_seq), .rx_garbage(f_garb),
+        .rx_end_crc_ok(f_crc_ok), .rx_err_valid(f_err), .rx_err_reason(f_err_reason),
+        .rx_err_tknown(f_tknown), .rx_garbage(f_garb),
         .tx_start(t_start), .tx_type(t_type), .tx_seq(t_seq), .tx_len(t_len), .tx_busy(t_busy),
         .tx_pl_req(t_req), .tx_pl_idx(t_idx), .tx_pl_ack(t_ack), .tx_pl_data(t_data),
         .mem_we(m_we), .mem_re(m_re), .mem_region(m_region), .mem_addr(m_addr),
