@@ -2,7 +2,7 @@
 // (gateware/rtl/INTERFACES.md). UART link side (hb_uart_rx/tx, hb_frame_rx/tx, hb_cmd)
 // around the SC-SNN engine (hb_engine), a free-running 48-bit cycle counter and the LEDs:
 //   led[0] heartbeat (toggles about every 0.35-0.7 s), led[1] busy, led[2] error (on for
-//   about 1/8 s after each ERROR frame), led[3] configured.
+//   1/16 .. 1/4 s, about 1/8 s, after each ERROR frame), led[3] configured.
 `default_nettype none
 module hb_top #(
     parameter integer CLK_HZ     = 24_000_000,
@@ -120,17 +120,19 @@ module hb_top #(
     assign done = e_done;
     assign busy = e_busy;
 
-    // LEDs
-    localparam integer HB_BIT  = $clog2(CLK_HZ) - 1;
-    localparam integer ERR_LEN = CLK_HZ / 8;
-    localparam integer EW      = $clog2(ERR_LEN + 1);
-    reg [EW-1:0] err_cnt;
+    // LEDs. Error LED: on from an ERROR frame to the second toggle of cycle bit EB after it;
+    // 2^EB is in [CLK_HZ/16, CLK_HZ/8), so it is on for 1/16 .. 1/4 s (no wide counter).
+    localparam integer HB_BIT = $clog2(CLK_HZ) - 1;
+    localparam integer EB     = $clog2(CLK_HZ / 16);
+    reg [1:0] err_cnt;
+    reg       eb_prev;
     always @(posedge clk) begin
-        if (rst)            err_cnt <= {EW{1'b0}};
-        else if (err_pulse) err_cnt <= ERR_LEN[EW-1:0];
-        else if (err_cnt != 0) err_cnt <= err_cnt - 1'b1;
+        eb_prev <= cycle[EB];
+        if (rst)                                     err_cnt <= 2'd0;
+        else if (err_pulse)                          err_cnt <= 2'd2;
+        else if (err_cnt != 2'd0 && cycle[EB] != eb_prev) err_cnt <= err_cnt - 1'b1;
     end
-    assign led = {c_valid, (err_cnt != 0), e_busy, cycle[HB_BIT]};
+    assign led = {c_valid, (err_cnt != 2'd0), e_busy, cycle[HB_BIT]};
 
     wire unused_ok = rx_ferr | c_busy;
 endmodule
