@@ -32,7 +32,9 @@
 //    job, lowest index first. Events are far apart (>= one UART byte, >= 256 busy cycles)
 //    so a pending bit never needs to count twice. The busy count of an INFER/BATCH is an
 //    8-bit counter whose carries are added into the RAM (the request's count and the total)
-//    as they happen; at the end its low byte is added in.
+//    as they happen; at the end its low byte is added in. A BATCH's n is counted down in its
+//    argument bank by a job at each start (a flag says when it reached 0) and counted up
+//    in the response area for the echo.
 // Counters (§4.4): frames_ok counts frames whose header and CRC were good (a good frame can
 // still be rejected: frames_rejected counts UNKNOWN_TYPE, BAD_LENGTH, BAD_ARG, BUSY,
 // NOT_CONFIGURED answers). busy_cycles adds the busy cycles of every INFER/BATCH.
@@ -114,6 +116,7 @@ module hb_cmd #(
                      RK_STREAM = 4'd4, RK_INFER = 4'd5, RK_BATCH = 4'd6, RK_COUNTERS = 4'd7;
     // value RAM layout (byte addresses)
     localparam [7:0] A_CNT = 8'h00,    // COUNTERS payload (bytes 8..47; 0..7 are the stamp)
+                     A_BN  = 8'h54,    // BATCH payload bytes 0..3 (n, counted up)
                      A_BSY = 8'h58,    // INFER/BATCH payload bytes 24..31 (busy cycles)
                      A_ID  = 8'h80;    // IDENTIFY payload bytes 0..35 (constants)
                                        // 0x70..0x7F: two banks of 8: request payload 0..6
@@ -181,7 +184,6 @@ module hb_cmd #(
     reg         argbad;        // LOAD/STREAM: range bad (decided at the first data byte)
     reg         blk;           // LOAD/STREAM: range good but the engine was computing
     reg         we_r;
-    reg  [31:0] batch_left;
     reg         aw_v;          // argument byte waiting for the RAM write port
     reg  [2:0]  aw_i;
     reg         ab;            // argument bank the receiver writes
@@ -232,19 +234,17 @@ module hb_cmd #(
                           arg_bad        ? E_BAD_ARG : 4'd0;
     wire       push     = rx_end_valid || rx_err_valid;
     wire       rq_take  = push && (!rq_v || rq_pop);
-    wire       bl_dec;     // a BATCH inference ended, another follows
 
     always @(posedge clk) begin
         we_r <= 1'b0;
         if (rst) begin
             pidx <= 3'd0; ma <= 20'd0; reg2 <= 2'd0; rg_ok <= 1'b0; hz <= 1'b0; cnt <= 11'd0;
             rc_ok <= 1'b0; nz <= 1'b0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0;
-            batch_left <= 32'd0; aw_v <= 1'b0; aw_i <= 3'd0;
+            aw_v <= 1'b0; aw_i <= 3'd0;
             rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0;
         end else begin
             if (aw_v && !jb_wr) aw_v <= 1'b0;
             if (we_r || ma_rinc) ma <= ma + 1'b1;
-            if (bl_dec) batch_left <= batch_left - 1'b1;
             if (rx_hdr_valid) begin
                 pidx <= 3'd0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0; nz <= 1'b0;
                 rc_ok <= 1'b0; reg2 <= 2'd2; rg_ok <= 1'b1; hz <= 1'b1;
@@ -275,10 +275,7 @@ module hb_cmd #(
                     rc_ok <= (b[7:3] == 5'd0) && (b[2] ? (b[1:0] == 2'd0 && cnt[7:0] == 8'd0)
                                                       : (b[1:0] != 2'd0 || cnt[7:0] != 8'd0));
                 end
-                if (is_batch_t && !pidx[2]) begin
-                    nz <= nz || (b != 8'd0);
-                    if (!computing) batch_left <= {b, batch_left[31:8]};  // n, little-endian
-                end
+                if (is_batch_t && !pidx[2]) nz <= nz || (b != 8'd0);
                 if ((is_load || is_stream) && pidx >= dstart) begin
                     if (pidx == dstart) begin
                         // first data byte: decide once for the whole frame
@@ -324,11 +321,12 @@ module hb_cmd #(
     reg        tst_wait;              // INFER/BATCH accepted, BUSY not yet seen
     reg [7:0]  bb8;                   // busy cycles, low byte (carries go to the RAM)
     wire       jobs_idle;
+    reg        left_zero;             // the BATCH's n, counted down at each start, reached 0
+    wire       left_busy;             // that count-down is pending or running
 
     assign rq_pop = (st == S_DECIDE) || (st == S_COMPUTE && rq_v);
     wire   rq_own = (rq_code != 4'd0) && (rq_code <= E_BAD_LEN);  // keeps its reason if busy
-    wire   bl_last = !is_batch || (batch_left == 32'd1);
-    assign bl_dec = (st == S_COMPUTE) && !rq_v && done_seen && !eng_done && !bl_last;
+    wire   bl_last = !is_batch || left_zero;  // this was the last inference
 
     task send_err(input [3:0] reason);
         begin
@@ -414,10 +412,10 @@ module hb_cmd #(
                     send_err(rq_own ? rq_code : E_BUSY);
                     st    <= S_PREP;
                     ret_c <= 1'b1;
-                end else if (done_seen && !eng_done) begin
+                end else if (done_seen && !eng_done && !left_busy) begin
                     done_seen <= 1'b0;
                     if (!bl_last) begin
-                        eng_start <= 1'b1;            // batch_left counts down (RX side)
+                        eng_start <= 1'b1;
                     end else begin
                         computing <= 1'b0;
                         fin       <= 1'b1;
@@ -468,10 +466,11 @@ module hb_cmd #(
     end
 
     // ---------------------------------------------------------------- job engine
-    localparam integer NJ = 14;
+    localparam integer NJ = 16;
     localparam [3:0] J_CLR = 4'd0, J_OK = 4'd1, J_HCRC = 4'd2, J_CRC = 4'd3, J_OVER = 4'd4,
                      J_TMO = 4'd5, J_REJ = 4'd6, J_GARB = 4'd7, J_INF = 4'd8, J_BZERO = 4'd9,
-                     J_BWRAP = 4'd10, J_TWRAP = 4'd11, J_BADD = 4'd12, J_NADD = 4'd13;
+                     J_LDEC = 4'd10, J_BADD = 4'd11, J_NADD = 4'd12, J_LCNT = 4'd13,
+                     J_BWRAP = 4'd14, J_TWRAP = 4'd15;
 
     reg [NJ-1:0] pend;
     reg [NJ-1:0] pend_set;     // from the FSMs and the event logic (combinational)
@@ -479,14 +478,16 @@ module hb_cmd #(
     reg [3:0]    jb_id;
     reg [5:0]    jb_k;
 
-    // per job: first byte, last byte index, zeroing, adding bb8 (else +carry-in only)
-    reg [7:0] j_base; reg [5:0] j_last; reg j_zero, j_add;
+    // per job: first byte, last byte index, zeroing, adding bb8 / -1 (else +carry-in only)
+    reg [7:0] j_base; reg [5:0] j_last; reg j_zero, j_add, j_dec;
     always @(*) begin
-        j_zero = 1'b0; j_add = 1'b0; j_last = 6'd3;
+        j_zero = 1'b0; j_add = 1'b0; j_dec = 1'b0; j_last = 6'd3;
         j_base = A_CNT + {2'd0, jb_id, 2'b00} + 8'd4;        // counters 1..8 at 8 + 4(id-1)
         case (jb_id)
         J_CLR:   begin j_base = 8'd8;          j_last = 6'd39; j_zero = 1'b1; end
-        J_BZERO: begin j_base = A_BSY;         j_last = 6'd5;  j_zero = 1'b1; end
+        J_BZERO: begin j_base = A_BN;          j_last = 6'd9;  j_zero = 1'b1; end
+        J_LDEC:  begin j_base = {4'h7, ib, 3'd0};               j_dec = 1'b1; end
+        J_LCNT:  j_base = A_BN;
         J_BWRAP: begin j_base = A_BSY + 8'd1;  j_last = 6'd4; end
         J_TWRAP: begin j_base = 8'd41;         j_last = 6'd4; end
         J_BADD:  begin j_base = A_BSY;         j_last = 6'd5;  j_add = 1'b1; end
@@ -495,11 +496,12 @@ module hb_cmd #(
         endcase
     end
     wire [7:0] jb_addr = j_base + {2'd0, jb_k};
-    wire [7:0] j_src   = (j_add && jb_k == 6'd0) ? bb8 : 8'd0;
+    wire [7:0] j_src   = (j_add && jb_k == 6'd0) ? bb8 : {8{j_dec}};
     wire [8:0] j_sum   = {1'b0, j_zero ? 8'd0 : vm_rd} + {1'b0, j_src} + {8'd0, jb_c};
     assign jb_wr = jb_act && jb_ph;
     assign jb_rd = jb_act && !jb_ph;
     assign jobs_idle = !jb_act && (pend == {NJ{1'b0}}) && (pend_set == {NJ{1'b0}});
+    assign left_busy = pend[J_LDEC] || (jb_act && jb_id == J_LDEC);
 
     // lowest pending index
     reg [3:0] j_next;
@@ -526,6 +528,8 @@ module hb_cmd #(
         pend_set[J_GARB]  = rx_garbage;
         pend_set[J_INF]   = eng_done;
         pend_set[J_BZERO] = bz;
+        pend_set[J_LDEC]  = eng_start && is_batch;
+        pend_set[J_LCNT]  = eng_start && is_batch;
         pend_set[J_BWRAP] = eng_busy && bb8 == 8'hFF;
         pend_set[J_TWRAP] = eng_busy && bb8 == 8'hFF;
         pend_set[J_BADD]  = fin;
@@ -536,6 +540,7 @@ module hb_cmd #(
         if (rst) begin
             pend <= {{(NJ-1){1'b0}}, 1'b1};   // clear the counters after reset
             jb_act <= 1'b0; jb_ph <= 1'b0; jb_c <= 1'b0; jb_id <= 4'd0; jb_k <= 6'd0;
+            left_zero <= 1'b0;
         end else begin
             // RESET drops counter increments still pending (they predate it)
             pend <= (pend & ~((jb_go ? ({{(NJ-1){1'b0}}, 1'b1} << j_next) : {NJ{1'b0}})
@@ -543,12 +548,13 @@ module hb_cmd #(
                     | pend_set;
             if (jb_go) begin
                 jb_act <= 1'b1; jb_id <= j_next; jb_k <= 6'd0; jb_ph <= 1'b0;
+                if (j_next == J_LDEC) left_zero <= 1'b1;
                 // increments carry in 1
-                jb_c   <= (j_next >= J_OK && j_next <= J_INF) || j_next == J_BWRAP
-                          || j_next == J_TWRAP;
+                jb_c   <= (j_next >= J_OK && j_next <= J_INF) || j_next >= J_LCNT;
             end else if (jb_act) begin
                 jb_ph <= ~jb_ph;
                 if (jb_ph) begin
+                    if (jb_id == J_LDEC && j_sum[7:0] != 8'd0) left_zero <= 1'b0;
                     jb_c <= j_sum[8];
                     jb_k <= jb_k + 1'b1;
                     if (jb_k == j_last) jb_act <= 1'b0;
@@ -603,7 +609,9 @@ module hb_cmd #(
                 f_st = 1'b1; f_k = idx[2:0] + 3'd2;
             end
         RK_INFER, RK_BATCH:                             // id/n, class, n_out, stamps, busy
-            if (idx[4:2] == 3'd1) begin
+            if (idx[4:2] == 3'd0) begin
+                if (rk[1]) f_ra = A_BN | {6'd0, idx[1:0]};
+            end else if (idx[4:2] == 3'd1) begin
                 f_reg = 1'b1;
                 case (idx[1:0])
                 2'd0:    f_byte = result_class;

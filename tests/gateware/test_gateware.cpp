@@ -662,6 +662,27 @@ Test(gateware, argument_ranges)
 	cr_assert_eq(get32(c.pl, 28), 10, "rejected %u", get32(c.pl, 28)); // the ten BAD_ARGs
 }
 
+// A BATCH whose n and busy count carry across byte boundaries (n = 257).
+Test(gateware, batch_257)
+{
+	Sim s;
+	const unsigned sizes[] = {8, 4};
+	hb_net n;
+	random_net(n, 1, sizes, 32);
+	uint8_t seq = load_net(s, n, 32, 1);
+	std::vector<uint8_t> pl;
+	put32(pl, 257);
+	uint64_t d0 = s.dones, b0 = s.busy_cyc;
+	Frame b = s.xfer(T_BATCH, seq, pl, 20000000);
+	cr_assert_eq(b.type, 0x86, "BATCH answered 0x%02x", b.type);
+	cr_assert_eq(get32(b.pl, 0), 257);
+	cr_assert_eq(s.dones, d0 + 257);
+	uint64_t t0 = get64(b.pl, 8), t1 = get64(b.pl, 16), tot = get64(b.pl, 24);
+	cr_assert_eq(tot, s.busy_cyc - b0);
+	cr_assert(t1 - t0 >= tot && t1 - t0 < tot + 257 * 4, "batch stamps %llu %llu", (unsigned long long)(t1 - t0), (unsigned long long)tot);
+	hb_net_free(&n);
+}
+
 // The shipped digits network on >= 200 held-out digits samples: load once, then per sample
 // STREAM + INFER, every count bit-exact against the golden model.
 Test(gateware, digits_200_bit_exact, .timeout = 300)
