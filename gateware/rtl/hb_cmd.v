@@ -53,6 +53,7 @@ module hb_cmd #(
     parameter integer HMEM_BITS  = 0,
     parameter [15:0]  CAPS       = 16'h000F,
     parameter integer CFG_WAIT   = 4095    // cycle budget for the engine's config verdict
+                                           // (kept within 1/2 .. 3/4 of it, see S_CFGWAIT)
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -63,7 +64,7 @@ module hb_cmd #(
     input  wire [7:0]  rx_seq,
     input  wire [10:0] rx_len,
     input  wire        rx_pl_valid,
-    input  wire [7:0]  rx_pl_data,      // holds for >= 10 bit times after rx_pl_valid
+    input  wire [7:0]  rx_pl_data,      // holds for >= 2 bit times (8 cycles) after the byte
     input  wire        rx_end_valid,
     input  wire        rx_end_crc_ok,
     input  wire        rx_err_valid,
@@ -309,7 +310,8 @@ module hb_cmd #(
     reg [3:0]  rk;
     reg [3:0]  e_reason;
     reg [7:0]  e_type;
-    reg [11:0] wait_cnt;
+    reg [1:0]  wait_cnt;              // S_CFGWAIT: toggles of cycle[CWB] left
+    reg        cw_prev;
     reg        is_batch;
     reg        ib;                    // argument bank of the running INFER/BATCH
     reg [7:0]  inf_seq;
@@ -336,7 +338,9 @@ module hb_cmd #(
         end
     endtask
 
+    localparam integer CWB = ($clog2(CFG_WAIT + 1) > 2) ? $clog2(CFG_WAIT + 1) - 2 : 0;
     always @(posedge clk) begin
+        cw_prev      <= cycle[CWB];
         tx_start     <= 1'b0;
         eng_start    <= 1'b0;
         cfg_commit   <= 1'b0;
@@ -347,7 +351,7 @@ module hb_cmd #(
         bz           <= 1'b0;
         if (rst) begin
             st <= S_IDLE; ret_c <= 1'b0; rk <= RK_ERR; e_reason <= 4'd0; e_type <= 8'd0;
-            tx_seq <= 8'd0; wait_cnt <= 12'd0; is_batch <= 1'b0; ib <= 1'b0; ab <= 1'b0;
+            tx_seq <= 8'd0; wait_cnt <= 2'd0; is_batch <= 1'b0; ib <= 1'b0; ab <= 1'b0;
             inf_seq <= 8'd0; done_seen <= 1'b0; computing <= 1'b0; tst_wait <= 1'b0;
             bb8 <= 8'd0;
         end else begin
@@ -374,7 +378,7 @@ module hb_cmd #(
                     case (rq_type)
                     T_LOAD: if (reg2 == 2'd0) begin
                         cfg_commit <= 1'b1;
-                        wait_cnt   <= CFG_WAIT[11:0];
+                        wait_cnt   <= 2'd3;
                         st         <= S_CFGWAIT;
                     end
                     T_INFER, T_BATCH: begin
@@ -396,9 +400,10 @@ module hb_cmd #(
                 end
             end
             S_CFGWAIT: begin
-                // the verdict comes with cfg_done; the budget only guards against a hang
-                if (!cfg_done && wait_cnt != 12'd0) begin
-                    wait_cnt <= wait_cnt - 1'b1;
+                // the verdict comes with cfg_done; the budget (2..3 periods of 2^CWB cycles)
+                // only guards against a hang
+                if (!cfg_done && wait_cnt != 2'd0) begin
+                    if (cycle[CWB] != cw_prev) wait_cnt <= wait_cnt - 1'b1;
                 end else begin
                     st <= S_PREP;
                     if (cfg_error || !cfg_valid) send_err(E_BAD_ARG);
@@ -572,61 +577,79 @@ module hb_cmd #(
     assign cnt_idx  = idx[8:1] - (rk[1] ? 8'd16 : 8'd14);
     assign size_idx = {~idx[3], idx[2:1]};                  // (idx - 40) / 2
 
-    // register fields, stamp bytes, else a value RAM address
-    reg        f_reg, f_st;
-    reg [7:0]  f_byte, f_ra;
-    reg [1:0]  f_slot;
-    reg [2:0]  f_k;
+    // The byte is an OR of sources, each gated by a one-hot select that F_IDLE decides from
+    // the response kind and index and registers (fs): no per-bit decoding of kind and index.
+    // Engine fields are cut to their documented ranges (K <= MAX_LAYERS, L and spike counts
+    // <= MAX_L, sizes <= MAX_N_IN / MAX_N_OUT, n_out <= MAX_N_OUT).
+    localparam integer NF = 18;
+    localparam integer FS_VM = 0, FS_ST = 1, FS_MEM = 2, FS_DLO = 3, FS_DHI = 4, FS_RSN = 5,
+                       FS_TYP = 6, FS_CV = 7, FS_K = 8, FS_LLO = 9, FS_LHI = 10, FS_SLO = 11,
+                       FS_SHI = 12, FS_CLO = 13, FS_CHI = 14, FS_CLS = 15, FS_NLO = 16,
+                       FS_NHI = 17;
+    localparam integer MS = (MAX_N_IN > MAX_N_OUT) ? MAX_N_IN : MAX_N_OUT;
+    localparam [15:0] M_K = (16'd1 << $clog2(MAX_LAYERS + 1)) - 16'd1,
+                      M_L = (16'd1 << $clog2(MAX_L + 1)) - 16'd1,
+                      M_S = (16'd1 << $clog2(MS + 1)) - 16'd1,
+                      M_N = (16'd1 << $clog2(MAX_N_OUT + 1)) - 16'd1;
+    wire [15:0] e_L = cfg_L & M_L, e_S = size_data & M_S, e_N = n_out_last & M_N,
+                e_D = cnt_data & M_L;
+    wire [7:0]  e_K = cfg_n_layers & M_K[7:0];
+
+    reg [NF-1:0] f_sel, fs;
+    reg [7:0]    f_ra;
+    reg [1:0]    f_slot;
+    reg [2:0]    f_k;
     always @(*) begin
-        f_reg = 1'b0; f_byte = 8'd0; f_st = 1'b0; f_slot = SL_SNAP; f_k = idx[2:0];
+        f_sel = {NF{1'b0}}; f_slot = SL_SNAP; f_k = idx[2:0];
         f_ra = {4'h7, rk_inf ? ib : ab, idx[2:0]};          // argument bank
         case (rk)
-        RK_ERR: begin f_reg = 1'b1; f_byte = idx[0] ? e_type : {4'd0, e_reason}; end
+        RK_ERR: if (idx[0]) f_sel[FS_TYP] = 1'b1; else f_sel[FS_RSN] = 1'b1;
         RK_IDENT: begin
             f_ra = A_ID | {2'd0, idx[5:0]};
-            if (idx[5:0] >= 6'd36) begin
-                f_reg = 1'b1;
-                if (idx[5:0] >= 6'd40) begin
-                    f_byte = idx[0] ? size_data[15:8] : size_data[7:0];
-                end else begin
-                    case (idx[1:0])                       // 0 when not configured
-                    2'd0:    f_byte = {7'd0, cfg_valid};
-                    2'd1:    f_byte = cfg_n_layers;
-                    2'd2:    f_byte = cfg_L[7:0];
-                    default: f_byte = cfg_L[15:8];
-                    endcase
-                end
+            if (idx[5:0] < 6'd36)      f_sel[FS_VM] = 1'b1;
+            else if (idx[5:0] >= 6'd40) begin
+                if (idx[0]) f_sel[FS_SHI] = 1'b1; else f_sel[FS_SLO] = 1'b1;
+            end else begin                                // 0 when not configured
+                case (idx[1:0])
+                2'd0:    f_sel[FS_CV]  = 1'b1;
+                2'd1:    f_sel[FS_K]   = 1'b1;
+                2'd2:    f_sel[FS_LLO] = 1'b1;
+                default: f_sel[FS_LHI] = 1'b1;
+                endcase
             end
         end
         RK_LOAD:                                        // region, offset, count
-            if (idx[2:0] >= 3'd5) begin
-                f_reg = 1'b1; f_byte = idx[0] ? cnt[7:0] : {5'd0, cnt[10:8]};
-            end
+            if (idx[2:0] == 3'd5)      f_sel[FS_CLO] = 1'b1;
+            else if (idx[2:0] == 3'd6) f_sel[FS_CHI] = 1'b1;
+            else                       f_sel[FS_VM]  = 1'b1;
+        RK_READ: f_sel[FS_MEM] = 1'b1;
         RK_STREAM:                                      // offset, count, stamp
-            if (idx[3:0] == 4'd4 || idx[3:0] == 4'd5) begin
-                f_reg = 1'b1; f_byte = idx[0] ? {5'd0, cnt[10:8]} : cnt[7:0];
-            end else if (idx[3:0] >= 4'd6) begin
-                f_st = 1'b1; f_k = idx[2:0] + 3'd2;
-            end
+            if (idx[3:0] == 4'd4)      f_sel[FS_CLO] = 1'b1;
+            else if (idx[3:0] == 4'd5) f_sel[FS_CHI] = 1'b1;
+            else if (idx[3:0] >= 4'd6) begin f_sel[FS_ST] = 1'b1; f_k = idx[2:0] + 3'd2; end
+            else                       f_sel[FS_VM] = 1'b1;
         RK_INFER, RK_BATCH:                             // id/n, class, n_out, stamps, busy
-            if (idx[4:2] == 3'd0) begin
+            if (src_cnt) begin
+                if (idx[0]) f_sel[FS_DHI] = 1'b1; else f_sel[FS_DLO] = 1'b1;
+            end else if (idx[4:2] == 3'd0) begin
+                f_sel[FS_VM] = 1'b1;
                 if (rk[1]) f_ra = A_BN | {6'd0, idx[1:0]};
             end else if (idx[4:2] == 3'd1) begin
-                f_reg = 1'b1;
-                case (idx[1:0])
-                2'd0:    f_byte = result_class;
-                2'd1:    f_byte = 8'd0;
-                2'd2:    f_byte = n_out_last[7:0];
-                default: f_byte = n_out_last[15:8];
+                case (idx[1:0])                           // byte 5 is 0
+                2'd0:    f_sel[FS_CLS] = 1'b1;
+                2'd2:    f_sel[FS_NLO] = 1'b1;
+                2'd3:    f_sel[FS_NHI] = 1'b1;
+                default: ;
                 endcase
-            end else if (idx[4:3] == 2'd1 || idx[4:3] == 2'd2) begin
-                f_st = 1'b1; f_slot = idx[4] ? SL_TDN : SL_TST;
             end else if (idx[4:3] == 2'd3) begin
+                f_sel[FS_VM] = 1'b1;
                 f_ra = {3'b010, idx[4:0]};
+            end else begin
+                f_sel[FS_ST] = 1'b1; f_slot = idx[4] ? SL_TDN : SL_TST;
             end
-        default:                                        // COUNTERS (READ: engine port)
-            if (idx[5:3] == 3'd0) f_st = 1'b1;
-            else                  f_ra = A_CNT | {2'd0, idx[5:0]};
+        default:                                        // COUNTERS
+            if (idx[5:3] == 3'd0) f_sel[FS_ST] = 1'b1;
+            else begin f_sel[FS_VM] = 1'b1; f_ra = A_CNT | {2'd0, idx[5:0]}; end
         endcase
     end
     assign sm_ra = f_slot;
@@ -642,6 +665,16 @@ module hb_cmd #(
         default: st_byte = 8'd0;                      // u64 stamps: bytes 6, 7
         endcase
     end
+    wire [7:0] f_data = ({8{fs[FS_VM]}}  & vm_rd)         | ({8{fs[FS_ST]}}  & st_byte)
+                      | ({8{fs[FS_MEM]}} & mem_rdata)     | ({8{fs[FS_DLO]}} & e_D[7:0])
+                      | ({8{fs[FS_DHI]}} & e_D[15:8])     | ({8{fs[FS_RSN]}} & {4'd0, e_reason})
+                      | ({8{fs[FS_TYP]}} & e_type)        | {7'd0, fs[FS_CV] & cfg_valid}
+                      | ({8{fs[FS_K]}}   & e_K)           | ({8{fs[FS_LLO]}} & e_L[7:0])
+                      | ({8{fs[FS_LHI]}} & e_L[15:8])     | ({8{fs[FS_SLO]}} & e_S[7:0])
+                      | ({8{fs[FS_SHI]}} & e_S[15:8])     | ({8{fs[FS_CLO]}} & cnt[7:0])
+                      | ({8{fs[FS_CHI]}} & {5'd0, cnt[10:8]})
+                      | ({8{fs[FS_CLS]}} & result_class)  | ({8{fs[FS_NLO]}} & e_N[7:0])
+                      | ({8{fs[FS_NHI]}} & e_N[15:8]);
 
     localparam [2:0] F_IDLE = 3'd0, F_MEM = 3'd1, F_MWAIT = 3'd2, F_RAM = 3'd3,
                      F_RWAIT = 3'd4;
@@ -649,29 +682,22 @@ module hb_cmd #(
     always @(posedge clk) begin
         tx_pl_ack <= 1'b0;
         if (rst) begin
-            fst <= F_IDLE; tx_pl_data <= 8'd0;
+            fst <= F_IDLE; tx_pl_data <= 8'd0; fs <= {NF{1'b0}};
         end else begin
             case (fst)
             F_IDLE: if (tx_pl_req) begin
-                if (rk == RK_READ) begin
-                    fst <= F_MEM;
-                end else if (f_reg && !src_cnt) begin
-                    tx_pl_data <= f_byte;
-                    tx_pl_ack  <= 1'b1;
-                end else begin
-                    fst <= F_RAM;
-                end
+                fs  <= f_sel;
+                fst <= (rk == RK_READ) ? F_MEM : F_RAM;
             end
             F_MEM: if (!we_r) fst <= F_MWAIT;          // mem_re is issued this cycle
             F_MWAIT: if (mem_rvalid) begin
-                tx_pl_data <= mem_rdata;
+                tx_pl_data <= f_data;
                 tx_pl_ack  <= 1'b1;
                 fst        <= F_IDLE;
             end
-            F_RAM: if (!jb_rd) fst <= F_RWAIT;         // the RAM read is issued this cycle
+            F_RAM: if (!jb_rd) fst <= F_RWAIT;         // the RAM reads are issued this cycle
             default: begin                              // F_RWAIT (counts: cnt_idx is 2+ old)
-                tx_pl_data <= src_cnt ? (idx[0] ? cnt_data[15:8] : cnt_data[7:0])
-                                      : (f_st ? st_byte : vm_rd);
+                tx_pl_data <= f_data;
                 tx_pl_ack  <= 1'b1;
                 fst        <= F_IDLE;
             end
