@@ -12,8 +12,8 @@
 //               the dispatcher.
 //   garbage     a byte other than SOF dropped while hunting
 // ftype, seq and len are wires from the header register: they hold from hdr_valid (or
-// err_valid) until the next SOF's header bytes arrive. pl_data is hb_uart_rx's data
-// register itself, which holds each byte until the next one is complete (>= 10 bit times).
+// err_valid) until the next SOF's header bytes arrive. pl_data is hb_uart_rx's shift
+// register itself, which holds each byte for >= 2 bit times after in_valid.
 // Rule 2: after a bad hcrc the five header bytes are replayed through the hunter (one per
 // cycle) out of the header register, a 5-byte shift register: a new header found in the
 // replay shifts its bytes in behind the ones still to be replayed. A UART byte cannot

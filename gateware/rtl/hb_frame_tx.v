@@ -4,10 +4,10 @@
 // and len are read while the frame goes out: the dispatcher holds them from `start` until
 // `busy` falls. Payload bytes are pulled from the dispatcher one at a time: `pl_req` pulses
 // with `pl_idx`; the dispatcher answers with `pl_ack` + `pl_data` any number of cycles
-// later. The next byte is fetched while the current one is on the wire, so bytes go out
-// back to back whenever the fetch takes less than one byte time (10 bit times). Each byte
-// is handed to hb_uart_tx (tx_valid, tx_data) in a cycle it is ready, straight from the
-// header fields, the fetched byte or the CRCs: no output buffer.
+// later and holds pl_data until the next pl_req. The next byte is fetched while the current
+// one is on the wire, so bytes go out back to back whenever the fetch takes less than one
+// byte time (10 bit times). Each byte is handed to hb_uart_tx (tx_valid, tx_data) in a cycle
+// it is ready, straight from the header fields, the fetched byte or the CRCs: no buffer.
 // `busy` is high from `start` until the UART has sent the last byte.
 `default_nettype none
 module hb_frame_tx (
@@ -28,7 +28,6 @@ module hb_frame_tx (
 );
     localparam [2:0] IDLE = 3'd0, HDR = 3'd1, PREQ = 3'd2, PWAIT = 3'd3,
                      PHAVE = 3'd4, CLO = 3'd5, CHI = 3'd6, FLUSH = 3'd7;
-    reg [7:0]  nxt;            // fetched payload byte waiting for the UART
     reg [2:0]  state;
     reg [2:0]  hidx;
     reg [7:0]  crc8;
@@ -47,7 +46,7 @@ module hb_frame_tx (
              endcase
         CLO:     tx_data = crc16[7:0];
         CHI:     tx_data = crc16[15:8];
-        default: tx_data = nxt;
+        default: tx_data = pl_data;     // held by the dispatcher until the next pl_req
         endcase
     end
     assign tx_valid = tx_ready && (state == HDR || state == PHAVE || state == CLO || state == CHI);
@@ -61,7 +60,7 @@ module hb_frame_tx (
         pl_req <= 1'b0;
         if (rst) begin
             state <= IDLE; hidx <= 3'd0; busy <= 1'b0; crc8 <= 8'd0; crc16 <= 16'hFFFF;
-            pl_idx <= 11'd0; nxt <= 8'd0;
+            pl_idx <= 11'd0;
         end else begin
             case (state)
             IDLE: if (start) begin
@@ -80,10 +79,7 @@ module hb_frame_tx (
                 pl_req <= 1'b1;
                 state  <= PWAIT;
             end
-            PWAIT: if (pl_ack) begin
-                nxt   <= pl_data;
-                state <= PHAVE;
-            end
+            PWAIT: if (pl_ack) state <= PHAVE;
             PHAVE: if (tx_ready) begin
                 state  <= (idx_n == len) ? CLO : PREQ;
                 crc16  <= crc16_n;
