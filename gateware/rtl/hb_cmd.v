@@ -58,7 +58,8 @@ module hb_cmd #(
     input  wire        clk,
     input  wire        rst,
     input  wire [47:0] cycle,
-    // frame receiver events (type, seq, len hold from hdr_valid to the end of the frame)
+    // frame receiver events (type, seq hold from hdr_valid to the end of the frame; len is
+    // the payload length at hdr_valid, then the payload bytes still to come)
     input  wire        rx_hdr_valid,
     input  wire [7:0]  rx_type,
     input  wire [7:0]  rx_seq,
@@ -179,6 +180,7 @@ module hb_cmd #(
     reg         rg_ok;         // region byte in range for the type
     reg         hz;            // offset bits 31..20 are zero
     reg  [10:0] cnt;           // LOAD/STREAM: data bytes (len - 5/4); READ: the count
+    reg         len_ok;        // payload length right for the type (decided at the header)
     reg         rc_ok;         // READ count in 1..1024
     reg         nz;            // BATCH n != 0
     reg         wr_en;         // data bytes of this frame go to the engine
@@ -212,17 +214,17 @@ module hb_cmd #(
     wire        w_ok  = rg_ok && hz && (w_end <= region_size(reg2));
     wire        eng_free = !computing && !eng_busy;
 
-    reg type_ok, len_ok;
+    reg type_ok, len_ok_h;
     always @(*) begin
-        type_ok = 1'b1;
-        len_ok  = 1'b0;
+        type_ok  = 1'b1;
+        len_ok_h = 1'b0;
         case (rx_type)
-        T_IDENTIFY, T_COUNTERS, T_RESET: len_ok = (rx_len == 11'd0);
-        T_LOAD:           len_ok = (rx_len >= 11'd6);
-        T_READ:           len_ok = (rx_len == 11'd7);
-        T_STREAM:         len_ok = (rx_len >= 11'd5);
-        T_INFER, T_BATCH: len_ok = (rx_len == 11'd4);
-        default:          type_ok = 1'b0;
+        T_IDENTIFY, T_COUNTERS, T_RESET: len_ok_h = (rx_len == 11'd0);
+        T_LOAD:           len_ok_h = (rx_len >= 11'd6);
+        T_READ:           len_ok_h = (rx_len == 11'd7);
+        T_STREAM:         len_ok_h = (rx_len >= 11'd5);
+        T_INFER, T_BATCH: len_ok_h = (rx_len == 11'd4);
+        default:          type_ok  = 1'b0;
         endcase
     end
     wire       arg_bad  = (is_load || is_stream) ? argbad :
@@ -240,6 +242,7 @@ module hb_cmd #(
         we_r <= 1'b0;
         if (rst) begin
             pidx <= 3'd0; ma <= 20'd0; reg2 <= 2'd0; rg_ok <= 1'b0; hz <= 1'b0; cnt <= 11'd0;
+            len_ok <= 1'b0;
             rc_ok <= 1'b0; nz <= 1'b0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0;
             aw_v <= 1'b0; aw_i <= 3'd0;
             rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0;
@@ -249,7 +252,7 @@ module hb_cmd #(
             if (rx_hdr_valid) begin
                 pidx <= 3'd0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0; nz <= 1'b0;
                 rc_ok <= 1'b0; reg2 <= 2'd2; rg_ok <= 1'b1; hz <= 1'b1;
-                cnt <= rx_len - {8'd0, dstart};
+                len_ok <= len_ok_h;
             end
             if (rx_pl_valid) begin
                 if (pidx != 3'd7) begin
@@ -270,6 +273,8 @@ module hb_cmd #(
                     default: ;
                     endcase
                 end
+                // LOAD/STREAM: after the last offset byte, len is the data byte count
+                if ((is_load || is_stream) && pidx == dstart - 1'b1) cnt <= rx_len;
                 if (is_read && pidx == 3'd5) cnt[7:0] <= b;
                 if (is_read && pidx == 3'd6) begin
                     cnt[10:8] <= b[2:0];

@@ -2,7 +2,8 @@
 //
 // Consumes bytes from hb_uart_rx and reports events to the command dispatcher:
 //   hdr_valid   header accepted (hcrc good, len <= MAX_PAYLOAD): ftype, seq, len valid
-//   pl_valid    one payload byte (pl_data), in order, len of them after hdr_valid
+//   pl_valid    one payload byte (pl_data), in order, len of them after hdr_valid; len
+//               counts them down: with each pl_valid it is the number still to come
 //   end_valid   frame complete; end_crc_ok says whether the CRC-16 matched
 //   err_valid   frame dropped: err_reason 1 BAD_HCRC, 3 OVERSIZE, 4 TIMEOUT; err_tknown says
 //               whether ftype is the frame's type (OVERSIZE, TIMEOUT after the header);
@@ -56,7 +57,6 @@ module hb_frame_rx #(
     reg [2:0]    hidx;          // header byte index 0..4
     reg [39:0]   hsr;           // header bytes, oldest in [7:0]: type, seq, lenL, lenH, hcrc
     reg [2:0]    rcnt;          // replay bytes left
-    reg [10:0]   left;          // payload bytes left
     reg [7:0]    crc8;
     reg [15:0]   crc16;
     reg          lo_seen, lo_ok;
@@ -82,9 +82,12 @@ module hb_frame_rx #(
     // the 4 header bytes before the hcrc, as they sit while the hcrc byte is checked
     wire [15:0] hlen = hsr[39:24];
 
-    // header register: shifts on every replayed byte and every header byte (no reset needed)
+    // header register: shifts on every replayed byte and every header byte (no reset
+    // needed); its length field counts the payload bytes down
+    wire [10:0] len_dec = len - 1'b1;
     always @(posedge clk)
         if (replaying || (in_valid && state == HDR)) hsr <= {b, hsr[39:8]};
+        else if (in_valid && state == PAY)          {hsr[26:24], hsr[23:16]} <= len_dec;
 
     always @(posedge clk) begin
         hdr_valid <= 1'b0;
@@ -94,7 +97,7 @@ module hb_frame_rx #(
         garbage   <= 1'b0;
         tprev     <= cycle[TB];
         if (rst) begin
-            state <= HUNT; hidx <= 3'd0; rcnt <= 3'd0; left <= 11'd0;
+            state <= HUNT; hidx <= 3'd0; rcnt <= 3'd0;
             crc8 <= 8'd0; crc16 <= 16'hFFFF; lo_seen <= 1'b0; lo_ok <= 1'b0;
             idle <= {TW{1'b0}}; end_crc_ok <= 1'b0; err_reason <= 3'd0; err_tknown <= 1'b0;
         end else begin
@@ -138,7 +141,6 @@ module hb_frame_rx #(
                         err_reason <= 3'd3;
                         err_tknown <= 1'b1;
                     end else begin
-                        left      <= hlen[10:0];
                         hdr_valid <= 1'b1;
                         state     <= (hlen == 16'd0) ? CRC : PAY;
                         lo_seen   <= 1'b0;
@@ -147,8 +149,7 @@ module hb_frame_rx #(
                 PAY: begin
                     pl_valid <= 1'b1;
                     crc16    <= crc16_n;
-                    left     <= left - 1'b1;
-                    if (left == 11'd1) state <= CRC;
+                    if (len == 11'd1) state <= CRC;
                 end
                 default: begin                    // CRC, low byte first
                     lo_seen <= 1'b1;
