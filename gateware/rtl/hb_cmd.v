@@ -109,8 +109,9 @@ module hb_cmd #(
     output reg         err_pulse        // an ERROR frame was sent (LED)
 );
     // ---------------------------------------------------------------- constants
-    localparam [7:0] T_IDENTIFY = 8'h01, T_LOAD = 8'h02, T_READ = 8'h03, T_STREAM = 8'h04,
-                     T_INFER = 8'h05, T_BATCH = 8'h06, T_COUNTERS = 8'h07, T_RESET = 8'h08;
+    // request types 1 IDENTIFY .. 8 RESET (IDENTIFY, COUNTERS need no name here)
+    localparam [7:0] T_LOAD = 8'h02, T_READ = 8'h03, T_STREAM = 8'h04, T_INFER = 8'h05,
+                     T_BATCH = 8'h06, T_RESET = 8'h08;
     localparam [3:0] E_BAD_CRC = 4'd2, E_UNKNOWN = 4'd5, E_BAD_LEN = 4'd6,
                      E_BAD_ARG = 4'd7, E_NOT_CFG = 4'd8, E_BUSY = 4'd9;
     // response kind: the request type, 0 for ERROR
@@ -214,17 +215,18 @@ module hb_cmd #(
     wire        w_ok  = rg_ok && hz && (w_end <= region_size(reg2));
     wire        eng_free = !computing && !eng_busy;
 
-    reg type_ok, len_ok_h;
+    // type 1..8; the length checks need only "len < 8" and its low 3 bits
+    wire       type_ok = (rx_type[7:4] == 4'd0) && (rx_type[3] ? (rx_type[2:0] == 3'd0)
+                                                              : (rx_type[2:0] != 3'd0));
+    wire       len_sm  = (rx_len[10:3] == 8'd0);
+    reg        len_ok_h;
     always @(*) begin
-        type_ok  = 1'b1;
-        len_ok_h = 1'b0;
-        case (rx_type)
-        T_IDENTIFY, T_COUNTERS, T_RESET: len_ok_h = (rx_len == 11'd0);
-        T_LOAD:           len_ok_h = (rx_len >= 11'd6);
-        T_READ:           len_ok_h = (rx_len == 11'd7);
-        T_STREAM:         len_ok_h = (rx_len >= 11'd5);
-        T_INFER, T_BATCH: len_ok_h = (rx_len == 11'd4);
-        default:          type_ok  = 1'b0;
+        case (rx_type[3:0])
+        T_LOAD[3:0]:                len_ok_h = !len_sm || rx_len[2:0] >= 3'd6;
+        T_READ[3:0]:                len_ok_h = len_sm && rx_len[2:0] == 3'd7;
+        T_STREAM[3:0]:              len_ok_h = !len_sm || rx_len[2:0] >= 3'd5;
+        T_INFER[3:0], T_BATCH[3:0]: len_ok_h = len_sm && rx_len[2:0] == 3'd4;
+        default:                    len_ok_h = len_sm && rx_len[2:0] == 3'd0;  // IDENTIFY...
         endcase
     end
     wire       arg_bad  = (is_load || is_stream) ? argbad :
@@ -310,6 +312,8 @@ module hb_cmd #(
     localparam [2:0] S_IDLE = 3'd0, S_DECIDE = 3'd1, S_CFGWAIT = 3'd2, S_COMPUTE = 3'd3,
                      S_PREP = 3'd4, S_SEND = 3'd5, S_SEND1 = 3'd6, S_SENDW = 3'd7;
 
+    // (fsm_encoding none: here yosys's one-hot re-encoding of state registers costs cells)
+    (* fsm_encoding = "none" *)
     reg [2:0]  st;
     reg        ret_c;                 // after the send, back to S_COMPUTE
     reg [3:0]  rk;
@@ -485,28 +489,32 @@ module hb_cmd #(
     reg [NJ-1:0] pend;
     reg [NJ-1:0] pend_set;     // from the FSMs and the event logic (combinational)
     reg          jb_act, jb_ph, jb_c;
+    (* fsm_encoding = "none" *)
     reg [3:0]    jb_id;
     reg [5:0]    jb_k;
 
-    // per job: first byte, last byte index, zeroing, adding bb8 / -1 (else +carry-in only)
-    reg [7:0] j_base; reg [5:0] j_last; reg j_zero, j_add, j_dec;
+    // per job: base (byte k is at base | k, so no address adder), last k, zeroing, adding
+    // bb8 at byte 0 / -1 / +256 (a busy-counter carry), else +carry-in only. A zeroing job
+    // may cover unused bytes around its field (they stay 0).
+    reg [7:0] j_base; reg [5:0] j_last; reg j_zero, j_add, j_dec, j_wrap;
     always @(*) begin
-        j_zero = 1'b0; j_add = 1'b0; j_dec = 1'b0; j_last = 6'd3;
-        j_base = A_CNT + {2'd0, jb_id, 2'b00} + 8'd4;        // counters 1..8 at 8 + 4(id-1)
+        j_zero = 1'b0; j_add = 1'b0; j_dec = 1'b0; j_wrap = 1'b0; j_last = 6'd3;
+        j_base = {2'd0, jb_id + 4'd1, 2'b00};                // counters 1..8 at 8 + 4(id-1)
         case (jb_id)
-        J_CLR:   begin j_base = 8'd8;          j_last = 6'd39; j_zero = 1'b1; end
-        J_BZERO: begin j_base = A_BN;          j_last = 6'd9;  j_zero = 1'b1; end
-        J_LDEC:  begin j_base = {4'h7, ib, 3'd0};               j_dec = 1'b1; end
+        J_CLR:   begin j_base = A_CNT;           j_last = 6'd63; j_zero = 1'b1; end
+        J_BZERO: begin j_base = A_BN & 8'hF0;    j_last = 6'd15; j_zero = 1'b1; end
+        J_LDEC:  begin j_base = {4'h7, ib, 3'd0};                j_dec  = 1'b1; end
         J_LCNT:  j_base = A_BN;
-        J_BWRAP: begin j_base = A_BSY + 8'd1;  j_last = 6'd4; end
-        J_TWRAP: begin j_base = 8'd41;         j_last = 6'd4; end
-        J_BADD:  begin j_base = A_BSY;         j_last = 6'd5;  j_add = 1'b1; end
-        J_NADD:  begin j_base = 8'd40;         j_last = 6'd5;  j_add = 1'b1; end
+        J_BWRAP: begin j_base = A_BSY;           j_last = 6'd5;  j_wrap = 1'b1; end
+        J_TWRAP: begin j_base = A_CNT + 8'd40;   j_last = 6'd5;  j_wrap = 1'b1; end
+        J_BADD:  begin j_base = A_BSY;           j_last = 6'd5;  j_add  = 1'b1; end
+        J_NADD:  begin j_base = A_CNT + 8'd40;   j_last = 6'd5;  j_add  = 1'b1; end
         default: ;
         endcase
     end
-    wire [7:0] jb_addr = j_base + {2'd0, jb_k};
-    wire [7:0] j_src   = (j_add && jb_k == 6'd0) ? bb8 : {8{j_dec}};
+    wire [7:0] jb_addr = j_base | {2'd0, jb_k};
+    wire [7:0] j_src   = (j_add && jb_k == 6'd0) ? bb8 :
+                         {{7{j_dec}}, j_dec || (j_wrap && jb_k == 6'd1)};
     wire [8:0] j_sum   = {1'b0, j_zero ? 8'd0 : vm_rd} + {1'b0, j_src} + {8'd0, jb_c};
     assign jb_wr = jb_act && jb_ph;
     assign jb_rd = jb_act && !jb_ph;
@@ -560,7 +568,7 @@ module hb_cmd #(
                 jb_act <= 1'b1; jb_id <= j_next; jb_k <= 6'd0; jb_ph <= 1'b0;
                 if (j_next == J_LDEC) left_zero <= 1'b1;
                 // increments carry in 1
-                jb_c   <= (j_next >= J_OK && j_next <= J_INF) || j_next >= J_LCNT;
+                jb_c   <= (j_next >= J_OK && j_next <= J_INF) || j_next == J_LCNT;
             end else if (jb_act) begin
                 jb_ph <= ~jb_ph;
                 if (jb_ph) begin
@@ -683,6 +691,7 @@ module hb_cmd #(
 
     localparam [2:0] F_IDLE = 3'd0, F_MEM = 3'd1, F_MWAIT = 3'd2, F_RAM = 3'd3,
                      F_RWAIT = 3'd4;
+    (* fsm_encoding = "none" *)
     reg [2:0] fst;
     always @(posedge clk) begin
         tx_pl_ack <= 1'b0;
