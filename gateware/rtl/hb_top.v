@@ -2,7 +2,7 @@
 // (gateware/rtl/INTERFACES.md). UART link side (hb_uart_rx/tx, hb_frame_rx/tx, hb_cmd)
 // around the SC-SNN engine (hb_engine), a free-running 48-bit cycle counter and the LEDs:
 //   led[0] heartbeat (toggles about every 0.35-0.7 s), led[1] busy, led[2] error (on for
-//   about 1/8 s after each ERROR frame), led[3] configured.
+//   1/16 .. 1/4 s, about 1/8 s, after each ERROR frame), led[3] configured.
 `default_nettype none
 module hb_top #(
     parameter integer CLK_HZ     = 24_000_000,
@@ -54,19 +54,20 @@ module hb_top #(
     assign act_uart = rx_edge | tx_edge;
 
     // framing
-    wire        f_hdr, f_pl, f_end, f_crc_ok, f_err, f_garb;
-    wire [7:0]  f_type, f_seq, f_pl_data, f_err_reason, f_err_type, f_err_seq;
-    wire [15:0] f_len;
+    wire        f_hdr, f_pl, f_end, f_crc_ok, f_err, f_tknown, f_garb;
+    wire [7:0]  f_type, f_seq, f_pl_data;
+    wire [2:0]  f_err_reason;
+    wire [10:0] f_len;
     hb_frame_rx #(.TIMEOUT_CYC(TIMEOUT)) u_frx (
-        .clk(clk), .rst(rst), .in_data(rxb), .in_valid(rxb_v),
+        .clk(clk), .rst(rst), .cycle(cycle), .in_data(rxb), .in_valid(rxb_v),
         .hdr_valid(f_hdr), .ftype(f_type), .seq(f_seq), .len(f_len),
         .pl_valid(f_pl), .pl_data(f_pl_data), .end_valid(f_end), .end_crc_ok(f_crc_ok),
-        .err_valid(f_err), .err_reason(f_err_reason), .err_type(f_err_type),
-        .err_seq(f_err_seq), .garbage(f_garb));
+        .err_valid(f_err), .err_reason(f_err_reason), .err_tknown(f_tknown),
+        .garbage(f_garb));
 
     wire        t_start, t_busy, t_req, t_ack;
     wire [7:0]  t_type, t_seq, t_data;
-    wire [15:0] t_len, t_idx;
+    wire [10:0] t_len, t_idx;
     hb_frame_tx u_ftx (
         .clk(clk), .rst(rst), .start(t_start), .ftype(t_type), .seq(t_seq), .len(t_len),
         .busy(t_busy), .pl_req(t_req), .pl_idx(t_idx), .pl_ack(t_ack), .pl_data(t_data),
@@ -91,7 +92,7 @@ module hb_top #(
         .rx_hdr_valid(f_hdr), .rx_type(f_type), .rx_seq(f_seq), .rx_len(f_len),
         .rx_pl_valid(f_pl), .rx_pl_data(f_pl_data), .rx_end_valid(f_end),
         .rx_end_crc_ok(f_crc_ok), .rx_err_valid(f_err), .rx_err_reason(f_err_reason),
-        .rx_err_type(f_err_type), .rx_err_seq(f_err_seq), .rx_garbage(f_garb),
+        .rx_err_tknown(f_tknown), .rx_garbage(f_garb),
         .tx_start(t_start), .tx_type(t_type), .tx_seq(t_seq), .tx_len(t_len), .tx_busy(t_busy),
         .tx_pl_req(t_req), .tx_pl_idx(t_idx), .tx_pl_ack(t_ack), .tx_pl_data(t_data),
         .mem_we(m_we), .mem_re(m_re), .mem_region(m_region), .mem_addr(m_addr),
@@ -119,17 +120,19 @@ module hb_top #(
     assign done = e_done;
     assign busy = e_busy;
 
-    // LEDs
-    localparam integer HB_BIT  = $clog2(CLK_HZ) - 1;
-    localparam integer ERR_LEN = CLK_HZ / 8;
-    localparam integer EW      = $clog2(ERR_LEN + 1);
-    reg [EW-1:0] err_cnt;
+    // LEDs. Error LED: on from an ERROR frame to the second toggle of cycle bit EB after it;
+    // 2^EB is in [CLK_HZ/16, CLK_HZ/8), so it is on for 1/16 .. 1/4 s (no wide counter).
+    localparam integer HB_BIT = $clog2(CLK_HZ) - 1;
+    localparam integer EB     = $clog2(CLK_HZ / 16);
+    reg [1:0] err_cnt;
+    reg       eb_prev;
     always @(posedge clk) begin
-        if (rst)            err_cnt <= {EW{1'b0}};
-        else if (err_pulse) err_cnt <= ERR_LEN[EW-1:0];
-        else if (err_cnt != 0) err_cnt <= err_cnt - 1'b1;
+        eb_prev <= cycle[EB];
+        if (rst)                                     err_cnt <= 2'd0;
+        else if (err_pulse)                          err_cnt <= 2'd2;
+        else if (err_cnt != 2'd0 && cycle[EB] != eb_prev) err_cnt <= err_cnt - 1'b1;
     end
-    assign led = {c_valid, (err_cnt != 0), e_busy, cycle[HB_BIT]};
+    assign led = {c_valid, (err_cnt != 2'd0), e_busy, cycle[HB_BIT]};
 
     wire unused_ok = rx_ferr | c_busy;
 endmodule

@@ -10,6 +10,8 @@
 // further bit DIV cycles after the previous sample. A start bit that is high again at its
 // middle is a glitch and ignored; a low stop bit is a framing error: the byte is dropped
 // and the receiver waits for the line to go idle (high) before hunting again.
+// `data` is the receive shift register itself: it holds the byte from `valid` until the
+// next byte's first data bit is sampled, at least 2 bit times later.
 `default_nettype none
 module hb_uart_rx #(
     parameter integer CLK_HZ = 24_000_000,
@@ -18,7 +20,7 @@ module hb_uart_rx #(
     input  wire       clk,
     input  wire       rst,
     input  wire       rx,          // pin, idle high
-    output reg  [7:0] data,
+    output wire [7:0] data,        // the shift register: holds >= 2 bit times after valid
     output reg        valid,       // 1-cycle pulse with data
     output reg        frame_err,   // 1-cycle pulse: stop bit was low
     output wire       edge_seen    // synchronised line changed this cycle (activity)
@@ -41,6 +43,7 @@ module hb_uart_rx #(
     reg [CW-1:0] cnt;
     reg [3:0]    nbit;      // 0 start, 1..8 data, 9 stop
     reg [7:0]    sh;
+    assign data = sh;              // next shifted by the next byte's first data bit
 
     always @(posedge clk) begin
         valid     <= 1'b0;
@@ -50,7 +53,6 @@ module hb_uart_rx #(
             cnt   <= {CW{1'b0}};
             nbit  <= 4'd0;
             sh    <= 8'd0;
-            data  <= 8'd0;
         end else begin
             case (state)
             IDLE: if (!s2) begin
@@ -70,7 +72,6 @@ module hb_uart_rx #(
                     nbit <= nbit + 1'b1;
                 end else begin
                     if (s2) begin
-                        data  <= sh;
                         valid <= 1'b1;
                         state <= IDLE;
                     end else begin

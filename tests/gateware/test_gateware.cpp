@@ -600,6 +600,89 @@ Test(gateware, receiver_errors_and_recovery)
 	cr_assert(get32(c.pl, 32) >= 4);                    // garbage
 }
 
+// Region / offset / count edges of the one range check (offset + count <= region size,
+// offsets >= 2^20 out of every region, READ count 1..1024); rejected LOADs write nothing.
+Test(gateware, argument_ranges)
+{
+	Sim s;
+	uint8_t seq = 100;
+	auto rd = [&](uint8_t region, uint32_t off, unsigned cnt) {
+		std::vector<uint8_t> pl = {region};
+		put32(pl, off);
+		put16(pl, cnt);
+		return s.xfer(T_READ, seq++, pl);
+	};
+	auto load = [&](uint8_t region, uint32_t off, const std::vector<uint8_t> &d) {
+		std::vector<uint8_t> pl = {region};
+		put32(pl, off);
+		pl.insert(pl.end(), d.begin(), d.end());
+		return s.xfer(T_LOAD, seq++, pl);
+	};
+	const std::vector<uint8_t> d = {0x11, 0x22, 0x33};
+	Frame r = load(1, HB_TB_WMEM - 3, d);                 // ends exactly at the end
+	cr_assert_eq(r.type, 0x82);
+	cr_assert_eq(get32(r.pl, 1), (uint32_t)HB_TB_WMEM - 3);
+	cr_assert_eq(get16(r.pl, 5), 3);
+	r = rd(1, HB_TB_WMEM - 3, 3);
+	cr_assert_eq(r.type, 0x83);
+	cr_assert(r.pl == d);
+	expect_error(load(1, HB_TB_WMEM - 2, d), E_BAD_ARG, -1, T_LOAD);
+	expect_error(load(2, 0, d), E_BAD_ARG, -1, T_LOAD);  // LOAD: CONFIG or WEIGHTS only
+	expect_error(load(1, 0x100000, d), E_BAD_ARG, -1, T_LOAD);
+	expect_error(load(1, 0x1000000, d), E_BAD_ARG, -1, T_LOAD);
+	r = rd(1, 0, 3);                                      // the rejected LOADs wrote nothing
+	cr_assert_eq(r.type, 0x83);
+	cr_assert(r.pl != d);
+	r = rd(1, HB_TB_WMEM - 1024, 1024);
+	cr_assert_eq(r.type, 0x83);
+	cr_assert_eq(r.pl.size(), 1024u);
+	cr_assert(std::vector<uint8_t>(r.pl.end() - 3, r.pl.end()) == d);
+	expect_error(rd(1, HB_TB_WMEM - 1023, 1024), E_BAD_ARG, -1, T_READ);
+	expect_error(rd(1, 0, 1025), E_BAD_ARG, -1, T_READ);
+	expect_error(rd(1, 0x100000, 1), E_BAD_ARG, -1, T_READ);
+	expect_error(rd(1, 0xFFFFFFFFu, 1), E_BAD_ARG, -1, T_READ);
+	expect_error(rd(3, 0, 1), E_BAD_ARG, -1, T_READ);
+	expect_error(rd(0, 160, 1), E_BAD_ARG, -1, T_READ);
+	cr_assert_eq(rd(0, 159, 1).type, 0x83);
+	std::vector<uint8_t> pl;
+	put32(pl, HB_TB_IMEM - 3);
+	pl.insert(pl.end(), d.begin(), d.end());
+	r = s.xfer(T_STREAM, seq++, pl);
+	cr_assert_eq(r.type, 0x84);
+	cr_assert_eq(get16(r.pl, 4), 3);
+	r = rd(2, HB_TB_IMEM - 3, 3);
+	cr_assert_eq(r.type, 0x83);
+	cr_assert(r.pl == d);
+	// a frame cut inside its header: TIMEOUT with request type 0
+	s.send({0xA5, T_IDENTIFY, seq});
+	s.expect_silence(TIMEOUT_CYC - 1000);
+	expect_error(s.recv(20000), E_TIMEOUT, -1, 0);
+	Frame c = s.xfer(T_COUNTERS, seq++, {});
+	cr_assert_eq(get32(c.pl, 24), 1);                    // timeout
+	cr_assert_eq(get32(c.pl, 28), 10, "rejected %u", get32(c.pl, 28)); // the ten BAD_ARGs
+}
+
+// A BATCH whose n and busy count carry across byte boundaries (n = 257).
+Test(gateware, batch_257)
+{
+	Sim s;
+	const unsigned sizes[] = {8, 4};
+	hb_net n;
+	random_net(n, 1, sizes, 32);
+	uint8_t seq = load_net(s, n, 32, 1);
+	std::vector<uint8_t> pl;
+	put32(pl, 257);
+	uint64_t d0 = s.dones, b0 = s.busy_cyc;
+	Frame b = s.xfer(T_BATCH, seq, pl, 20000000);
+	cr_assert_eq(b.type, 0x86, "BATCH answered 0x%02x", b.type);
+	cr_assert_eq(get32(b.pl, 0), 257);
+	cr_assert_eq(s.dones, d0 + 257);
+	uint64_t t0 = get64(b.pl, 8), t1 = get64(b.pl, 16), tot = get64(b.pl, 24);
+	cr_assert_eq(tot, s.busy_cyc - b0);
+	cr_assert(t1 - t0 >= tot && t1 - t0 < tot + 257 * 4, "batch stamps %llu %llu", (unsigned long long)(t1 - t0), (unsigned long long)tot);
+	hb_net_free(&n);
+}
+
 // The shipped digits network on >= 200 held-out digits samples: load once, then per sample
 // STREAM + INFER, every count bit-exact against the golden model.
 Test(gateware, digits_200_bit_exact, .timeout = 300)
