@@ -33,7 +33,8 @@ Usage: sudo bench/setup.sh run|test
 
   run    install missing Debian packages, build Release into build/, run the main job
   test   install missing Debian packages, build with -DHB_SANITIZE=ON into build-asan/,
-         run ctest --output-on-failure (hardware tests skip unless HB_HW=1)
+         run ctest --output-on-failure (hardware tests skip unless HB_HW=1; the
+         iCEBreaker FPGA flow runs as a test)
 USAGE
 }
 
@@ -103,7 +104,9 @@ run)
 test)
 	install_packages
 	# Optimised + sanitizers: the virtual board must keep pace with its clock under test.
-	build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHB_SANITIZE=ON
+	# HB_GATEWARE_FLOWS: the iCEBreaker flow (yosys -> nextpnr -> icepack, about a minute)
+	# is a test too, so every run shows the bitstream still fits and meets 24 MHz.
+	build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHB_SANITIZE=ON -DHB_GATEWARE_FLOWS=ON
 	say "running every test (labels unit, gateware, sim, hw; hw skips unless HB_HW=1)"
 	as_user ctest --test-dir "$ROOT/build-asan" --output-on-failure
 	;;
