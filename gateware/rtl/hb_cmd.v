@@ -501,7 +501,7 @@ module hb_cmd #(
         j_zero = 1'b0; j_add = 1'b0; j_dec = 1'b0; j_wrap = 1'b0; j_last = 6'd3;
         j_base = {2'd0, jb_id + 4'd1, 2'b00};                // counters 1..8 at 8 + 4(id-1)
         case (jb_id)
-        J_CLR:   begin j_base = A_CNT;           j_last = 6'd63; j_zero = 1'b1; end
+        J_CLR:   begin j_base = A_CNT;           j_last = 6'd47; j_zero = 1'b1; end
         J_BZERO: begin j_base = A_BN & 8'hF0;    j_last = 6'd15; j_zero = 1'b1; end
         J_LDEC:  begin j_base = {4'h7, ib, 3'd0};                j_dec  = 1'b1; end
         J_LCNT:  j_base = A_BN;
