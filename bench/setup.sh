@@ -89,7 +89,13 @@ build() {
 	say "configuring $dir ($*)"
 	as_user cmake -S "$ROOT" -B "$ROOT/$dir" "$@"
 	say "building $dir with -j$JOBS"
-	as_user cmake --build "$ROOT/$dir" -j "$JOBS"
+	# Verilator's CMake support reads the list of generated C++ files at configure time; after
+	# an RTL change that list can be stale for one build, which then fails to link. CMake
+	# re-reads it on the next build, so one retry is enough; a real error fails twice.
+	if ! as_user cmake --build "$ROOT/$dir" -j "$JOBS"; then
+		say "build failed; building $dir once more (a Verilated model's file list may have been stale)"
+		as_user cmake --build "$ROOT/$dir" -j "$JOBS"
+	fi
 }
 
 cmd="${1:-}"
