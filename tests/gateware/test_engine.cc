@@ -525,23 +525,34 @@ Test(engine, config_validation)
 		e.tick();
 		cr_assert_eq(e.m->busy, 0, "start must be ignored while unconfigured (%s)", b.what);
 	}
-	/* hidden buffer: 2 hidden layers of 256 neurons at L = 64 need 32768 bits > 16384 */
-	{
-		const unsigned s2[4] = {4, 256, 256, 2};
+	/* Pack a network (K, sizes, L), patch one field (u16, or a byte), load it as CONFIG, commit. */
+	auto commit_net = [&](unsigned K, const unsigned *sz, unsigned L, unsigned off = 0, unsigned val = 0,
+			      bool byte = false) {
 		hb_net h;
-		cr_assert_eq(hb_net_init(&h, 3, s2, 64), HB_OK);
+		cr_assert_eq(hb_net_init(&h, K, sz, L), HB_OK);
 		std::vector<uint8_t> c;
 		pack(&h, c, w);
+		hb_net_free(&h);
+		if (off && byte)
+			c[off] = (uint8_t)val;
+		else if (off)
+			put16(c, off, val);
 		for (unsigned a = 0; a < 160; a++)
 			e.wr(0, a, c[a]);
-		cr_assert_not(e.commit(), "hidden spike buffer overflow accepted");
-		hb_net_free(&h);
-	}
+		return e.commit();
+	};
+	/* hidden buffer: 2 hidden layers of 256 neurons at L = 64 need 32768 bits > 16384 */
+	const unsigned s2[4] = {4, 256, 256, 2};
+	cr_assert_not(commit_net(3, s2, 64), "hidden spike buffer overflow accepted");
+	/* one hidden neuron more than the buffer holds (128 bits over) */
+	const unsigned s3[3] = {4, 129, 2};
+	cr_assert_not(commit_net(2, s3, 128), "hidden spike buffer overflow by 128 bits accepted");
 	/* limits reached exactly are accepted, and fields of layers beyond K are not checked */
 	struct fit {
 		const char *what;
 		unsigned K, s[4], L;
 		unsigned off = 0, val = 0;
+		bool byte = false;
 	} fits[] = {
 		{"layer 0 weights end at the region end", 2, {40, 20, 10}, 64, 32 + 20, 16384 - 800},
 		{"layer 1 weights end at the region end", 2, {40, 20, 10}, 64, 64 + 20, 16384 - 200},
@@ -549,36 +560,13 @@ Test(engine, config_validation)
 		{"hidden spikes fill the buffer", 2, {4, 128, 2}, 128},
 		{"n_out = 256 and L = max_L", 1, {16, 256}, 512},
 		{"unused size entry and layer block", 2, {40, 20, 10}, 64, 14, 999},
-		{"unused w_offset high byte", 2, {40, 20, 10}, 64, 96 + 23, 0xFF},
+		{"unused w_offset high byte", 2, {40, 20, 10}, 64, 96 + 23, 0xFF, true},
 	};
 	for (auto &f : fits) {
-		hb_net h;
-		cr_assert_eq(hb_net_init(&h, f.K, f.s, f.L), HB_OK, "%s", f.what);
-		std::vector<uint8_t> c;
-		pack(&h, c, w);
-		if (f.off == 96 + 23)
-			c[f.off] = (uint8_t)f.val;
-		else if (f.off)
-			put16(c, f.off, f.val);
-		for (unsigned a = 0; a < 160; a++)
-			e.wr(0, a, c[a]);
-		cr_assert(e.commit(), "rejected a valid config: %s", f.what);
+		cr_assert(commit_net(f.K, f.s, f.L, f.off, f.val, f.byte), "rejected a valid config: %s", f.what);
 		cr_assert_eq(e.m->cfg_n_layers, f.K, "%s", f.what);
 		cr_assert_eq(e.m->cfg_L, f.L, "%s", f.what);
 		cr_assert_eq(e.m->n_out_last, f.s[f.K], "%s", f.what);
-		hb_net_free(&h);
-	}
-	/* one hidden neuron more than the buffer holds */
-	{
-		const unsigned s2[3] = {4, 129, 2};
-		hb_net h;
-		cr_assert_eq(hb_net_init(&h, 2, s2, 128), HB_OK);
-		std::vector<uint8_t> c;
-		pack(&h, c, w);
-		for (unsigned a = 0; a < 160; a++)
-			e.wr(0, a, c[a]);
-		cr_assert_not(e.commit(), "hidden spike buffer overflow by 128 bits accepted");
-		hb_net_free(&h);
 	}
 	/* and the good one again */
 	for (unsigned a = 0; a < 160; a++)
