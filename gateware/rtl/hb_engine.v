@@ -262,7 +262,6 @@ module hb_engine #(
     reg [2:0]  st;
     reg [1:0]  k;
     reg [KW-1:0] l_nin;               // n_in of the current layer
-    reg [8:0]  l_nout;
     reg [KW-1:0] l_ninm1;             // n_in - 1
     reg [KW-1:0] l_perm1;             // pass length max(n_in + 1, P), minus 1
     reg [CW-1:0] l_cplm1;             // L/P - 1
@@ -532,7 +531,7 @@ module hb_engine #(
             k <= 2'd0; cyc <= 12'd0; j <= 9'd0; c <= {CW{1'b0}};
             s1_v <= 1'b0; lact <= 1'b0; l1_v <= 1'b0; l2_v <= 1'b0; l3_v <= 1'b0;
             wld_v1 <= 1'b0; sp_wptr <= 0; rd_base <= 0; lay_wstart <= 0;
-            l_nin <= 0; l_nout <= 0; l_ninm1 <= 0; l_perm1 <= 0; l_cplm1 <= 0; l_noutm1 <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
+            l_nin <= 0; l_ninm1 <= 0; l_perm1 <= 0; l_cplm1 <= 0; l_noutm1 <= 0; l_nload <= 0; l_last <= 1'b0; l_cpl <= 0;
             a0 <= 0; iaddr <= 0; qreg <= 16'd0; wcur <= 16'd0;
             r <= 0; sx <= 16'd0; qx <= 7'd0; acc <= 0;
             v <= 16'd0; rc <= 8'd0; sword <= 0; cnt <= 0; jl <= 9'd0; best <= 0; cls <= 8'd0;
@@ -652,7 +651,6 @@ module hb_engine #(
                     if (cyc[2:0] == 3'd1 + ma / 8) a0[ma] <= cr_rdata[ma % 8];
                 if (cyc == T_PAR - 1) begin
                     l_nin   <= nin_k;
-                    l_nout  <= nout_k;
                     l_ninm1 <= nin_k - 1'b1;
                     l_noutm1 <= nout_k - 1'b1;
                     l_perm1 <= !lt_c({{(32-KW){1'b0}}, nin_k}, P) ? nin_k : P[KW-1:0] - 1'b1;   // max(n_in + 1, P) - 1
