@@ -1,0 +1,396 @@
+/* hilbench — sessions (hb_session.h): one implementation per kind of board. */
+#define LOG_PREFIX "session"
+#include "hb_session.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hb_flash.h"
+#include "hb_log.h"
+#include "hb_paths.h"
+#include "hb_progress.h"
+#include "hb_vtime.h"
+
+struct hb_session_ops {
+	const char *kind;
+	enum hb_status (*start)(struct hb_session *s);
+	void (*stop)(struct hb_session *s);
+	enum hb_status (*uart_uri)(struct hb_session *s, char *buf, size_t cap);
+	enum hb_status (*monitor_uri)(struct hb_session *s, const struct hb_board_monitor *m,
+				      char *buf, size_t cap);
+	void (*link_opts)(struct hb_session *s, struct hb_link_opts *lo);
+};
+
+struct hb_session {
+	const struct hb_session_ops *ops;
+	struct hb_board board;
+	struct hb_session_opts o;
+	bool started;
+	struct hb_clock *prev_clock;
+	/* virtual */
+	struct hb_vboard_proc *vb;
+	struct hb_vtime *vt;      /* NULL unless paced in virtual time */
+	char err[512];
+};
+
+struct hb_session_thread {
+	struct hb_vtime_port *port;
+};
+
+void hb_session_opts_default(struct hb_session_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->seed = 1;
+	o->noise_ua = 20;
+}
+
+static void set_err(struct hb_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(struct hb_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+static void say(struct hb_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct hb_session *s, const char *fmt, ...)
+{
+	if (!s->o.out || s->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(s->o.out, fmt, ap);
+	va_end(ap);
+	fflush(s->o.out);
+}
+
+/* ---- hardware ------------------------------------------------------------------------- */
+
+static enum hb_status hw_start(struct hb_session *s)
+{
+	if (s->o.no_flash) {
+		say(s, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
+		return HB_OK;
+	}
+	/* The bitstream: --bitstream, else what the gateware flow built for this board. */
+	char path[1024] = "";
+	if (s->o.bitstream) {
+		snprintf(path, sizeof path, "%s", s->o.bitstream);
+	} else {
+		static const char *const ext[] = {"bin", "bit"};
+		const char *dir = s->board.family == HB_FAMILY_ICE40 ? "icebreaker"
+				  : s->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
+		for (size_t i = 0; i < 2 && !path[0]; i++) {
+			char c[1024];
+			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
+			if (access(c, R_OK) == 0)
+				snprintf(path, sizeof path, "%s", c);
+		}
+		if (!path[0]) {
+			set_err(s, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
+				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
+				s->board.name, dir);
+			return HB_ERR_NOTFOUND;
+		}
+	}
+	struct hb_flash_opts fo = {
+		.ofl_board = s->board.ofl_board[0] ? s->board.ofl_board : NULL,
+		.cable = s->board.ofl_cable[0] ? s->board.ofl_cable : NULL,
+		.ftdi_serial = s->board.usb_serial[0] ? s->board.usb_serial : NULL,
+		.ftdi_channel = -1,
+		.bitstream = path,
+	};
+	struct hb_progress p;
+	char phase[160];
+	snprintf(phase, sizeof phase, "flash %.100s (openFPGALoader, SRAM)", path);
+	hb_progress_begin(&p, s->o.out, s->o.quiet || !s->o.out, phase, 0, "");
+	struct hb_flash_result res;
+	enum hb_status st = hb_flash_run(&fo, &res);
+	if (st != HB_OK) {
+		hb_progress_end(&p, "failed");
+		set_err(s, "flash: %s", res.message[0] ? res.message : hb_strerror(st));
+		return st;
+	}
+	hb_progress_end(&p, "done");
+	return HB_OK;
+}
+
+static void hw_stop(struct hb_session *s)
+{
+	(void)s;
+}
+
+static enum hb_status hw_uart_uri(struct hb_session *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", s->board.uart_uri);
+	return HB_OK;
+}
+
+static enum hb_status hw_monitor_uri(struct hb_session *s, const struct hb_board_monitor *m,
+				     char *buf, size_t cap)
+{
+	(void)s;
+	snprintf(buf, cap, "%s", m->bus);
+	return HB_OK;
+}
+
+static void hw_link_opts(struct hb_session *s, struct hb_link_opts *lo)
+{
+	(void)s;
+	(void)lo; /* a real board answers in real time: the defaults */
+}
+
+static const struct hb_session_ops hw_ops = {
+	.kind = "hardware",
+	.start = hw_start,
+	.stop = hw_stop,
+	.uart_uri = hw_uart_uri,
+	.monitor_uri = hw_monitor_uri,
+	.link_opts = hw_link_opts,
+};
+
+/* ---- virtual ---------------------------------------------------------------------------- */
+
+static const char *vpace(const struct hb_session *s)
+{
+	const char *p = s->o.pacing;
+	if (!p || !*p)
+		p = s->board.sim_pacing[0] ? s->board.sim_pacing : "virtual";
+	if (strcmp(p, "free") == 0)
+		p = "fast";
+	return p;
+}
+
+static enum hb_status vb_start(struct hb_session *s)
+{
+	char clock[32], baud[32], seed[32], noise[32];
+	snprintf(clock, sizeof clock, "%llu", (unsigned long long)s->board.core_clock_hz);
+	snprintf(baud, sizeof baud, "%u", s->board.uart_baud);
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->o.seed);
+	snprintf(noise, sizeof noise, "%g", s->o.noise_ua);
+	const char *pace = vpace(s);
+	/* The INA219 model gets (by default) one current LSB (20 uA) of noise per conversion, as
+	 * a real chip has: it dithers the 10 uV shunt quantisation, so the mean over a window
+	 * resolves the dynamic power far below one LSB (docs/measurement.md). Seeded: runs repeat. */
+	const char *args[48] = {"--clock-hz", clock, "--baud", baud, "--pace", pace, "--noise-uA", noise,
+				"--seed", seed};
+	size_t n = 10;
+	for (size_t i = 0; s->o.extra_args && s->o.extra_args[i] && n < 46; i++)
+		args[n++] = s->o.extra_args[i];
+	args[n] = NULL;
+	struct hb_progress p;
+	hb_progress_begin(&p, s->o.out, s->o.quiet || !s->o.out, "starting the virtual board", 0, "");
+	enum hb_status st = hb_vboard_start(s->o.vboard_exe, args, 20000, &s->vb);
+	if (st != HB_OK) {
+		hb_progress_end(&p, "failed");
+		set_err(s, "could not start the virtual board (hilbench-vboard): %s", hb_strerror(st));
+		return st;
+	}
+	const struct hb_vboard_info *vi = hb_vboard_info(s->vb);
+	if (strcmp(pace, "virtual") == 0) {
+		if (!vi->vtime[0]) {
+			hb_progress_end(&p, "failed");
+			set_err(s, "this hilbench-vboard has no time socket (built before virtual time?)");
+			return HB_ERR_UNSUPPORTED;
+		}
+		hb_vtime_set_abort_flag(s->o.abort_now);
+		st = hb_vtime_open(vi->vtime, &s->vt);
+		if (st != HB_OK) {
+			hb_progress_end(&p, "failed");
+			set_err(s, "cannot connect to the virtual board's time socket %s: %s", vi->vtime,
+				hb_strerror(st));
+			return st;
+		}
+	}
+	char res[300];
+	snprintf(res, sizeof res, "%.6g MHz, %.0f baud, %s time (%.150s)", vi->clock_hz / 1e6, vi->baud,
+		 s->vt ? "simulated" : strcmp(pace, "fast") == 0 ? "free-running" : "wall-clock paced",
+		 vi->vtime[0] ? vi->vtime : vi->ctl);
+	hb_progress_end(&p, res);
+	return HB_OK;
+}
+
+static void vb_stop(struct hb_session *s)
+{
+	if (s->vt) {
+		hb_vtime_close(s->vt);
+		s->vt = NULL;
+	}
+	if (s->vb) {
+		int es = 0;
+		hb_vboard_stop(s->vb, 3000, &es);
+		s->vb = NULL;
+	}
+}
+
+static enum hb_status vb_uart_uri(struct hb_session *s, char *buf, size_t cap)
+{
+	const struct hb_vboard_info *vi = hb_vboard_info(s->vb);
+	if (s->vt)
+		snprintf(buf, cap, "vtime-uart:%s", vi->vtime);
+	else
+		snprintf(buf, cap, "pty:%s", vi->uart);
+	return HB_OK;
+}
+
+static enum hb_status vb_monitor_uri(struct hb_session *s, const struct hb_board_monitor *m,
+				     char *buf, size_t cap)
+{
+	const struct hb_vboard_info *vi = hb_vboard_info(s->vb);
+	if (m->address != vi->ina219_addr) {
+		set_err(s, "monitor %s: the virtual board's INA219 is at 0x%02x, not 0x%02x", m->rail,
+			vi->ina219_addr, m->address);
+		return HB_ERR_MISMATCH;
+	}
+	if (s->vt)
+		snprintf(buf, cap, "vtime-i2c:%s", vi->vtime);
+	else
+		snprintf(buf, cap, "vboard:%s", vi->i2c);
+	return HB_OK;
+}
+
+static void vb_link_opts(struct hb_session *s, struct hb_link_opts *lo)
+{
+	if (s->vt)
+		return; /* simulated time: the board answers exactly as fast as real hardware */
+	/* Wall-clock pacing: the simulation may run slower than its clock for a while on a busy
+	 * host, so every answer gets more slack than a real board needs. */
+	lo->base_timeout_ms = 2000;
+	lo->compute_margin_pct = 400;
+}
+
+static const struct hb_session_ops vb_ops = {
+	.kind = "virtual",
+	.start = vb_start,
+	.stop = vb_stop,
+	.uart_uri = vb_uart_uri,
+	.monitor_uri = vb_monitor_uri,
+	.link_opts = vb_link_opts,
+};
+
+/* ---- common ----------------------------------------------------------------------------- */
+
+enum hb_status hb_session_open(const struct hb_board *b, const struct hb_session_opts *o,
+			       struct hb_session **out)
+{
+	*out = NULL;
+	struct hb_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return HB_ERR_NOMEM;
+	s->board = *b;
+	if (o)
+		s->o = *o;
+	else
+		hb_session_opts_default(&s->o);
+	if (b->family == HB_FAMILY_SIM || s->o.virtual_board) {
+		const char *p = vpace(s);
+		if (strcmp(p, "virtual") && strcmp(p, "realtime") && strcmp(p, "fast")) {
+			free(s);
+			return HB_ERR_ARG;
+		}
+		s->ops = &vb_ops;
+	} else {
+		s->ops = &hw_ops;
+	}
+	*out = s;
+	return HB_OK;
+}
+
+enum hb_status hb_session_start(struct hb_session *s)
+{
+	enum hb_status st = s->ops->start(s);
+	if (st != HB_OK)
+		return st;
+	s->started = true;
+	s->prev_clock = hb_clock_default();
+	if (s->vt)
+		hb_clock_set_default(hb_vtime_clock(s->vt));
+	return HB_OK;
+}
+
+void hb_session_close(struct hb_session *s)
+{
+	if (!s)
+		return;
+	if (s->started)
+		hb_clock_set_default(s->prev_clock == hb_clock_system() ? NULL : s->prev_clock);
+	s->ops->stop(s);
+	free(s);
+}
+
+const char *hb_session_kind(const struct hb_session *s) { return s->ops->kind; }
+const char *hb_session_error(const struct hb_session *s) { return s->err; }
+const struct hb_board *hb_session_board(const struct hb_session *s) { return &s->board; }
+bool hb_session_simulated(const struct hb_session *s) { return s->vt != NULL; }
+
+struct hb_clock *hb_session_clock(struct hb_session *s)
+{
+	return s->vt ? hb_vtime_clock(s->vt) : hb_clock_system();
+}
+
+enum hb_status hb_session_uart_uri(struct hb_session *s, char *buf, size_t cap)
+{
+	return s->ops->uart_uri(s, buf, cap);
+}
+
+enum hb_status hb_session_monitor_uri(struct hb_session *s, const struct hb_board_monitor *m,
+				      char *buf, size_t cap)
+{
+	return s->ops->monitor_uri(s, m, buf, cap);
+}
+
+void hb_session_link_opts(struct hb_session *s, struct hb_link_opts *lo)
+{
+	hb_link_opts_default(lo);
+	s->ops->link_opts(s, lo);
+	lo->clock = hb_session_clock(s);
+	lo->abort_now = s->o.abort_now;
+}
+
+bool hb_session_has_truth(const struct hb_session *s) { return s->vb != NULL; }
+
+enum hb_status hb_session_truth(struct hb_session *s, uint64_t c0, uint64_t c1,
+				struct hb_vboard_truth *t)
+{
+	if (!s->vb)
+		return HB_ERR_UNSUPPORTED;
+	/* The control socket answers at once; in virtual time the board is held meanwhile. */
+	return hb_vboard_truth(s->vb, c0, c1, t);
+}
+
+struct hb_vboard_proc *hb_session_vboard(struct hb_session *s) { return s->vb; }
+
+struct hb_session_thread *hb_session_thread_prepare(struct hb_session *s)
+{
+	struct hb_session_thread *t = calloc(1, sizeof *t);
+	if (t && s->vt && hb_vtime_port_new(s->vt, &t->port) != HB_OK) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void hb_session_thread_enter(struct hb_session_thread *t)
+{
+	if (!t)
+		return;
+	if (t->port)
+		hb_vtime_port_attach(t->port);
+	free(t);
+}
+
+void hb_session_block_begin(struct hb_session *s)
+{
+	if (s->vt)
+		hb_vtime_park(s->vt);
+}
+
+void hb_session_block_end(struct hb_session *s)
+{
+	if (s->vt)
+		hb_vtime_resume(s->vt);
+}
