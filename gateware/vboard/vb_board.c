@@ -323,10 +323,15 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		return usage("unexpected argument '%s'", argv[optind]);
 	/* The UART's cycles per bit is an input of the simulation build: any clock and baud
 	 * whose ratio the RTL can count (4 .. 65535 cycles per bit). */
-	if (!o->clock_hz)
+	/* Only one given: keep the build's cycles per bit (as a board's divider would). */
+	if (!o->clock_hz && !o->baud) {
 		o->clock_hz = bld->clk_hz;
-	if (!o->baud)
 		o->baud = bld->baud;
+	} else if (!o->baud) {
+		o->baud = o->clock_hz / nearbyint(bld->clk_hz / bld->baud);
+	} else if (!o->clock_hz) {
+		o->clock_hz = o->baud * nearbyint(bld->clk_hz / bld->baud);
+	}
 	double cpb = nearbyint(o->clock_hz / o->baud);
 	if (cpb < 4 || cpb > 65535) {
 		char msg[160];

@@ -244,5 +244,5 @@ Test(vboard, hilbench_vboard_front_end)
 	out[n] = 0;
 	cr_assert_eq(pclose(f), 0);
 	cr_assert(strstr(out, "Usage: hilbench vboard"));
-	cr_assert(strstr(out, "--pace realtime|fast"), "the program's own options follow");
+	cr_assert(strstr(out, "--pace virtual|realtime|fast"), "the program's own options follow");
 }
