@@ -40,6 +40,7 @@ struct run {
 	struct hb_digits digits;
 	bool have_digits;
 	struct hb_session *sess;
+	double window_s;             /* the window length used */
 	struct hb_transport *tr;
 	struct hb_link *link;
 	struct hb_link_identity id;

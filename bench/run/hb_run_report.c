@@ -257,6 +257,7 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	cJSON_AddStringToObject(run, "net", r->net.name);
 	cJSON_AddStringToObject(run, "net_file", r->net_path);
 	cJSON_AddItemToObject(run, "L", num(r->net.L));
+	cJSON_AddItemToObject(run, "window_s", num(r->window_s));
 	cJSON_AddStringToObject(run, "started_at", r->started_at);
 	cJSON_AddStringToObject(run, "finished_at", r->finished_at);
 	if (r->err[0])

@@ -179,6 +179,28 @@ static enum hb_status vb_start(struct hb_session *s)
 	const char *args[48] = {"--clock-hz", clock, "--baud", baud, "--pace", pace, "--noise-uA", noise,
 				"--seed", seed};
 	size_t n = 10;
+	/* The board's INA219 where the profile has its (first) monitor; a twin's monitor is on
+	 * the FPGA core supply at the profile's nominal voltage, and IDENTIFY names the
+	 * profile's family (docs/vboard.md, "Twins"). */
+	char addr[16], shunt[32], mv[32];
+	if (s->board.n_monitors > 0) {
+		const struct hb_board_monitor *m = &s->board.monitors[0];
+		snprintf(addr, sizeof addr, "0x%02x", m->address);
+		snprintf(shunt, sizeof shunt, "%u", m->shunt_uohm);
+		args[n++] = "--ina219-addr";
+		args[n++] = addr;
+		args[n++] = "--shunt-uohm";
+		args[n++] = shunt;
+		if (s->board.family != HB_FAMILY_SIM && m->nominal_mv) {
+			snprintf(mv, sizeof mv, "%u", m->nominal_mv);
+			args[n++] = "--core-rail-mv";
+			args[n++] = mv;
+		}
+	}
+	if (s->board.family != HB_FAMILY_SIM) {
+		args[n++] = "--family";
+		args[n++] = hb_family_name(s->board.family);
+	}
 	for (size_t i = 0; s->o.extra_args && s->o.extra_args[i] && n < 46; i++)
 		args[n++] = s->o.extra_args[i];
 	args[n] = NULL;
@@ -242,8 +264,8 @@ static enum hb_status vb_monitor_uri(struct hb_session *s, const struct hb_board
 {
 	const struct hb_vboard_info *vi = hb_vboard_info(s->vb);
 	if (m->address != vi->ina219_addr) {
-		set_err(s, "monitor %s: the virtual board's INA219 is at 0x%02x, not 0x%02x", m->rail,
-			vi->ina219_addr, m->address);
+		set_err(s, "monitor %s at 0x%02x: the virtual board has one INA219, at 0x%02x (the "
+			   "profile's first monitor)", m->rail, m->address, vi->ina219_addr);
 		return HB_ERR_MISMATCH;
 	}
 	if (s->vt)
@@ -322,7 +344,13 @@ void hb_session_close(struct hb_session *s)
 	free(s);
 }
 
-const char *hb_session_kind(const struct hb_session *s) { return s->ops->kind; }
+const char *hb_session_kind(const struct hb_session *s)
+{
+	/* a virtual session of a hardware profile is that board's twin */
+	if (s->ops == &vb_ops && s->board.family != HB_FAMILY_SIM)
+		return "twin";
+	return s->ops->kind;
+}
 const char *hb_session_error(const struct hb_session *s) { return s->err; }
 const struct hb_board *hb_session_board(const struct hb_session *s) { return &s->board; }
 bool hb_session_simulated(const struct hb_session *s) { return s->vt != NULL; }

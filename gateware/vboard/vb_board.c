@@ -164,6 +164,12 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"  --noise-uA X        INA219 current noise per conversion, 1 sigma, in uA (default 0)\n"
 		"  --max-seconds S     stop after S seconds of simulated time\n"
 		"  --no-idle-skip      evaluate every cycle in realtime pace too (see docs/vboard.md)\n"
+		"  --family F          IDENTIFY reports family F: sim, ice40, ecp5, artix7 (and the\n"
+		"                      power model defaults to power-F.ini; sim uses ice40's)\n"
+		"  --ina219-addr A     the INA219's 7-bit address (default: the power model's)\n"
+		"  --shunt-uohm N      its shunt in micro-ohms (default: the power model's)\n"
+		"  --core-rail-mv MV   put the INA219 on the FPGA core supply at MV millivolts (a\n"
+		"                      board profile's monitor) instead of the board's input rail\n"
 		"  --fault SPEC        inject a fault, repeatable: NAME[=ARG][@SIM_SECONDS]\n"
 		"      bit-error=RATE    flip each bit on the RX pin with probability RATE\n"
 		"      drop=RATE         drop a host byte with probability RATE\n"
@@ -254,6 +260,8 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		{"noise-uA", required_argument, 0, 'n'}, {"fault", required_argument, 0, 'f'},
 		{"max-seconds", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
 		{"no-idle-skip", no_argument, 0, 'S'},
+		{"family", required_argument, 0, 'F'},   {"ina219-addr", required_argument, 0, 'A'},
+		{"shunt-uohm", required_argument, 0, 'R'}, {"core-rail-mv", required_argument, 0, 'V'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -261,6 +269,8 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 
 	memset(o, 0, sizeof *o);
 	o->seed = 1;
+	o->family = -1;
+	o->ina_addr = -1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -315,6 +325,31 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'S': o->no_idle_skip = 1; break;
+		case 'F': {
+			static const char *const fam[] = {"sim", "ice40", "ecp5", "artix7"};
+			o->family = -1;
+			for (int i = 0; i < 4; i++)
+				if (strcmp(optarg, fam[i]) == 0)
+					o->family = i;
+			if (o->family < 0)
+				return usage("--family '%s': use sim, ice40, ecp5 or artix7", optarg);
+			break;
+		}
+		case 'A':
+			if (parse_num(optarg, 0x03, 0x77, &v) || v != floor(v))
+				return usage("--ina219-addr '%s': give a 7-bit address 0x03..0x77", optarg);
+			o->ina_addr = (int)v;
+			break;
+		case 'R':
+			if (parse_num(optarg, 100, 1e8, &v))
+				return usage("--shunt-uohm '%s': give micro-ohms, 100 .. 1e8", optarg);
+			o->shunt_ohm = v * 1e-6;
+			break;
+		case 'V':
+			if (parse_num(optarg, 100, 60000, &v))
+				return usage("--core-rail-mv '%s': give millivolts, 100 .. 60000", optarg);
+			o->core_rail_v = v * 1e-3;
+			break;
 		case 'h': hb_vb_print_help(stdout, bld); return 3;
 		default: fprintf(stderr, "(see 'hilbench-vboard --help')\n"); return 2;
 		}
@@ -461,11 +496,12 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 		return HB_ERR_NOMEM;
 
 	/* power model */
+	static const char *const fam_model[] = {"ice40", "ice40", "ecp5", "artix7"};
 	if (o->power_path) {
 		snprintf(b->power_file, sizeof b->power_file, "%s", o->power_path);
 	} else {
 		snprintf(b->power_file, sizeof b->power_file, "%s/gateware/vboard/power-%s.ini",
-			 hb_data_dir(), bld->family);
+			 hb_data_dir(), o->family >= 0 ? fam_model[o->family] : bld->family);
 		if (access(b->power_file, R_OK) != 0) {
 			hb_warn("%s not found: using the built-in iCE40 coefficients", b->power_file);
 			b->power_file[0] = 0;
@@ -477,6 +513,18 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 			return st;
 	} else {
 		hb_vb_power_defaults(&b->pm);
+	}
+	/* A twin puts the monitor where the board profile has it. */
+	if (o->ina_addr >= 0)
+		b->pm.ina_addr = (unsigned)o->ina_addr;
+	if (o->shunt_ohm > 0)
+		b->pm.r_shunt_ohm = o->shunt_ohm;
+	if (o->core_rail_v > 0) {
+		/* In series with the core supply: the rail is the core's own voltage, carrying the
+		 * core's current only (I = P_core / V). */
+		b->pm.rail_v = o->core_rail_v;
+		b->pm.core_supply_v = o->core_rail_v;
+		b->pm.board_a = 0;
 	}
 	st = hb_vb_truth_init(&b->truth, &b->pm, b->clock_hz);
 	if (st != HB_OK)
@@ -549,6 +597,8 @@ void hb_vb_board_announce(struct hb_vb_board *b, FILE *f)
 	fprintf(f, "pace: %s\n", b->o.pace == HB_VB_PACE_VIRTUAL ? "virtual"
 				 : b->o.pace == HB_VB_PACE_FAST  ? "fast" : "realtime");
 	fprintf(f, "ina219: 0x%02x\n", b->pm.ina_addr);
+	fprintf(f, "shunt_uohm: %.0f\n", b->pm.r_shunt_ohm * 1e6);
+	fprintf(f, "rail_mv: %.0f\n", b->pm.rail_v * 1e3);
 	fprintf(f, "power_model: %s\n", b->power_file[0] ? b->power_file : "built-in");
 	fprintf(f, "ready\n");
 	fflush(f);
@@ -576,6 +626,7 @@ void hb_vb_skipped(struct hb_vb_board *b, uint64_t n)
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b) { return &b->hot; }
 uint64_t hb_vb_board_cycles_per_bit(const struct hb_vb_board *b) { return b->cpb; }
 double hb_vb_board_clock_hz(const struct hb_vb_board *b) { return b->clock_hz; }
+int hb_vb_board_family(const struct hb_vb_board *b) { return b->o.family; }
 int hb_vb_board_quitting(const struct hb_vb_board *b) { return b->quit || g_stop; }
 
 /* ---- pin-level UART ---------------------------------------------------------------- */

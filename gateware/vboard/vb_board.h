@@ -49,6 +49,13 @@ struct hb_vb_opts {
 	double max_seconds;       /* stop after this much simulated time (0 = never) */
 	int quiet;
 	int no_idle_skip;         /* --no-idle-skip: evaluate every cycle in realtime too */
+	/* A twin of a board profile (docs/vboard.md, "Twins"): */
+	int family;               /* --family: IDENTIFY's family byte, -1 = the build's */
+	int ina_addr;             /* --ina219-addr, -1 = the power model's */
+	double shunt_ohm;         /* --shunt-uohm / 1e6, 0 = the power model's */
+	double core_rail_v;       /* --core-rail-mv / 1e3: the INA219 sits on the core supply at
+				   * this voltage (no board current, no regulator); 0 = the power
+				   * model's board rail */
 	struct hb_vb_fault_spec faults[HB_VB_MAX_FAULTS];
 	int n_faults;
 };
@@ -102,6 +109,8 @@ void hb_vb_board_announce(struct hb_vb_board *b, FILE *f);
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b);
 uint64_t hb_vb_board_cycles_per_bit(const struct hb_vb_board *b);
 double hb_vb_board_clock_hz(const struct hb_vb_board *b);
+/* IDENTIFY's family byte to report, or -1 for the build's. */
+int hb_vb_board_family(const struct hb_vb_board *b);
 /* Between chunks: I/O, sockets, faults, INA219, truth checkpoints, pacing (may block in
  * poll). Returns how many cycles to run next (0 only when it is time to quit). */
 uint64_t hb_vb_service(struct hb_vb_board *b);
