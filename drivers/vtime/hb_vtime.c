@@ -512,6 +512,52 @@ enum hb_status hb_vtime_i2c(struct hb_vtime *vt, uint8_t addr7, const uint8_t *w
 	return HB_OK;
 }
 
+static enum hb_status bus_op(struct hb_vtime *vt, uint8_t op, uint64_t arg, uint8_t *status,
+			     uint8_t *byte)
+{
+	struct hb_vtime_port *p = port(vt);
+	if (!p)
+		return HB_ERR_GONE;
+	enum hb_status st = request(p, op, 0, arg, NULL, 0);
+	size_t len = 0;
+	uint8_t pl[4] = {0xFF};
+	if (st == HB_OK)
+		st = reply(p, HB_VT_I2C_REPLY, status, pl, sizeof pl, &len);
+	if (st == HB_OK && byte)
+		*byte = len ? pl[0] : 0xFF;
+	return st;
+}
+
+enum hb_status hb_vtime_i2c_start(struct hb_vtime *vt, uint8_t addr7, int read, int *ack)
+{
+	uint8_t st = 1;
+	enum hb_status rc = bus_op(vt, HB_VT_I2C_ADDR, (uint64_t)(addr7 << 1 | (read ? 1 : 0)), &st, NULL);
+	*ack = rc == HB_OK && st == 0;
+	return rc;
+}
+
+enum hb_status hb_vtime_i2c_write_byte(struct hb_vtime *vt, uint8_t v, int *ack)
+{
+	uint8_t st = 2;
+	enum hb_status rc = bus_op(vt, HB_VT_I2C_WBYTE, v, &st, NULL);
+	*ack = rc == HB_OK && st == 0;
+	return rc;
+}
+
+enum hb_status hb_vtime_i2c_read_byte(struct hb_vtime *vt, int master_ack, uint8_t *v)
+{
+	uint8_t st = 0;
+	return bus_op(vt, HB_VT_I2C_RBYTE, master_ack ? 1 : 0, &st, v);
+}
+
+enum hb_status hb_vtime_i2c_stop(struct hb_vtime *vt)
+{
+	struct hb_vtime_port *p = port(vt);
+	if (!p)
+		return HB_ERR_GONE;
+	return request(p, HB_VT_I2C_STOP, 0, 0, NULL, 0);
+}
+
 void hb_vtime_get_stats(struct hb_vtime *vt, struct hb_vtime_stats *out)
 {
 	out->requests = atomic_load(&vt->n_req);

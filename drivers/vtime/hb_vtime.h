@@ -72,6 +72,14 @@ enum hb_status hb_vtime_uart_flush(struct hb_vtime *vt);
 enum hb_status hb_vtime_i2c(struct hb_vtime *vt, uint8_t addr7, const uint8_t *w, size_t wn,
 			    uint8_t *r, size_t rn, uint8_t *status);
 
+/* The same bus byte by byte, for a bit-level master (an emulated MPSSE engine): a (repeated)
+ * START with the address byte, written bytes, read bytes, STOP. *ack: 1 when acknowledged.
+ * Each happens at the current simulated time; the caller models the bus time. */
+enum hb_status hb_vtime_i2c_start(struct hb_vtime *vt, uint8_t addr7, int read, int *ack);
+enum hb_status hb_vtime_i2c_write_byte(struct hb_vtime *vt, uint8_t v, int *ack);
+enum hb_status hb_vtime_i2c_read_byte(struct hb_vtime *vt, int master_ack, uint8_t *v);
+enum hb_status hb_vtime_i2c_stop(struct hb_vtime *vt);
+
 /* A flag (set by a SIGINT handler) that makes a wait on the board give up with
  * HB_ERR_INTERRUPTED: for "a second Ctrl-C exits at once". NULL: never. */
 void hb_vtime_set_abort_flag(volatile sig_atomic_t *flag);

@@ -28,6 +28,14 @@ enum hb_vt_op {
 	HB_VT_WAIT = 'W',  /* arg: deadline cycle; flags: HB_VT_WAKE_RX; reply TIME (+ RX bytes) */
 	HB_VT_PARK = 'P',  /* this port holds no time until its next request; no reply */
 	HB_VT_NOW = 'Q',   /* reply TIME (and the port holds time again) */
+	/* Byte-level I2C, for a bit-level bus master such as an emulated FTDI MPSSE engine
+	 * (docs/vboard.md): */
+	HB_VT_I2C_ADDR = 'a',  /* arg: addr7 << 1 | R; a (repeated) START and the address byte;
+				* reply I2C: status 0 ACK, 1 NACK */
+	HB_VT_I2C_WBYTE = 'b', /* arg: the byte; reply I2C: status 0 ACK, 2 NACK */
+	HB_VT_I2C_RBYTE = 'c', /* arg: 1 if the master ACKs it; reply I2C: status 0, payload 1 byte
+				* (0xFF when no target drives the bus) */
+	HB_VT_I2C_STOP = 'd',  /* STOP; no reply */
 	/* replies */
 	HB_VT_TIME = 'T',
 	HB_VT_I2C_REPLY = 'R',

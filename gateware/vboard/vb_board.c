@@ -96,6 +96,14 @@ struct hb_vb_board {
 	struct client i2c_cl[MAX_CLIENTS], ctl_cl[MAX_CLIENTS];
 	int vt_listen;
 	struct vt_client vt[VT_MAX];
+	/* byte-level I2C bus state (HB_VT_I2C_ADDR ...): one transaction in progress */
+	struct {
+		int active, target, rd;  /* after START: the INA219 is addressed, for reading */
+		uint8_t w[8];
+		size_t wn;               /* bytes written since the address, not yet applied */
+		int have_r, rpos;
+		uint16_t rval;
+	} bus;
 	int vt_uart;              /* a port uses the UART: its bytes go there, not to the pty */
 	int vt_rx_waiting;        /* a port waits for UART bytes */
 	uint64_t vt_requests;
@@ -868,6 +876,57 @@ static uint8_t i2c_xfer(struct hb_vb_board *b, uint8_t addr, const uint8_t *w, u
 	return (uint8_t)hb_ina219m_xfer(&b->ina, w, wn, r, rn);
 }
 
+/* The byte-level bus: written bytes are applied to the INA219 model at a repeated START or
+ * STOP (as one transaction, like the chip latches a register write after its last byte); the
+ * first byte read latches the pointed register, read MSB first, then LSB, repeating. */
+static void bus_commit(struct hb_vb_board *b)
+{
+	if (b->bus.active && b->bus.target && !b->bus.rd && b->bus.wn)
+		hb_ina219m_xfer(&b->ina, b->bus.w, b->bus.wn, NULL, 0);
+	b->bus.wn = 0;
+}
+
+static uint8_t bus_addr(struct hb_vb_board *b, uint8_t addr_rw)
+{
+	bus_commit(b);
+	b->bus.active = 1;
+	b->bus.rd = addr_rw & 1;
+	b->bus.target = (addr_rw >> 1) == b->pm.ina_addr;
+	b->bus.have_r = 0;
+	return b->bus.target ? 0 : 1;
+}
+
+static uint8_t bus_wbyte(struct hb_vb_board *b, uint8_t v)
+{
+	if (!b->bus.active || !b->bus.target || b->bus.rd)
+		return 2;
+	if (b->bus.wn == 0 && v > HB_INA219M_REG_CAL)
+		return 2; /* the chip does not acknowledge a pointer it does not have */
+	if (b->bus.wn < sizeof b->bus.w)
+		b->bus.w[b->bus.wn++] = v;
+	return 0;
+}
+
+static uint8_t bus_rbyte(struct hb_vb_board *b)
+{
+	if (!b->bus.active || !b->bus.target || !b->bus.rd)
+		return 0xFF;
+	if (!b->bus.have_r) {
+		uint8_t r[2];
+		hb_ina219m_xfer(&b->ina, NULL, 0, r, 2);
+		b->bus.rval = (uint16_t)(r[0] << 8 | r[1]);
+		b->bus.have_r = 1;
+		b->bus.rpos = 0;
+	}
+	return (b->bus.rpos++ & 1) ? (uint8_t)(b->bus.rval & 0xFF) : (uint8_t)(b->bus.rval >> 8);
+}
+
+static void bus_stop(struct hb_vb_board *b)
+{
+	bus_commit(b);
+	b->bus.active = 0;
+}
+
 static void i2c_process(struct hb_vb_board *b, struct client *c)
 {
 	for (;;) {
@@ -1070,6 +1129,20 @@ static void vt_process(struct hb_vb_board *b, struct vt_client *c)
 			break;
 		case HB_VT_PARK:
 			c->state = VT_PARK;
+			break;
+		case HB_VT_I2C_ADDR:
+			vt_reply(c, HB_VT_I2C_REPLY, bus_addr(b, (uint8_t)arg), b->hot.cyc, NULL, 0);
+			break;
+		case HB_VT_I2C_WBYTE:
+			vt_reply(c, HB_VT_I2C_REPLY, bus_wbyte(b, (uint8_t)arg), b->hot.cyc, NULL, 0);
+			break;
+		case HB_VT_I2C_RBYTE: {
+			uint8_t v = bus_rbyte(b);
+			vt_reply(c, HB_VT_I2C_REPLY, 0, b->hot.cyc, &v, 1);
+			break;
+		}
+		case HB_VT_I2C_STOP:
+			bus_stop(b);
 			break;
 		case HB_VT_NOW:
 			vt_reply(c, HB_VT_TIME, 0, b->hot.cyc, NULL, 0);
