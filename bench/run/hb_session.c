@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "hb_flash.h"
+#include "hb_ftdi_twin.h"
 #include "hb_log.h"
+#include "hb_params.h"
 #include "hb_paths.h"
 #include "hb_progress.h"
 #include "hb_vtime.h"
@@ -33,6 +35,7 @@ struct hb_session {
 	/* virtual */
 	struct hb_vboard_proc *vb;
 	struct hb_vtime *vt;      /* NULL unless paced in virtual time */
+	bool ftdi_twin;           /* the twin's FTDI chips are installed at the libftdi seam */
 	char err[512];
 };
 
@@ -165,6 +168,57 @@ static const char *vpace(const struct hb_session *s)
 	return p;
 }
 
+/* "ftdi://VID:PID[:serial]/IF" or "ftdi-i2c://..." of a URI, if it is one. */
+static bool ftdi_target_of(const char *uri, const char *scheme, struct hb_ftdi_target *t)
+{
+	size_t n = strlen(scheme);
+	if (strncmp(uri, scheme, n) != 0 || strncmp(uri + n, "://", 3) != 0)
+		return false;
+	char tgt[256];
+	snprintf(tgt, sizeof tgt, "%s", uri + n + 3);
+	char *q = strchr(tgt, '?');
+	if (q)
+		*q = 0;
+	return hb_ftdi_parse_target(tgt, t) == HB_OK;
+}
+
+/* The twin's USB: the board's UART adapter and the monitors' MPSSE adapters, as the profile
+ * names them; the real ftdi: and ftdi-i2c: code then runs against them (hb_ftdi_twin.h). */
+static enum hb_status twin_usb(struct hb_session *s)
+{
+	struct hb_ftdi_twin_dev dev[4];
+	size_t n = 0;
+	struct hb_ftdi_target t;
+	if (ftdi_target_of(s->board.uart_uri, "ftdi", &t)) {
+		dev[n] = (struct hb_ftdi_twin_dev){.vid = (uint16_t)t.vid, .pid = (uint16_t)t.pid,
+						   .uart_ifaces = 1u << (t.iface - 1)};
+		snprintf(dev[n].serial, sizeof dev[n].serial, "%s", t.serial);
+		n++;
+	}
+	for (size_t i = 0; i < s->board.n_monitors && n < 4; i++) {
+		if (!ftdi_target_of(s->board.monitors[i].bus, "ftdi-i2c", &t))
+			continue;
+		size_t k = 0;
+		while (k < n && !(dev[k].vid == t.vid && dev[k].pid == t.pid && strcmp(dev[k].serial, t.serial) == 0))
+			k++;
+		if (k == n) {
+			dev[n] = (struct hb_ftdi_twin_dev){.vid = (uint16_t)t.vid, .pid = (uint16_t)t.pid};
+			snprintf(dev[n].serial, sizeof dev[n].serial, "%s", t.serial);
+			n++;
+		}
+		dev[k].i2c_ifaces |= 1u << (t.iface - 1);
+	}
+	if (n == 0)
+		return HB_OK;
+	enum hb_status st = hb_ftdi_twin_install(s->vt, dev, n);
+	if (st != HB_OK) {
+		set_err(s, "cannot emulate the board's FTDI chips: %s", hb_strerror(st));
+		return st;
+	}
+	s->ftdi_twin = true;
+	return HB_OK;
+}
+
 static enum hb_status vb_start(struct hb_session *s)
 {
 	char clock[32], baud[32], seed[32], noise[32];
@@ -227,6 +281,10 @@ static enum hb_status vb_start(struct hb_session *s)
 				hb_strerror(st));
 			return st;
 		}
+		if (s->board.family != HB_FAMILY_SIM && (st = twin_usb(s)) != HB_OK) {
+			hb_progress_end(&p, "failed");
+			return st;
+		}
 	}
 	char res[300];
 	snprintf(res, sizeof res, "%.6g MHz, %.0f baud, %s time (%.150s)", vi->clock_hz / 1e6, vi->baud,
@@ -238,6 +296,10 @@ static enum hb_status vb_start(struct hb_session *s)
 
 static void vb_stop(struct hb_session *s)
 {
+	if (s->ftdi_twin) {
+		hb_ftdi_twin_uninstall();
+		s->ftdi_twin = false;
+	}
 	if (s->vt) {
 		hb_vtime_close(s->vt);
 		s->vt = NULL;
@@ -252,7 +314,10 @@ static void vb_stop(struct hb_session *s)
 static enum hb_status vb_uart_uri(struct hb_session *s, char *buf, size_t cap)
 {
 	const struct hb_vboard_info *vi = hb_vboard_info(s->vb);
-	if (s->vt)
+	struct hb_ftdi_target t;
+	if (s->ftdi_twin && ftdi_target_of(s->board.uart_uri, "ftdi", &t))
+		snprintf(buf, cap, "%s", s->board.uart_uri); /* the real ftdi: code, emulated chip */
+	else if (s->vt)
 		snprintf(buf, cap, "vtime-uart:%s", vi->vtime);
 	else
 		snprintf(buf, cap, "pty:%s", vi->uart);
@@ -268,7 +333,10 @@ static enum hb_status vb_monitor_uri(struct hb_session *s, const struct hb_board
 			   "profile's first monitor)", m->rail, m->address, vi->ina219_addr);
 		return HB_ERR_MISMATCH;
 	}
-	if (s->vt)
+	struct hb_ftdi_target t;
+	if (s->ftdi_twin && ftdi_target_of(m->bus, "ftdi-i2c", &t))
+		snprintf(buf, cap, "%s", m->bus); /* the real MPSSE I2C code, emulated FT232H */
+	else if (s->vt)
 		snprintf(buf, cap, "vtime-i2c:%s", vi->vtime);
 	else
 		snprintf(buf, cap, "vboard:%s", vi->i2c);
