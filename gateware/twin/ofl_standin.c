@@ -573,6 +573,12 @@ static int load(const struct args *a, const struct twin *w)
 		    "(HB_OFL_USB_SERIAL)", a->serial, w->usb_serial);
 		return no_device(spi);
 	}
+	if (!hb_ofl_cable_is_ftdi(c))
+		return standin_fail("cable %s is not an FTDI cable: a twin emulates the board's FTDI "
+				    "chip only", cable);
+	if (bd && bd->cable[0] && strcmp(bd->cable, cable) != 0)
+		out("hilbench twin: note: cable %s replaces the board's own cable %s: same chip, but "
+		    "openFPGALoader sets its pins differently\n", cable, bd->cable);
 	int channel = a->has_channel ? a->channel : hb_ofl_cable_default_channel(cable);
 	char from[96];
 	if (a->has_channel)

@@ -200,6 +200,18 @@ Test(ofl_standin, a_cable_for_another_chip_finds_no_device)
 		     "-m", bin), &r);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_assert_eq(n_loads(), 1);
+	/* the same chip under another cable name loads, with a note */
+	standin(ARGV("-b", "ice40_generic", "-c", "bus_blaster", "--ftdi-channel", "0", "-m", bin),
+		&r);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "hilbench twin: note: cable bus_blaster replaces the board's own "
+				"cable ft2232"), "%s", r.out);
+	/* without the chip's VID:PID a cable that is no FTDI cannot be emulated */
+	unsetenv("HB_OFL_USB");
+	standin(ARGV("-b", "ice40_generic", "-c", "usb-blaster", "-m", bin), &r);
+	cr_assert_eq(r.code, 2);
+	cr_assert(strstr(r.err, "cable usb-blaster is not an FTDI cable"), "%s", r.err);
+	cr_assert_eq(n_loads(), 2);
 }
 
 Test(ofl_standin, sram_and_flash_options_must_agree)
