@@ -253,6 +253,8 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	if (r->sess) {
 		cJSON_AddStringToObject(run, "session", hb_session_kind(r->sess));
 		cJSON_AddStringToObject(run, "time_base", hb_session_simulated(r->sess) ? "simulated" : "host");
+		if (hb_session_flashed(r->sess)[0])
+			cJSON_AddStringToObject(run, "bitstream", hb_session_flashed(r->sess));
 	}
 	cJSON_AddStringToObject(run, "net", r->net.name);
 	cJSON_AddStringToObject(run, "net_file", r->net_path);

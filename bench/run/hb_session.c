@@ -10,6 +10,8 @@
 
 #include "hb_flash.h"
 #include "hb_ftdi_twin.h"
+#include "hb_ofl_twin.h"
+#include "ofl_bitfile.h"
 #include "hb_log.h"
 #include "hb_params.h"
 #include "hb_paths.h"
@@ -36,6 +38,9 @@ struct hb_session {
 	struct hb_vboard_proc *vb;
 	struct hb_vtime *vt;      /* NULL unless paced in virtual time */
 	bool ftdi_twin;           /* the twin's FTDI chips are installed at the libftdi seam */
+	bool ofl_twin;            /* HB_OPENFPGALOADER points at the stand-in */
+	char twin_dir[64];        /* the twin's scratch files (flash record, placeholder) */
+	char flashed[1024];       /* what was flashed ("" = nothing) */
 	char err[512];
 };
 
@@ -73,16 +78,12 @@ static void say(struct hb_session *s, const char *fmt, ...)
 
 /* ---- hardware ------------------------------------------------------------------------- */
 
-static enum hb_status hw_start(struct hb_session *s)
+/* The bitstream: --bitstream, else what the gateware flow built for this board. */
+static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t cap)
 {
-	if (s->o.no_flash) {
-		say(s, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
-		return HB_OK;
-	}
-	/* The bitstream: --bitstream, else what the gateware flow built for this board. */
-	char path[1024] = "";
+	path[0] = 0;
 	if (s->o.bitstream) {
-		snprintf(path, sizeof path, "%s", s->o.bitstream);
+		snprintf(path, cap, "%s", s->o.bitstream);
 	} else {
 		static const char *const ext[] = {"bin", "bit"};
 		const char *dir = s->board.family == HB_FAMILY_ICE40 ? "icebreaker"
@@ -91,7 +92,7 @@ static enum hb_status hw_start(struct hb_session *s)
 			char c[1024];
 			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
 			if (access(c, R_OK) == 0)
-				snprintf(path, sizeof path, "%s", c);
+				snprintf(path, cap, "%s", c);
 		}
 		if (!path[0]) {
 			set_err(s, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
@@ -100,6 +101,11 @@ static enum hb_status hw_start(struct hb_session *s)
 			return HB_ERR_NOTFOUND;
 		}
 	}
+	return HB_OK;
+}
+
+static enum hb_status flash(struct hb_session *s, const char *path)
+{
 	struct hb_flash_opts fo = {
 		.ofl_board = s->board.ofl_board[0] ? s->board.ofl_board : NULL,
 		.cable = s->board.ofl_cable[0] ? s->board.ofl_cable : NULL,
@@ -119,7 +125,19 @@ static enum hb_status hw_start(struct hb_session *s)
 		return st;
 	}
 	hb_progress_end(&p, "done");
+	snprintf(s->flashed, sizeof s->flashed, "%s", path);
 	return HB_OK;
+}
+
+static enum hb_status hw_start(struct hb_session *s)
+{
+	if (s->o.no_flash) {
+		say(s, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
+		return HB_OK;
+	}
+	char path[1024];
+	enum hb_status st = find_bitstream(s, path, sizeof path);
+	return st == HB_OK ? flash(s, path) : st;
 }
 
 static void hw_stop(struct hb_session *s)
@@ -219,8 +237,64 @@ static enum hb_status twin_usb(struct hb_session *s)
 	return HB_OK;
 }
 
+/* A twin flashes as the hardware session does, through the same flasher code, with
+ * openFPGALoader replaced by the stand-in that checks the arguments against the installed
+ * tool's tables and records the load (gateware/twin/ofl_standin.c). Without a bitstream
+ * built here (no ECP5/Vivado tools on this host), a placeholder file of the family's kind is
+ * flashed: the virtual board simulates the RTL, not the file. */
+static enum hb_status twin_flash(struct hb_session *s)
+{
+	if (s->o.no_flash)
+		return HB_OK;
+	snprintf(s->twin_dir, sizeof s->twin_dir, "/tmp/hb-twin-XXXXXX");
+	if (!mkdtemp(s->twin_dir)) {
+		s->twin_dir[0] = 0;
+		set_err(s, "cannot make a scratch directory for the twin");
+		return HB_ERR_IO;
+	}
+	char record[128], tables[128];
+	snprintf(record, sizeof record, "%s/loads.jsonl", s->twin_dir);
+	snprintf(tables, sizeof tables, "%s/ofl-tables.txt", s->twin_dir);
+	struct hb_ofl_twin t = {
+		.family = hb_family_name(s->board.family),
+		.flash_interface = s->board.flash_interface,
+		.uart_interface = s->board.usb_interface,
+		.vid = s->board.usb_vid,
+		.pid = s->board.usb_pid,
+		.usb_serial = s->board.usb_serial,
+		.record = record,
+		.tables = tables,
+	};
+	enum hb_status st = hb_ofl_twin_setenv(&t);
+	if (st != HB_OK) {
+		set_err(s, "cannot set up the openFPGALoader stand-in (hilbench-ofl-standin): %s",
+			hb_strerror(st));
+		return st;
+	}
+	s->ofl_twin = true;
+	char path[1024];
+	if (find_bitstream(s, path, sizeof path) != HB_OK) {
+		enum hb_ofl_family f = s->board.family == HB_FAMILY_ICE40 ? HB_OFL_ICE40
+				       : s->board.family == HB_FAMILY_ECP5 ? HB_OFL_ECP5 : HB_OFL_ARTIX7;
+		snprintf(path, sizeof path, "%s/placeholder.%s", s->twin_dir, f == HB_OFL_ICE40 ? "bin" : "bit");
+		if (hb_ofl_bitfile_placeholder(f, path, 4096) != HB_OK) {
+			set_err(s, "cannot write a placeholder bitstream in %s", s->twin_dir);
+			return HB_ERR_IO;
+		}
+		say(s, "flash: no %s bitstream built here; the twin flashes a placeholder %s file "
+		       "(the virtual board simulates the RTL)\n", s->board.name, hb_family_name(s->board.family));
+		s->err[0] = 0;
+	}
+	return flash(s, path);
+}
+
 static enum hb_status vb_start(struct hb_session *s)
 {
+	if (s->board.family != HB_FAMILY_SIM) {
+		enum hb_status st = twin_flash(s);
+		if (st != HB_OK)
+			return st;
+	}
 	char clock[32], baud[32], seed[32], noise[32];
 	snprintf(clock, sizeof clock, "%llu", (unsigned long long)s->board.core_clock_hz);
 	snprintf(baud, sizeof baud, "%u", s->board.uart_baud);
@@ -296,6 +370,23 @@ static enum hb_status vb_start(struct hb_session *s)
 
 static void vb_stop(struct hb_session *s)
 {
+	if (s->ofl_twin) {
+		hb_ofl_twin_unsetenv();
+		s->ofl_twin = false;
+	}
+	if (s->twin_dir[0]) {
+		char f[160];
+		snprintf(f, sizeof f, "%s/loads.jsonl", s->twin_dir);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/ofl-tables.txt", s->twin_dir);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/placeholder.bin", s->twin_dir);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/placeholder.bit", s->twin_dir);
+		unlink(f);
+		rmdir(s->twin_dir);
+		s->twin_dir[0] = 0;
+	}
 	if (s->ftdi_twin) {
 		hb_ftdi_twin_uninstall();
 		s->ftdi_twin = false;
@@ -459,6 +550,7 @@ enum hb_status hb_session_truth(struct hb_session *s, uint64_t c0, uint64_t c1,
 }
 
 struct hb_vboard_proc *hb_session_vboard(struct hb_session *s) { return s->vb; }
+const char *hb_session_flashed(const struct hb_session *s) { return s->flashed; }
 
 struct hb_session_thread *hb_session_thread_prepare(struct hb_session *s)
 {

@@ -71,6 +71,8 @@ enum hb_status hb_session_truth(struct hb_session *s, uint64_t c0, uint64_t c1,
 				struct hb_vboard_truth *t);
 /* The virtual board's process (virtual only; NULL otherwise): faults, stats in tests. */
 struct hb_vboard_proc *hb_session_vboard(struct hb_session *s);
+/* The bitstream the session flashed ("" when none): a twin's went to the stand-in. */
+const char *hb_session_flashed(const struct hb_session *s);
 
 /* Threads that talk to the board. prepare() in the parent before pthread_create, enter() first
  * thing in the new thread (it then holds simulated time until it waits). block_begin() /
