@@ -58,10 +58,26 @@ static int f_close(struct ftdi_context *c)
 	return 0;
 }
 
+/* libftdi 1.5's ftdi_set_baudrate: the closest divisor of the chip's base clock (12 MHz on
+ * the H series, 3 MHz on FT232R/FT-X: base / (n + k/8), n >= 2, or base / 1, base / 1.5),
+ * then "about 5 %" tolerance, else -1 "Unsupported baudrate". */
 static int f_baud(struct ftdi_context *c, int baud)
 {
 	(void)c;
-	if (baud <= 0 || baud > 12000000) {
+	if (baud <= 0) {
+		fake_ftdi.err = "Silly baudrate <= 0.";
+		return -1;
+	}
+	int h = fake_ftdi.pid == 0x6010 || fake_ftdi.pid == 0x6011 || fake_ftdi.pid == 0x6014;
+	double base = h ? 12e6 : 3e6, best = 0;
+	for (long d8 = 8; d8 <= 131071; d8 = d8 == 8 ? 12 : d8 == 12 ? 16 : d8 + 1) {
+		double r = base * 8 / (double)d8;
+		if (best == 0 || (r > baud ? r - baud : baud - r) < (best > baud ? best - baud : baud - best))
+			best = r;
+		if (r < baud)
+			break;
+	}
+	if (best * 2 < baud || (best < baud ? best * 21 < baud * 20.0 : baud * 21.0 < best * 20)) {
 		fake_ftdi.err = "Unsupported baudrate. Note: bitbang baudrates are automatically multiplied by 4";
 		return -1;
 	}
