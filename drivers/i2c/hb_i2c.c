@@ -62,6 +62,31 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
 	return HB_ERR_ARG;
 }
 
+const struct hb_i2c_ops *hb_i2c_find(const char *scheme)
+{
+	for (size_t i = 0; scheme && i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
+			return registry[i];
+	return NULL;
+}
+
+void hb_i2c_examples(int hardware, char *buf, size_t cap)
+{
+	size_t n = 0, k = 0, total = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		total += !registry[i]->hardware == !hardware;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < cap; i++) {
+		if (!registry[i]->hardware != !hardware)
+			continue;
+		k++;
+		int w = snprintf(buf + n, cap - n, "%s%s", k == 1 ? "" : k == total ? " or " : ", ",
+				 registry[i]->example);
+		n += w > 0 ? (size_t)w : 0;
+	}
+}
+
 void hb_i2c_close(struct hb_i2c *bus)
 {
 	if (!bus)

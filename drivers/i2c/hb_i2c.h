@@ -22,6 +22,9 @@ struct hb_i2c;
 struct hb_i2c_ops {
 	const char *scheme;
 	const char *description;
+	const char *example;  /* a URI for messages: "i2c-dev:/dev/i2c-N" */
+	int hardware;         /* reaches a real bus (a hardware board's monitors may use it);
+				 0 = the virtual board's */
 	enum hb_status (*open)(struct hb_i2c *bus, const char *target, const char *params);
 	void (*close)(struct hb_i2c *bus);
 	/* One transaction: START addr+W w[0..wn) [REPEATED START addr+R r[0..rn)] STOP.
@@ -40,6 +43,10 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out);
 enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
 			       const char *params, struct hb_i2c **out);
 void hb_i2c_close(struct hb_i2c *bus);
+/* The backend of a scheme ("ftdi-i2c"), or NULL. */
+const struct hb_i2c_ops *hb_i2c_find(const char *scheme);
+/* The examples of the backends with ops->hardware == hardware, as "a, b or c". */
+void hb_i2c_examples(int hardware, char *buf, size_t cap);
 enum hb_status hb_i2c_write(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn);
 enum hb_status hb_i2c_read(struct hb_i2c *bus, uint8_t addr7, uint8_t *r, size_t rn);
 enum hb_status hb_i2c_write_read(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn,

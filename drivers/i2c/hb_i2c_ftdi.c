@@ -332,6 +332,8 @@ static enum hb_status fi_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *
 const struct hb_i2c_ops hb_i2c_ftdi_ops = {
 	.scheme = "ftdi-i2c",
 	.description = "I2C master on an FTDI MPSSE (ftdi-i2c://0403:6014/1?speed=400000)",
+	.example = "ftdi-i2c://VID:PID/N",
+	.hardware = 1,
 	.open = fi_open,
 	.close = fi_close,
 	.xfer = fi_xfer,

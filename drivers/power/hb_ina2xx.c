@@ -1,6 +1,7 @@
 /* hilbench — INA2xx driver (see hb_ina2xx.h). */
 #include "hb_ina2xx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,9 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_num_uA = 40960000000,  /* 0.04096 */
 		.cal_max = 0xfffe,          /* bit 0 void */
 		.config_default = 0x399f,
-		.shunt_fs_uV = 320000,
+		.shunt_fs_uV = 320000,      /* PGA /8 */
+		.bus_max_mV = 26000,        /* SBOS448: bus input 0..26 V */
+		.addr_min = 0x40, .addr_max = 0x4f, /* A0/A1 to GND, VS, SDA or SCL */
 	},
 	[HB_INA226] = {
 		.name = "ina226",
@@ -40,6 +43,8 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_max = 0x7fff,
 		.config_default = 0x4127,
 		.shunt_fs_uV = 81920,
+		.bus_max_mV = 36000,
+		.addr_min = 0x40, .addr_max = 0x4f,
 	},
 	[HB_INA228] = {
 		.name = "ina228",
@@ -55,6 +60,8 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_max = 0x7fff,
 		.config_default = 0x0000,
 		.shunt_fs_uV = 163840,
+		.bus_max_mV = 85000,
+		.addr_min = 0x40, .addr_max = 0x4f,
 	},
 };
 
@@ -64,6 +71,19 @@ const struct hb_ina2xx_chip *hb_ina2xx_chip_by_name(const char *name)
 		if (name && strcmp(hb_ina2xx_chips[i].name, name) == 0)
 			return &hb_ina2xx_chips[i];
 	return NULL;
+}
+
+void hb_ina2xx_driven_names(char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap)
+		buf[0] = 0;
+	for (int i = 0; i < HB_INA2XX_N && n < cap; i++) {
+		if (!(hb_ina2xx_chips[i].flags & HB_INA2XX_F_DRIVEN))
+			continue;
+		int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", hb_ina2xx_chips[i].name);
+		n += w > 0 ? (size_t)w : 0;
+	}
 }
 
 int hb_ina219_adc_code(unsigned bits, unsigned samples)

@@ -11,6 +11,7 @@
 #ifndef HB_INA2XX_H
 #define HB_INA2XX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hb_i2c.h"
@@ -40,10 +41,15 @@ struct hb_ina2xx_chip {
 	uint32_t cal_max;           /* largest CAL value */
 	uint16_t config_default;    /* configuration register after power-on/reset */
 	int32_t shunt_fs_uV;        /* largest shunt voltage (widest range) */
+	uint32_t bus_max_mV;        /* largest bus voltage the input is rated for */
+	uint8_t addr_min, addr_max; /* 7-bit addresses its A0/A1 straps give */
 };
 
 extern const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N];
 const struct hb_ina2xx_chip *hb_ina2xx_chip_by_name(const char *name);
+/* The chips this driver configures and reads (flag DRIVEN), as "ina219" or "a, b": for
+ * "known:" lists in messages. */
+void hb_ina2xx_driven_names(char *buf, size_t cap);
 
 /* INA219 register fields. */
 #define HB_INA219_CFG_RST (1u << 15)

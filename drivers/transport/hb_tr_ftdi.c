@@ -170,6 +170,8 @@ static enum hb_status ftdi_tr_flush(struct hb_transport *t)
 const struct hb_transport_ops hb_transport_ftdi_ops = {
 	.scheme = "ftdi",
 	.description = "FTDI UART via libftdi1 (ftdi://0403:6010[:serial]/2?latency=1)",
+	.example = "ftdi://VID:PID/N",
+	.hardware = 1,
 	.open = ftdi_tr_open,
 	.close = ftdi_tr_close,
 	.read = ftdi_tr_read,

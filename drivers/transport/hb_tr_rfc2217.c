@@ -245,6 +245,8 @@ static enum hb_status r2_set_baud(struct hb_transport *t, unsigned baud)
 const struct hb_transport_ops hb_transport_rfc2217_ops = {
 	.scheme = "rfc2217",
 	.description = "Telnet COM-port control, RFC 2217 (rfc2217://host:port, ser2net telnet)",
+	.example = "rfc2217://host:port",
+	.hardware = 1,
 	.open = r2_open,
 	.close = r2_close,
 	.read = r2_read,

@@ -286,6 +286,8 @@ static enum hb_status sp_flush_(struct hb_transport *t)
 const struct hb_transport_ops hb_transport_serial_ops = {
 	.scheme = "serial",
 	.description = "serial port via libserialport (serial:/dev/ttyUSB1, serial:usb-serial=SN)",
+	.example = "serial:/dev/ttyUSB1",
+	.hardware = 1,
 	.open = sp_open_,
 	.close = sp_close_,
 	.read = sp_read_,
