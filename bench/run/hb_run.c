@@ -320,13 +320,10 @@ static enum hb_status flash_board(struct run *r)
 			return HB_ERR_NOTFOUND;
 		}
 	}
-	struct hb_flash_opts fo = {
-		.ofl_board = r->board.ofl_board[0] ? r->board.ofl_board : NULL,
-		.cable = r->board.ofl_cable[0] ? r->board.ofl_cable : NULL,
-		.ftdi_serial = r->board.usb_serial[0] ? r->board.usb_serial : NULL,
-		.ftdi_channel = -1,
-		.bitstream = path,
-	};
+	struct hb_flash_opts fo;
+	hb_flash_opts_board(&fo, r->board.ofl_board, r->board.ofl_cable, r->board.usb_serial,
+			    r->board.flash_interface);
+	fo.bitstream = path;
 	struct hb_progress p;
 	char phase[160];
 	snprintf(phase, sizeof phase, "flash %.100s (openFPGALoader, SRAM)", path);
