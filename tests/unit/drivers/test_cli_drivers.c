@@ -48,6 +48,28 @@ Test(cli_drivers, doctor_says_plainly_what_is_visible)
 	cr_assert_eq(run("doctor --bogus", out, sizeof out), 2);
 }
 
+/* issue 12: doctor left out the channel flash adds, said "not plugged in" on a host without
+ * USB, pointed ftdi-i2c monitors at the board's UART adapter, looked for verilator for the
+ * sim board. */
+Test(cli_drivers, doctor_names_the_channel_the_i2c_adapter_and_what_is_really_missing)
+{
+	static char out[16384];
+	cr_assert_eq(run("doctor --board icebreaker", out, sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, "-b ice40_generic -c ft2232 --ftdi-channel 0 -m"), "%s", out);
+	const char *mon = strstr(out, "monitor vcore");
+	cr_assert_not_null(mon, "%s", out);
+	cr_assert(strstr(mon, "FT232H 0403:6014"), "the I2C master, not the UART: %s", mon);
+	if (access("/dev/bus/usb", F_OK) != 0) {
+		cr_assert(strstr(out, "no USB at all"), "%s", out);
+		cr_assert_null(strstr(out, "not plugged in"), "nothing can be plugged in: %s", out);
+	}
+	cr_assert_eq(run("doctor --board sim", out, sizeof out), 0, "%s", out);
+	const char *vb = strstr(out, "virtual board:");
+	cr_assert_not_null(vb, "%s", out);
+	cr_assert(strstr(vb, "hilbench-vboard"), "%s", vb);
+	cr_assert_null(strstr(vb, "verilator"), "%s", vb);
+}
+
 Test(cli_drivers, flash_dry_run_prints_the_exact_command)
 {
 	static char out[4096];
