@@ -22,6 +22,7 @@
 
 struct rail {
 	char name[24];
+	const struct hb_ina2xx_chip *chip;
 	char bus_uri[320];
 	uint8_t addr;
 	uint32_t shunt_uohm, max_uA;
@@ -98,7 +99,7 @@ static void account(struct rail *r, const struct hb_power_sample *s)
 		r->flagged++;
 		return;
 	}
-	double mw = s->power_uW / 1000.0, ma = s->current_uA / 1000.0;
+	double mw = s->power_mW, ma = s->current_uA / 1000.0; /* the driver's one power formula */
 	if (r->n == 0) {
 		r->min_mw = r->max_mw = mw;
 		r->min_ma = r->max_ma = ma;
@@ -255,6 +256,7 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		r->addr = (uint8_t)addr;
 		r->shunt_uohm = shunt;
 		r->max_uA = max_ma * 1000;
+		r->chip = hb_ina2xx_chip_by_name("ina219");
 	} else {
 		struct hb_board b;
 		char err[512];
@@ -291,6 +293,7 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 			r->addr = m->address;
 			r->shunt_uohm = m->shunt_uohm;
 			r->max_uA = m->max_current_ma * 1000;
+			r->chip = hb_ina2xx_chip_by_name(m->chip); /* validated with the profile */
 		}
 	}
 
@@ -307,10 +310,11 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		struct hb_ina2xx_config cfg = {.shunt_uohm = r->shunt_uohm,
 					       .max_current_uA = r->max_uA,
 					       .bus_adc = -1, .shunt_adc = -1, .mode = -1};
-		st = hb_ina2xx_init(&r->dev, r->bus, r->addr, HB_INA219, &cfg);
+		st = r->chip ? hb_ina2xx_init(&r->dev, r->bus, r->addr, r->chip->model, &cfg)
+			     : HB_ERR_UNSUPPORTED;
 		if (st != HB_OK) {
-			rc = hb_fail("power", "%s: INA219 at 0x%02x on %s: %s", r->name, r->addr,
-				     r->bus_uri, hb_strerror(st));
+			rc = hb_fail("power", "%s: %s at 0x%02x on %s: %s", r->name,
+				     r->chip ? r->chip->name : "?", r->addr, r->bus_uri, hb_strerror(st));
 			goto out;
 		}
 		hb_power_sampler_init(&r->s, &r->dev, NULL);

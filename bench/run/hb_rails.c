@@ -43,8 +43,8 @@ static int rail_append(void *ctx, const struct hb_power_sample *ps)
 	if (r->stop)
 		return 1;
 	struct hb_meas_sample m = {.t_ns = ps->t_ns, .flags = 0};
-	/* P = V_bus * I from the raw conversions: mV * uV / uohm = mW (finer than the power register). */
-	m.power_mw = (double)ps->bus_mV * (double)ps->shunt_uV / (double)r->mon->shunt_uohm;
+	/* the driver's one power formula (hilbench power shows the same figure) */
+	m.power_mw = hb_ina2xx_power_mw(ps->bus_mV, ps->shunt_uV, r->mon->shunt_uohm);
 	if (ps->flags & HB_POWER_SAMPLE_SATURATED)
 		m.flags |= HB_MEAS_SATURATED;
 	if (ps->flags & HB_POWER_SAMPLE_OVF)
@@ -116,7 +116,7 @@ enum hb_status hb_rails_open(struct hb_session *s, FILE *out, int quiet, struct 
 				.mode = -1,
 			};
 			const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
-			st = chip ? hb_ina2xx_init(&rl->dev, rl->bus, m->address, HB_INA219, &c)
+			st = chip ? hb_ina2xx_init(&rl->dev, rl->bus, m->address, chip->model, &c)
 				  : HB_ERR_UNSUPPORTED;
 		}
 		if (st != HB_OK) {

@@ -106,13 +106,10 @@ static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t ca
 
 static enum hb_status flash(struct hb_session *s, const char *path)
 {
-	struct hb_flash_opts fo = {
-		.ofl_board = s->board.ofl_board[0] ? s->board.ofl_board : NULL,
-		.cable = s->board.ofl_cable[0] ? s->board.ofl_cable : NULL,
-		.ftdi_serial = s->board.usb_serial[0] ? s->board.usb_serial : NULL,
-		.ftdi_channel = -1,
-		.bitstream = path,
-	};
+	struct hb_flash_opts fo;
+	hb_flash_opts_board(&fo, s->board.ofl_board, s->board.ofl_cable, s->board.usb_serial,
+			    s->board.flash_interface);
+	fo.bitstream = path;
 	struct hb_progress p;
 	char phase[160];
 	snprintf(phase, sizeof phase, "flash %.100s (openFPGALoader, SRAM)", path);

@@ -77,6 +77,36 @@ enum hb_status hb_transport_open(const char *uri, unsigned baud, struct hb_trans
 	return HB_ERR_ARG;
 }
 
+const struct hb_transport_ops *hb_transport_backend(size_t i)
+{
+	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
+}
+
+const struct hb_transport_ops *hb_transport_find(const char *scheme)
+{
+	for (size_t i = 0; scheme && i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
+			return registry[i];
+	return NULL;
+}
+
+void hb_transport_examples(int hardware, char *buf, size_t cap)
+{
+	size_t n = 0, k = 0, total = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		total += !registry[i]->hardware == !hardware;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < cap; i++) {
+		if (!registry[i]->hardware != !hardware)
+			continue;
+		k++;
+		int w = snprintf(buf + n, cap - n, "%s%s", k == 1 ? "" : k == total ? " or " : ", ",
+				 registry[i]->example);
+		n += w > 0 ? (size_t)w : 0;
+	}
+}
+
 void hb_transport_close(struct hb_transport *t)
 {
 	if (!t)
