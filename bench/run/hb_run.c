@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hb_board.h"
+#include "hb_build.h"
 #include "hb_clock.h"
 #include "hb_db.h"
 #include "hb_energy_model.h"
@@ -304,20 +305,13 @@ static enum hb_status flash_board(struct run *r)
 	if (r->o->bitstream) {
 		snprintf(path, sizeof path, "%s", r->o->bitstream);
 	} else {
-		static const char *const ext[] = {"bin", "bit"};
-		const char *dir = r->board.family == HB_FAMILY_ICE40 ? "icebreaker"
-				  : r->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
-		for (size_t i = 0; i < 2 && !path[0]; i++) {
-			char c[1024];
-			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
-			if (access(c, R_OK) == 0)
-				snprintf(path, sizeof path, "%s", c);
-		}
-		if (!path[0]) {
-			set_err(r, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
-				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
-				r->board.name, dir);
-			return HB_ERR_NOTFOUND;
+		/* the profile's [build]: the bitstream `hilbench build` made (bench/core/hb_build.c) */
+		char why[1536];
+		enum hb_status st = hb_build_bitstream_path(&r->board, 0, NULL, path, sizeof path, why,
+							    sizeof why);
+		if (st != HB_OK) {
+			set_err(r, "%s", why);
+			return st;
 		}
 	}
 	struct hb_flash_opts fo = {
