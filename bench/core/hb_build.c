@@ -1376,6 +1376,7 @@ static int load_cached(const struct hb_build_plan *p, struct hb_build_report *r)
 	snprintf(path, sizeof path, "%s/report.json", p->dir);
 	if (!file_exists(path))
 		return -1;
+	r->placed = p->synth_only ? 0 : placed(p);
 	hb_build_gate(p, r, p->synth_only ? 0 : file_exists(p->bitstream));
 	r->cached = 1;
 	return r->pass ? 0 : -1;
