@@ -1593,7 +1593,7 @@ enum hb_status hb_build_bitstream_path(const struct hb_board *board, uint64_t cl
 		snprintf(other_note, sizeof other_note, " (%zu other build%s in %s: other sources or clocks)",
 			 others, others == 1 ? "" : "s", bdir);
 	set_err(err, errlen, "no bitstream for board %s at %.6g MHz from the current sources (build hash "
-		"0x%s, %s)%s%s: make it with `%s`, or pass --bitstream FILE, or --no-flash",
+		"0x%s, %s)%s%s: make it with `%s` (or give --bitstream FILE)",
 		board->name, (double)hz / 1e6, hash, first_dir, failed, other_note, command);
 	return HB_ERR_NOTFOUND;
 }
