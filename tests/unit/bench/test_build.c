@@ -701,6 +701,8 @@ Test(build_plan, openxc7_is_chosen_when_its_tools_and_databases_exist)
 	free(db);
 }
 
+static int run_cmd(const char *env, const char *args, char *out, size_t cap);
+
 /* ------------------------------------------------------------ the ECP5 flow, end to end */
 
 struct run_result {
@@ -783,6 +785,16 @@ Test(build_run, ecp5_flow_end_to_end_with_stand_in_tools_then_from_the_cache)
 	cr_assert_eq(hb_build_bitstream_path(&b, 0, root, found, sizeof found, err, sizeof err), HB_OK,
 		     "%s", err);
 	cr_assert_str_eq(found, a.bitstream);
+	/* and so do `hilbench flash` and `hilbench run` (openFPGALoader is /bin/false here) */
+	static char out[65536];
+	char env[PATH_MAX + 64];
+	snprintf(env, sizeof env, "HB_BITSTREAM_DIR=%s HB_OPENFPGALOADER=/bin/false", root);
+	cr_assert_eq(run_cmd(env, "flash --board ulx3s --dry-run", out, sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, a.bitstream), "flash --board without --bitstream: %s", out);
+	run_cmd(env, "run --board ulx3s", out, sizeof out);
+	char want[PATH_MAX + 16];
+	snprintf(want, sizeof want, "flash %s", a.bitstream);
+	cr_assert(strstr(out, want), "run flashes the built bitstream: %s", out);
 
 	/* again: from the cache, nothing runs */
 	static struct run_result c;
