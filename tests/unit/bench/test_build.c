@@ -788,7 +788,7 @@ Test(build_run, ecp5_flow_end_to_end_with_stand_in_tools_then_from_the_cache)
 	/* and so do `hilbench flash` and `hilbench run` (openFPGALoader is /bin/false here) */
 	static char out[65536];
 	char env[PATH_MAX + 64];
-	snprintf(env, sizeof env, "HB_BITSTREAM_DIR=%s HB_OPENFPGALOADER=/bin/false", root);
+	snprintf(env, sizeof env, "HB_BITSTREAM_DIR=%1$s XDG_DATA_HOME=%1$s HB_OPENFPGALOADER=/bin/false", root);
 	cr_assert_eq(run_cmd(env, "flash --board ulx3s --dry-run", out, sizeof out), 0, "%s", out);
 	cr_assert(strstr(out, a.bitstream), "flash --board without --bitstream: %s", out);
 	run_cmd(env, "run --board ulx3s", out, sizeof out);
