@@ -135,6 +135,19 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The tools run in the build directory: every path they get is absolute. */
+static void absolutize(char *path, size_t cap)
+{
+	if (path[0] == '/' || !path[0])
+		return;
+	char cwd[PATH_MAX], tmp[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd))
+		return;
+	const char *rel = strncmp(path, "./", 2) == 0 ? path + 2 : path;
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/%s", cwd, rel) < sizeof tmp && strlen(tmp) < cap)
+		memcpy(path, tmp, strlen(tmp) + 1);
+}
+
 /* Paths go into yosys and Tcl scripts unquoted: allow only characters both take as is. */
 static bool script_safe(const char *s)
 {
@@ -223,6 +236,7 @@ static enum hb_status resolve_board_file(const struct hb_board *b, const char *n
 		if (!out[0])
 			snprintf(out, cap, "%s/gateware/boards/%s", hb_data_dir(), name);
 	}
+	absolutize(out, cap);
 	if (!file_exists(out)) {
 		set_err(err, errlen, "board %s: [build] %s = %s: no such file (looked next to %s and in "
 			"%s/gateware/boards/)", b->name, key, name, b->path[0] ? b->path : "the profile",
@@ -242,6 +256,7 @@ static enum hb_status find_rtl(struct hb_build_plan *p, char *err, size_t errlen
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s/gateware/rtl", hb_data_dir());
+	absolutize(dir, sizeof dir);
 	DIR *d = opendir(dir);
 	if (!d) {
 		set_err(err, errlen, "%s: cannot list the RTL sources: %s (HB_DATA_DIR points at the "
@@ -850,6 +865,9 @@ enum hb_status hb_build_plan(const struct hb_build_opts *o, struct hb_build_plan
 		return HB_ERR_ARG;
 
 	snprintf(p->root, sizeof p->root, "%s", o->root ? o->root : hb_build_default_root());
+	absolutize(p->root, sizeof p->root);
+	for (size_t n = strlen(p->root); n > 1 && p->root[n - 1] == '/'; n--)
+		p->root[n - 1] = '\0';
 	if ((size_t)snprintf(p->dir, sizeof p->dir, "%s/%s/%s", p->root, b->name, p->hash_hex) >=
 		    sizeof p->dir ||
 	    (size_t)snprintf(p->bitstream, sizeof p->bitstream, "%s/%s", p->dir, b->build.bitstream) >=
