@@ -310,7 +310,7 @@ static enum hb_status flash_board(struct run *r)
 		enum hb_status st = hb_build_bitstream_path(&r->board, 0, NULL, path, sizeof path, why,
 							    sizeof why);
 		if (st != HB_OK) {
-			set_err(r, "%s", why);
+			set_err(r, "%s, or --no-flash for the bitstream already on the board", why);
 			return st;
 		}
 	}
