@@ -45,7 +45,8 @@ static void help(void)
 	       "Checks what this host can reach and says what is missing:\n"
 	       "  USB devices (VID:PID, serial, interfaces) and FTDI adapters, through libusb;\n"
 	       "  serial ports with their USB VID:PID and serial number (libserialport);\n"
-	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5, icepack/icetime, verilator, ser2net;\n"
+	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5/xilinx, icepack/icetime, ecppack, vivado,\n"
+	       "  verilator, ser2net;\n"
 	       "  udev rules and group membership for FTDI access;\n"
 	       "  for each board profile (or only --board NAME): flasher, USB adapter, UART and\n"
 	       "  power-monitor buses present or missing.\n"
@@ -178,6 +179,9 @@ static const struct tool tools[] = {
 	{"nextpnr-ecp5", "--version", "ECP5 place and route"},
 	{"icepack", NULL, "iCE40 bitstreams"},
 	{"icetime", NULL, "iCE40 timing"},
+	{"ecppack", NULL, "ECP5 bitstreams for hilbench build"},
+	{"vivado", NULL, "Artix-7 bitstreams for hilbench build"},
+	{"nextpnr-xilinx", NULL, "Artix-7 bitstreams with openXC7 where Vivado is absent"},
 	{"verilator", "--version", "the virtual board"},
 	{"ser2net", "-v", "serial ports over the network (rfc2217)"},
 };

@@ -10,12 +10,13 @@
 
 #if __has_include("hb_board.h")
 #include "hb_board.h"
+#include "hb_build.h"
 #define HB_HAVE_BOARDS 1
 #endif
 
 static void help(void)
 {
-	printf("Usage: hilbench flash --board NAME --bitstream FILE [--flash [--verify]] [--dry-run]\n"
+	printf("Usage: hilbench flash --board NAME [--bitstream FILE] [--flash [--verify]] [--dry-run]\n"
 	       "       hilbench flash --ofl-board NAME|--cable NAME [--ftdi-serial SN]\n"
 	       "                      [--ftdi-channel 0-3] --bitstream FILE ...\n"
 	       "\n"
@@ -25,7 +26,8 @@ static void help(void)
 	       "\n"
 	       "Options:\n"
 	       "  -b, --board NAME       board profile (see 'hilbench boards')\n"
-	       "  -i, --bitstream FILE   the bitstream to load\n"
+	       "  -i, --bitstream FILE   the bitstream to load (default with --board: the one\n"
+	       "                         `hilbench build --board NAME` made from the current sources)\n"
 	       "  -f, --flash            write SPI flash instead of SRAM\n"
 	       "      --verify           verify the flash write (with --flash)\n"
 	       "  -n, --dry-run          print the exact openFPGALoader command, run nothing\n"
@@ -141,6 +143,13 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 		if (!o.ftdi_serial)
 			o.ftdi_serial = p.ftdi_serial;
 		o.interface = p.interface;
+		if (!o.bitstream) {
+			static char built[4096];
+			char why[2048];
+			if (hb_build_bitstream_path(&b, 0, NULL, built, sizeof built, why, sizeof why) != HB_OK)
+				return hb_usage_error("flash", "%s", why);
+			o.bitstream = built;
+		}
 	}
 #else
 	(void)g;

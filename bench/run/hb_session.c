@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_build.h"
 #include "hb_flash.h"
 #include "hb_ftdi_twin.h"
 #include "hb_ofl_twin.h"
@@ -85,20 +86,12 @@ static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t ca
 	if (s->o.bitstream) {
 		snprintf(path, cap, "%s", s->o.bitstream);
 	} else {
-		static const char *const ext[] = {"bin", "bit"};
-		const char *dir = s->board.family == HB_FAMILY_ICE40 ? "icebreaker"
-				  : s->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
-		for (size_t i = 0; i < 2 && !path[0]; i++) {
-			char c[1024];
-			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
-			if (access(c, R_OK) == 0)
-				snprintf(path, cap, "%s", c);
-		}
-		if (!path[0]) {
-			set_err(s, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
-				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
-				s->board.name, dir);
-			return HB_ERR_NOTFOUND;
+		/* the profile's [build]: the bitstream `hilbench build` made (bench/core/hb_build.c) */
+		char why[1536];
+		enum hb_status st = hb_build_bitstream_path(&s->board, 0, NULL, path, cap, why, sizeof why);
+		if (st != HB_OK) {
+			set_err(s, "%s, or --no-flash for the bitstream already on the board", why);
+			return st;
 		}
 	}
 	return HB_OK;
