@@ -8,11 +8,8 @@
 #include "hb_cli.h"
 #include "hb_flash.h"
 
-#if __has_include("hb_board.h")
 #include "hb_board.h"
 #include "hb_build.h"
-#define HB_HAVE_BOARDS 1
-#endif
 
 static void help(void)
 {
@@ -119,7 +116,6 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 		return hb_usage_error("flash", "unexpected argument '%s'", argv[optind]);
 	if (o.verify && !o.to_flash)
 		return hb_usage_error("flash", "--verify needs --flash (SRAM cannot be verified)");
-#ifdef HB_HAVE_BOARDS
 	struct hb_board b;
 	char err[512];
 	if (board) {
@@ -151,12 +147,6 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 			o.bitstream = built;
 		}
 	}
-#else
-	(void)g;
-	if (board && !o.ofl_board && !o.cable)
-		return hb_usage_error("flash", "--board %s: board profiles are not built into this "
-				      "hilbench yet; give --ofl-board or --cable", board);
-#endif
 	if (!board && !o.ofl_board && !o.cable)
 		return hb_usage_error("flash", "give --board NAME (or --ofl-board/--cable)");
 	if (!o.bitstream)
