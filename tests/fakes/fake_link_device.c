@@ -288,17 +288,18 @@ static void on_event(struct fake_link_device *d, const struct hb_link_event *ev)
 		d->counters.frames_bad_hcrc++;
 		send_error(d, ev->seq, HB_LINK_R_BAD_HCRC, 0);
 		break;
+	/* The request type is known once the header passed its CRC (protocol §4.5). */
 	case HB_LINK_EV_OVERSIZE:
 		d->counters.frames_oversize++;
-		send_error(d, ev->seq, HB_LINK_R_OVERSIZE, 0);
+		send_error(d, ev->seq, HB_LINK_R_OVERSIZE, ev->type);
 		break;
 	case HB_LINK_EV_BAD_CRC:
 		d->counters.frames_bad_crc++;
-		send_error(d, ev->seq, HB_LINK_R_BAD_CRC, 0);
+		send_error(d, ev->seq, HB_LINK_R_BAD_CRC, ev->type);
 		break;
 	case HB_LINK_EV_TIMEOUT:
 		d->counters.frames_timeout++;
-		send_error(d, ev->seq, HB_LINK_R_TIMEOUT, 0);
+		send_error(d, ev->seq, HB_LINK_R_TIMEOUT, ev->have_header ? ev->type : 0);
 		break;
 	default:
 		break;
