@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define LOG_PREFIX "model"
 #include "hb_log.h"
@@ -628,16 +629,24 @@ enum hb_status hb_net_parse(const char *text, size_t len, const char *origin, st
 	return st;
 }
 
-enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen)
+/* The whole file, NUL-terminated (*n bytes before the NUL); NULL with err filled on failure. */
+static char *slurp(const char *path, size_t *n_out, enum hb_status *st, char *err, size_t errlen)
 {
-	if (!path || !net)
-		return HB_ERR_ARG;
-	memset(net, 0, sizeof *net);
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		put_err(err, errlen, "%s: is a directory, not a network file", path);
+		*st = HB_ERR_FORMAT;
+		return NULL;
+	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		int e = errno;
-		put_err(err, errlen, "%s: %s", path, strerror(e));
-		return e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
+		if (e == EACCES)
+			put_err(err, errlen, "%s: cannot read the network file: permission denied", path);
+		else
+			put_err(err, errlen, "%s: %s", path, strerror(e));
+		*st = e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
+		return NULL;
 	}
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap + 1);
@@ -658,17 +667,55 @@ enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size
 	fclose(f);
 	if (!buf) {
 		put_err(err, errlen, "%s: too large or out of memory", path);
-		return HB_ERR_NOMEM;
+		*st = HB_ERR_NOMEM;
+		return NULL;
 	}
 	if (rd_err) {
 		free(buf);
 		put_err(err, errlen, "%s: read error", path);
-		return HB_ERR_IO;
+		*st = HB_ERR_IO;
+		return NULL;
 	}
 	buf[n] = 0;
-	enum hb_status st = hb_net_parse(buf, n, path, net, err, errlen);
+	*n_out = n;
+	*st = HB_OK;
+	return buf;
+}
+
+enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen)
+{
+	if (!path || !net)
+		return HB_ERR_ARG;
+	memset(net, 0, sizeof *net);
+	size_t n = 0;
+	enum hb_status st;
+	char *buf = slurp(path, &n, &st, err, errlen);
+	if (!buf)
+		return st;
+	st = hb_net_parse(buf, n, path, net, err, errlen);
 	free(buf);
 	return st;
+}
+
+void hb_net_where(const char *path, int layer, const char *key, char *out, size_t cap)
+{
+	char path_key[96] = "";
+	if (layer >= 0)
+		snprintf(path_key, sizeof path_key, "layers[%d]%s%s", layer, key ? "." : "", key ? key : "");
+	else if (key)
+		snprintf(path_key, sizeof path_key, "%s", key);
+	size_t n = 0;
+	enum hb_status st;
+	char *buf = path ? slurp(path, &n, &st, NULL, 0) : NULL;
+	if (!buf) {
+		put_err(out, cap, "%s: %s", path ? path : "<network>", path_key);
+		return;
+	}
+	struct ld c = {.text = buf, .end = buf + n, .origin = path};
+	unsigned line, col;
+	line_col(buf, locate(&c, layer, key), &line, &col);
+	put_err(out, cap, "%s:%u:%u: %s", path, line, col, path_key);
+	free(buf);
 }
 
 enum hb_status hb_net_to_json(const struct hb_net *net, char **out)
