@@ -8,15 +8,25 @@
 #include <sys/stat.h>
 
 #include "hb_cli.h"
+#include "hb_escape.h"
 #include "hb_log.h"
 #include "hb_version.h"
+
+/* "hilbench CMD: message" on stderr, the message escaped (it may quote a user's file or
+ * bytes from a line: hb_escape.h). */
+static void vsay(const char *cmd, const char *fmt, va_list ap)
+{
+	char raw[2048], msg[4096];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	fprintf(stderr, "hilbench%s%s: %s", cmd ? " " : "", cmd ? cmd : "",
+		hb_escape_str(msg, sizeof msg, raw));
+}
 
 int hb_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n(see 'hilbench %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	return HB_EXIT_USAGE;
@@ -25,9 +35,8 @@ int hb_usage_error(const char *cmd, const char *fmt, ...)
 int hb_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return HB_EXIT_FAIL;

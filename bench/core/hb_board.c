@@ -17,6 +17,7 @@
 
 #define LOG_PREFIX "board"
 #include "hb_board.h"
+#include "hb_escape.h"
 #include "hb_log.h"
 #include "hb_paths.h"
 
@@ -273,6 +274,7 @@ static void errf(char *err, size_t errlen, const struct hb_board *b, int line, c
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it quotes the file: keys, values, section names */
 }
 
 /* -------------------------------------------------------------- loading */
@@ -370,14 +372,25 @@ static void note_line(struct load_ctx *c, const char *raw)
 	c->n_seen++;
 }
 
-/* A NUL byte inside a line (a binary file, or a stray byte from an editor) would cut the
- * value short without a trace: name the field it sits in. */
-static void note_nul(struct load_ctx *c, const char *str, size_t nul_at)
+/* A control byte inside a line (a binary file, a stray byte from an editor) is an error
+ * naming the field it sits in: a NUL would cut the value short without a trace, an ESC would
+ * reach the terminal through `boards show`. Tab, CR and LF are white space. */
+static bool is_ctl(unsigned char ch)
 {
-	char key[64];
-	const char *eq = memchr(str, '=', nul_at);
+	return (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7F;
+}
+
+static void note_ctl(struct load_ctx *c, const char *str, size_t at)
+{
+	char key[64], what[32];
+	unsigned char ch = (unsigned char)str[at];
+	if (ch == 0)
+		snprintf(what, sizeof what, "NUL byte");
+	else
+		snprintf(what, sizeof what, "control byte 0x%02X", ch);
+	const char *eq = memchr(str, '=', at);
 	if (!eq) {
-		fail(c, c->line, "syntax", "NUL byte at column %zu (a binary file?)", nul_at + 1);
+		fail(c, c->line, "syntax", "%s at column %zu (a binary file?)", what, at + 1);
 		return;
 	}
 	const char *k = str;
@@ -393,7 +406,7 @@ static void note_nul(struct load_ctx *c, const char *str, size_t nul_at)
 	char field[128];
 	snprintf(field, sizeof field, "%s%s%s", c->n_seen ? c->seen[c->n_seen - 1].name : "",
 		 c->n_seen ? "." : "", key);
-	fail(c, c->line, field, "NUL byte in the value at column %zu (a binary file?)", nul_at + 1);
+	fail(c, c->line, field, "%s in the value at column %zu (a binary file?)", what, at + 1);
 }
 
 /* inih's fgets-style reader: counts lines, notes section headers and indentation. */
@@ -403,14 +416,11 @@ static char *read_line(char *str, int num, void *stream)
 	size_t len;
 	if (c->too_long)
 		return NULL;
-	size_t nul_at = SIZE_MAX;
 	if (c->f) {
 		/* fgets, but counting the bytes, so a NUL byte is seen and not a line end */
 		int ch = EOF;
 		len = 0;
 		while (len < (size_t)num - 1 && (ch = getc(c->f)) != EOF) {
-			if (ch == 0 && nul_at == SIZE_MAX)
-				nul_at = len;
 			str[len++] = (char)ch;
 			if (ch == '\n')
 				break;
@@ -439,8 +449,11 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	c->line++;
 	c->indented = str[0] == ' ' || str[0] == '\t';
-	if (nul_at != SIZE_MAX)
-		note_nul(c, str, nul_at);
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)str[i])) {
+			note_ctl(c, str, i);
+			break;
+		}
 	note_line(c, str);
 	return str;
 }

@@ -87,6 +87,13 @@ struct hb_ina2xx {
 	uint64_t conv_ns;        /* time of one full conversion cycle with these settings */
 	unsigned resets_seen;    /* chip resets detected and recovered */
 	unsigned max_retries;    /* reset recovery attempts before HB_ERR_GONE (default 3) */
+	/* Readings refused as saturated (shunt at the PGA limit) or overflowed (OVF), in all and
+	 * in the current run of them. A run is logged once, with its count, when it ends: at the
+	 * next good reading, or at hb_ina2xx_range_summary() (the sampler calls it when it
+	 * stops), never once per sample. */
+	uint64_t saturated_total, saturated_run;
+	uint64_t ovf_total, ovf_run;
+	int32_t saturated_uV;     /* the shunt reading of the last saturated sample */
 };
 
 struct hb_ina2xx_reading {
@@ -127,6 +134,9 @@ enum hb_status hb_ina2xx_read_after_bus(struct hb_ina2xx *dev, uint16_t bus_raw,
 					struct hb_ina2xx_reading *out);
 /* Is a new conversion ready? Also returns the bus register read for it. */
 enum hb_status hb_ina2xx_ready_bus(struct hb_ina2xx *dev, int *ready, uint16_t *bus_raw);
+/* A saturated or overflowing run still going: log it once with its count ("shunt saturated
+ * ... for N readings") and start counting anew. Call at the end of a measurement. */
+void hb_ina2xx_range_summary(struct hb_ina2xx *dev);
 /* Convert raw registers with the device's calibration (pure; used by read()). */
 void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r);
 

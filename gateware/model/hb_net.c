@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #define LOG_PREFIX "model"
+#include "hb_escape.h"
 #include "hb_log.h"
 #include "hb_model.h"
 #include "hb_model_int.h"
@@ -43,6 +44,7 @@ static void put_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it may quote the file's text */
 }
 
 void hb_net_free(struct hb_net *net)
@@ -493,6 +495,16 @@ static enum hb_status load_weights(const struct ld *c, const cJSON *lo, int k, s
 	return HB_OK;
 }
 
+/* Text fields are printed (run's header, reports): no control characters, which a JSON
+ * string can carry as \u001b. */
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return 1;
+	return 0;
+}
+
 static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb_net *net)
 {
 	enum hb_status st;
@@ -513,11 +525,15 @@ static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb
 	if (!cJSON_IsString(name) || !*name->valuestring || strlen(name->valuestring) >= HB_MODEL_NAME_MAX)
 		return FAIL(HB_ERR_FORMAT, -1, "name", "expected a string of 1..%d characters",
 			    HB_MODEL_NAME_MAX - 1);
+	if (has_ctl(name->valuestring))
+		return FAIL(HB_ERR_FORMAT, -1, "name", "control character in the string (\\u0000..\\u001f, \\u007f)");
 	snprintf(net->name, sizeof net->name, "%s", name->valuestring);
 	for (const char *const *k = (const char *const[]){"description", "license", NULL}; *k; k++) {
 		const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, *k);
 		if (it && !cJSON_IsString(it))
 			return FAIL(HB_ERR_FORMAT, -1, *k, "expected a string");
+		if (it && has_ctl(it->valuestring))
+			return FAIL(HB_ERR_FORMAT, -1, *k, "control character in the string (\\u0000..\\u001f, \\u007f)");
 	}
 	if ((st = get_int(c, root, -1, "L", 1, HB_MODEL_MAX_L, 1, 0, &v)) != HB_OK)
 		return st;
@@ -548,6 +564,8 @@ static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb
 		const cJSON *cm = cJSON_GetObjectItemCaseSensitive(lo, "comment");
 		if (cm && !cJSON_IsString(cm))
 			return FAIL(HB_ERR_FORMAT, k, "comment", "expected a string");
+		if (cm && has_ctl(cm->valuestring))
+			return FAIL(HB_ERR_FORMAT, k, "comment", "control character in the string (\\u0000..\\u001f, \\u007f)");
 		if ((st = get_int(c, lo, k, "n_in", 1, HB_MODEL_MAX_IN, 1, 0, &v)) != HB_OK)
 			return st;
 		ly->n_in = (unsigned)v;

@@ -117,6 +117,7 @@ cases = {
  'duplicate_section': (HW, sub('[uart]', '[usb]\nserial = IB0001\n\n[uart]'), r'^\[usb\]\nserial', 'usb', 'duplicate section [usb] (first on line', 'inih merges a repeated section into the first'),
  'duplicate_monitor_section': (HW, lambda t: t + '\n[monitor.vcore]\nlabel = again\n', r'^\[monitor.vcore\]\nlabel', 'monitor.vcore', 'duplicate section [monitor.vcore]', 'a second block for the same rail'),
  'nul_in_value': (HW, sub('baud = 3000000', 'baud = 3000\x00000'), r'^baud = 3000\x00', 'uart.baud', 'NUL byte in the value at column 12', 'a NUL byte would cut the value to 3000'),
+ 'escape_in_value': (HW, sub('part = iCE40UP5K-SG48', 'part = iCE40\x1b[2JUP5K'), r'^part = iCE40', 'fpga.part', 'control byte 0x1B in the value at column 13', 'an ESC would reach the terminal through boards show'),
  'sim_hw_uri': (SIM, sub('uri = vboard:', 'uri = ftdi://0403:6010/2'), r'^uri =', 'uart.uri', 'expected vboard:', 'a real UART on the sim'),
 }
 import glob

@@ -138,3 +138,21 @@ Test(bad_input, a_profile_that_is_a_directory_says_so)
 	cr_assert_eq(rc_run, 2, "%s", out);
 	cr_assert(strstr(out, "dirboard.ini: is a directory, not a board profile"), "%s", out);
 }
+
+/* Garbage from an input file is quoted escaped, never raw (an ESC would reach the terminal). */
+Test(bad_input, garbage_in_a_message_is_escaped)
+{
+	static char out[16384];
+	char args[PATH_MAX + 256];
+	snprintf(args, sizeof args, "infer --net %s/tests/data/model/bad_binary.json --input /dev/null",
+		 src_dir());
+	cr_assert_eq(hilbench(args, out, sizeof out), 2, "%s", out);
+	cr_assert(strstr(out, "near 'x\\x1B[2J\\xFF"), "%s", out);
+	snprintf(args, sizeof args, "--boards-dir %s/tests/data/boards/bad boards show escape_in_value",
+		 src_dir());
+	cr_assert_eq(hilbench(args, out + strlen(out), sizeof out - strlen(out)), 2, "%s", out);
+	cr_assert(strstr(out, "fpga.part: control byte 0x1B"), "%s", out);
+	for (const char *p = out; *p; p++)
+		cr_assert((unsigned char)*p >= 0x20 || *p == '\n', "raw byte 0x%02X in:\n%s",
+			  (unsigned char)*p, out);
+}
