@@ -479,7 +479,9 @@ Test(gateware, load_readback_infer_batch, .timeout = 300)
 	cr_assert_eq(get16(b.pl, 6), sizes[3]);
 	uint64_t t0 = get64(b.pl, 8), t1 = get64(b.pl, 16), tot = get64(b.pl, 24);
 	cr_assert_eq(tot, 3ull * last.busy, "batch busy %llu, single %u", (unsigned long long)tot, last.busy);
-	cr_assert(t1 > t0 && t1 - t0 >= tot && t1 - t0 < tot + 100, "batch stamps");
+	/* protocol §4.3: evenly spaced, 3 cycles from one DONE to the next BUSY */
+	cr_assert_eq(t1 - t0, tot + 3 * (3 - 1), "batch stamps: span %llu, busy %llu",
+		     (unsigned long long)(t1 - t0), (unsigned long long)tot);
 	for (unsigned j = 0; j < sizes[3]; j++)
 		cr_assert_eq(get16(b.pl, 32 + 2 * j), last.counts[j]);
 	// counters
@@ -679,7 +681,9 @@ Test(gateware, batch_257)
 	cr_assert_eq(s.dones, d0 + 257);
 	uint64_t t0 = get64(b.pl, 8), t1 = get64(b.pl, 16), tot = get64(b.pl, 24);
 	cr_assert_eq(tot, s.busy_cyc - b0);
-	cr_assert(t1 - t0 >= tot && t1 - t0 < tot + 257 * 4, "batch stamps %llu %llu", (unsigned long long)(t1 - t0), (unsigned long long)tot);
+	cr_assert_eq(t1 - t0, tot + 3 * 256, "batch stamps %llu %llu", (unsigned long long)(t1 - t0),
+		     (unsigned long long)tot);
+	cr_assert_eq(tot % 257, 0, "every inference of the batch takes the same cycles");
 	hb_net_free(&n);
 }
 
