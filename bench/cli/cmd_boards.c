@@ -35,8 +35,7 @@ static void help(FILE *f)
 
 static int exit_for_board(enum hb_status st)
 {
-	return st == HB_ERR_NOTFOUND || st == HB_ERR_FORMAT || st == HB_ERR_ARG ? HB_EXIT_USAGE
-										 : HB_EXIT_FAIL;
+	return hb_input_error(st) ? HB_EXIT_USAGE : HB_EXIT_FAIL;
 }
 
 static void fmt_hz(char *out, size_t cap, uint64_t hz)

@@ -121,8 +121,8 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 	if (board) {
 		enum hb_status st = hb_board_find(board, g->boards_dir, &b, err, sizeof err);
 		if (st != HB_OK)
-			return st == HB_ERR_NOTFOUND ? hb_usage_error("flash", "--board %s: %s", board, err)
-						     : hb_fail("flash", "%s", err);
+			return hb_input_error(st) ? hb_usage_error("flash", "--board %s: %s", board, err)
+						  : hb_fail("flash", "%s", err);
 		if (b.family == HB_FAMILY_SIM) {
 			printf("%s is the virtual board: nothing to flash (hilbench run starts it)\n",
 			       b.name);

@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define LOG_PREFIX "board"
 #include "hb_board.h"
+#include "hb_escape.h"
 #include "hb_ftdi_chips.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
@@ -245,6 +247,7 @@ static void errf(char *err, size_t errlen, const struct hb_board *b, int line, c
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it quotes the file: keys, values, section names */
 }
 
 /* -------------------------------------------------------------- loading */
@@ -330,7 +333,53 @@ static void note_line(struct load_ctx *c, const char *raw)
 	memcpy(c->seen[c->n_seen].name, p, n);
 	c->seen[c->n_seen].name[n] = '\0';
 	c->seen[c->n_seen].line = c->line;
+	/* inih would merge a repeated section into the first: a second [uart] left over from an
+	 * edit would silently add or (through the duplicate-key check) clash with keys. */
+	for (int i = 0; i < c->n_seen; i++)
+		if (strcmp(c->seen[i].name, c->seen[c->n_seen].name) == 0) {
+			fail(c, c->line, c->seen[i].name,
+			     "duplicate section [%s] (first on line %d); sections are not merged: "
+			     "keep one", c->seen[i].name, c->seen[i].line);
+			return;
+		}
 	c->n_seen++;
+}
+
+/* A control byte inside a line (a binary file, a stray byte from an editor) is an error
+ * naming the field it sits in: a NUL would cut the value short without a trace, an ESC would
+ * reach the terminal through `boards show`. Tab, CR and LF are white space. */
+static bool is_ctl(unsigned char ch)
+{
+	return (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7F;
+}
+
+static void note_ctl(struct load_ctx *c, const char *str, size_t at)
+{
+	char key[64], what[32];
+	unsigned char ch = (unsigned char)str[at];
+	if (ch == 0)
+		snprintf(what, sizeof what, "NUL byte");
+	else
+		snprintf(what, sizeof what, "control byte 0x%02X", ch);
+	const char *eq = memchr(str, '=', at);
+	if (!eq) {
+		fail(c, c->line, "syntax", "%s at column %zu (a binary file?)", what, at + 1);
+		return;
+	}
+	const char *k = str;
+	while (k < eq && (*k == ' ' || *k == '\t'))
+		k++;
+	size_t kn = (size_t)(eq - k);
+	while (kn && (k[kn - 1] == ' ' || k[kn - 1] == '\t'))
+		kn--;
+	if (kn >= sizeof key)
+		kn = sizeof key - 1;
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+	char field[128];
+	snprintf(field, sizeof field, "%s%s%s", c->n_seen ? c->seen[c->n_seen - 1].name : "",
+		 c->n_seen ? "." : "", key);
+	fail(c, c->line, field, "%s in the value at column %zu (a binary file?)", what, at + 1);
 }
 
 /* inih's fgets-style reader: counts lines, notes section headers and indentation. */
@@ -341,10 +390,18 @@ static char *read_line(char *str, int num, void *stream)
 	if (c->too_long)
 		return NULL;
 	if (c->f) {
-		if (!fgets(str, num, c->f))
+		/* fgets, but counting the bytes, so a NUL byte is seen and not a line end */
+		int ch = EOF;
+		len = 0;
+		while (len < (size_t)num - 1 && (ch = getc(c->f)) != EOF) {
+			str[len++] = (char)ch;
+			if (ch == '\n')
+				break;
+		}
+		if (len == 0)
 			return NULL;
-		len = strlen(str);
-		if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(c->f)) {
+		str[len] = '\0';
+		if (len == (size_t)num - 1 && str[len - 1] != '\n' && (ch = getc(c->f)) != EOF) {
 			c->too_long = true;
 			fail(c, c->line + 1, "file", "line longer than %d characters", num - 2);
 			return NULL;
@@ -365,6 +422,11 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	c->line++;
 	c->indented = str[0] == ' ' || str[0] == '\t';
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)str[i])) {
+			note_ctl(c, str, i);
+			break;
+		}
 	note_line(c, str);
 	return str;
 }
@@ -700,12 +762,25 @@ enum hb_status hb_board_load_file(const char *path, struct hb_board *board, char
 {
 	if (!path || !board)
 		return HB_ERR_ARG;
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		memset(board, 0, sizeof *board);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: is a directory, not a board profile (an INI file)",
+				 path);
+		return HB_ERR_FORMAT;
+	}
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
 		memset(board, 0, sizeof *board);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		if (err && errlen) {
+			if (e == EACCES)
+				snprintf(err, errlen, "%s: cannot read the board profile: permission "
+					 "denied (check the file's mode and owner)", path);
+			else
+				snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		}
 		return e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
 	}
 	struct load_ctx c = {.b = board, .err = err, .errlen = errlen, .f = f};
@@ -1153,10 +1228,11 @@ static enum hb_status load_named(const char *dir, const char *name, struct hb_bo
 	if (!dir || !*dir)
 		return HB_ERR_NOTFOUND;
 	snprintf(path, sizeof path, "%s/%s.ini", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* Only a profile that does not exist is "not here" (the next directory is searched); one
+	 * that exists but is a directory or unreadable is reported, not skipped. */
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
 		return HB_ERR_NOTFOUND;
-	fclose(f);
 	enum hb_status st = hb_board_load_file(path, board, err, errlen);
 	if (st == HB_OK && strcmp(board->name, name) != 0) {
 		errf(err, errlen, board, board->line[FI_NAME], "board.name",

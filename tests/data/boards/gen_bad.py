@@ -121,6 +121,10 @@ cases = {
  'hw_with_sim': (HW, sub('[uart]', '[sim]\npacing = free\n\n[uart]'), r'^pacing =', 'sim.pacing', 'not used by family ice40', 'sim options on hardware'),
  'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = slow'), r'^pacing =', 'sim.pacing', "'slow' is not 'virtual', 'realtime' or 'fast'", 'unknown pacing'),
  'sim_real_bus': (SIM, sub('bus = vboard:', 'bus = i2c-dev:/dev/i2c-1'), r'^bus =', 'monitor.vcc3v3.bus', 'sit on the vboard: bus', 'a real bus on the sim'),
+ 'duplicate_section': (HW, sub('[uart]', '[usb]\nserial = IB0001\n\n[uart]'), r'^\[usb\]\nserial', 'usb', 'duplicate section [usb] (first on line', 'inih merges a repeated section into the first'),
+ 'duplicate_monitor_section': (HW, lambda t: t + '\n[monitor.vcore]\nlabel = again\n', r'^\[monitor.vcore\]\nlabel', 'monitor.vcore', 'duplicate section [monitor.vcore]', 'a second block for the same rail'),
+ 'nul_in_value': (HW, sub('baud = 3000000', 'baud = 3000\x00000'), r'^baud = 3000\x00', 'uart.baud', 'NUL byte in the value at column 12', 'a NUL byte would cut the value to 3000'),
+ 'escape_in_value': (HW, sub('part = iCE40UP5K-SG48', 'part = iCE40\x1b[2JUP5K'), r'^part = iCE40', 'fpga.part', 'control byte 0x1B in the value at column 13', 'an ESC would reach the terminal through boards show'),
  'sim_hw_uri': (SIM, sub('uri = vboard:', 'uri = ftdi://0403:6010/2'), r'^uri =', 'uart.uri', 'expected vboard:', 'a real UART on the sim'),
 }
 # [build] (bitstream flow; bench/core/hb_build.c): kept as their own block.
