@@ -843,8 +843,9 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 	if (hw && (b->osc_hz == 0 || b->osc_hz > 1000000000ull))
 		return vfail(&v, FI_OSC_HZ, "%llu Hz is outside 1 Hz..1 GHz",
 			     (unsigned long long)b->osc_hz);
-	if (!hw && strcmp(b->sim_pacing, "free") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
-		return vfail(&v, FI_SIM_PACING, "'%s' is not 'free' or 'realtime'", b->sim_pacing);
+	if (!hw && strcmp(b->sim_pacing, "virtual") != 0 && strcmp(b->sim_pacing, "free") != 0 &&
+	    strcmp(b->sim_pacing, "fast") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
+		return vfail(&v, FI_SIM_PACING, "'%s' is not 'virtual', 'realtime' or 'fast'", b->sim_pacing);
 
 	/* flashing */
 	const struct hb_ftdi_chip *uart_chip = NULL;

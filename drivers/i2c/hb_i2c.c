@@ -12,11 +12,13 @@
 extern const struct hb_i2c_ops hb_i2c_ftdi_ops;
 extern const struct hb_i2c_ops hb_i2c_dev_ops;
 extern const struct hb_i2c_ops hb_i2c_vboard_ops;
+extern const struct hb_i2c_ops hb_i2c_vtime_ops;
 
 static const struct hb_i2c_ops *const registry[] = {
 	&hb_i2c_ftdi_ops,
 	&hb_i2c_dev_ops,
 	&hb_i2c_vboard_ops,
+	&hb_i2c_vtime_ops,
 };
 
 enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
@@ -58,7 +60,7 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
 	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
 		if (strcmp(registry[i]->scheme, scheme) == 0)
 			return hb_i2c_open_ops(registry[i], target, params, out);
-	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard)", scheme, uri);
+	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard vtime-i2c)", scheme, uri);
 	return HB_ERR_ARG;
 }
 

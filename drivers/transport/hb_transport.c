@@ -16,6 +16,7 @@ extern const struct hb_transport_ops hb_transport_tcp_ops;
 extern const struct hb_transport_ops hb_transport_rfc2217_ops;
 extern const struct hb_transport_ops hb_transport_serial_ops;
 extern const struct hb_transport_ops hb_transport_ftdi_ops;
+extern const struct hb_transport_ops hb_transport_vtime_ops;
 
 static const struct hb_transport_ops *const registry[] = {
 	&hb_transport_serial_ops,
@@ -23,6 +24,7 @@ static const struct hb_transport_ops *const registry[] = {
 	&hb_transport_pty_ops,
 	&hb_transport_tcp_ops,
 	&hb_transport_rfc2217_ops,
+	&hb_transport_vtime_ops,
 };
 
 enum hb_status hb_transport_open_ops(const struct hb_transport_ops *ops, const char *target,

@@ -119,7 +119,7 @@ cases = {
  'key_outside_section': (HW, lambda t: 'name = fixture\n' + t, r'^name = fixture\n\[board\]', '.name', 'key outside any section', 'before [board]'),
  'sim_with_flash': (SIM, sub('[uart]', '[flash]\nopenfpgaloader_board = ice40_generic\n\n[uart]'), r'^openfpgaloader_board =', 'flash.openfpgaloader_board', 'not used by family sim', 'nothing to flash'),
  'hw_with_sim': (HW, sub('[uart]', '[sim]\npacing = free\n\n[uart]'), r'^pacing =', 'sim.pacing', 'not used by family ice40', 'sim options on hardware'),
- 'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = fast'), r'^pacing =', 'sim.pacing', "'fast' is not 'free' or 'realtime'", 'unknown pacing'),
+ 'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = slow'), r'^pacing =', 'sim.pacing', "'slow' is not 'virtual', 'realtime' or 'fast'", 'unknown pacing'),
  'sim_real_bus': (SIM, sub('bus = vboard:', 'bus = i2c-dev:/dev/i2c-1'), r'^bus =', 'monitor.vcc3v3.bus', 'sit on the vboard: bus', 'a real bus on the sim'),
  'sim_hw_uri': (SIM, sub('uri = vboard:', 'uri = ftdi://0403:6010/2'), r'^uri =', 'uart.uri', 'expected vboard:', 'a real UART on the sim'),
 }

@@ -65,7 +65,8 @@ static void check_board_fields(const struct hb_board *b)
 
 	if (b->family == HB_FAMILY_SIM) {
 		cr_assert_str_eq(b->uart_uri, "vboard:");
-		cr_assert(strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
+		cr_assert(strcmp(b->sim_pacing, "virtual") == 0 || strcmp(b->sim_pacing, "fast") == 0 ||
+			  strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
 		cr_assert_eq(b->osc_hz, b->core_clock_hz, "sim: the oscillator is the core clock");
 		cr_assert_str_empty(b->ofl_board);
 	} else {
