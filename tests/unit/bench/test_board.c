@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "hb_board.h"
+#include "hb_i2c.h"
 #include "hb_ina2xx.h"
+#include "hb_transport.h"
 
 static const char *src_dir(void)
 {
@@ -335,6 +337,47 @@ Test(board, validate_checks_a_board_built_in_code)
 	b.uart_baud = 240000; /* 1 MHz / 240 kbaud = 4.17 -> 4 cycles = 250 kbaud, 4 % off */
 	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_ERR_FORMAT);
 	cr_assert(strstr(err, "uart.baud") && strstr(err, "more than 2 % off"), "%s", err);
+}
+
+/* One fact, one place: the validator asks the drivers' tables and registries. */
+Test(board, the_validator_asks_the_driver_tables_and_registries)
+{
+	struct hb_board b, base;
+	char err[512];
+	cr_assert_eq(hb_board_find("icebreaker", NULL, &base, err, sizeof err), HB_OK, "%s", err);
+	base.path[0] = '\0';
+	/* the INA219's limits are the driver's */
+	const struct hb_ina2xx_chip *c = hb_ina2xx_chip_by_name("ina219");
+	b = base;
+	b.monitors[0].nominal_mv = c->bus_max_mV;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_OK, "%s", err);
+	b.monitors[0].nominal_mv = c->bus_max_mV + 1;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_ERR_FORMAT);
+	b = base;
+	b.monitors[0].address = c->addr_max;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_OK, "%s", err);
+	b.monitors[0].address = (uint8_t)(c->addr_max + 1);
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_ERR_FORMAT);
+	/* every transport scheme that reaches hardware is a UART for a real board, the others
+	 * are not (ftdi:// must also agree with [usb], tested by the fixtures) */
+	const struct hb_transport_ops *t;
+	for (size_t i = 0; (t = hb_transport_backend(i)); i++) {
+		if (strcmp(t->scheme, "ftdi") == 0)
+			continue;
+		b = base;
+		snprintf(b.uart_uri, sizeof b.uart_uri, "%s://somewhere", t->scheme);
+		cr_assert_eq(hb_board_validate(&b, err, sizeof err), t->hardware ? HB_OK : HB_ERR_FORMAT,
+			     "%s: %s", t->scheme, err);
+	}
+	const struct hb_i2c_ops *bus;
+	for (size_t i = 0; (bus = hb_i2c_backend(i)); i++) {
+		if (strcmp(bus->scheme, "ftdi-i2c") == 0)
+			continue;
+		b = base;
+		snprintf(b.monitors[0].bus, sizeof b.monitors[0].bus, "%s:/dev/x", bus->scheme);
+		cr_assert_eq(hb_board_validate(&b, err, sizeof err), bus->hardware ? HB_OK : HB_ERR_FORMAT,
+			     "%s: %s", bus->scheme, err);
+	}
 }
 
 /* ------------------------------------------------------------ lookup */
