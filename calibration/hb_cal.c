@@ -562,3 +562,22 @@ void hb_cal_validation_free(struct hb_cal_validation *v)
 	free(v->pts);
 	v->pts = NULL;
 }
+
+enum hb_status hb_cal_predict(const struct hb_calibration *c, const struct hb_activity *a, double clock_hz,
+			      struct hb_cal_prediction *p)
+{
+	memset(p, 0, sizeof *p);
+	if (!c || !a || !(clock_hz > 0) || a->cycles == 0)
+		return HB_ERR_ARG;
+	p->latency_cycles = (double)a->cycles;
+	p->latency_ms = p->latency_cycles / clock_hz * 1e3;
+	p->throughput_inf_per_s = clock_hz / p->latency_cycles;
+	p->window_cycles = (double)a->cycles + c->batch_gap;
+	struct hb_cal_x x = {.t_s = p->window_cycles / clock_hz, .cycles = p->window_cycles,
+			     .syn = (double)a->syn, .ops = (double)a->ops, .wmem = (double)a->wmem,
+			     .imem = (double)a->imem, .lif = (double)a->lif};
+	p->energy_nj = hb_cal_predict_energy_nj(&c->fit, &x, &p->energy_se_nj);
+	p->power_mw = hb_cal_predict_power_mw(&c->fit, &x, &p->power_se_mw);
+	p->dynamic_nj = hb_cal_predict_dynamic_nj(&c->fit, &x);
+	return HB_OK;
+}

@@ -19,11 +19,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hb_activity.h"
 #include "hb_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct cJSON;
 
 /* The terms of the energy model, in a fixed order. */
 enum hb_cal_term {
@@ -179,6 +182,17 @@ enum hb_status hb_cal_from_json(const struct cJSON *doc, struct hb_calibration *
 				size_t errlen);
 enum hb_status hb_cal_load(const char *path, struct hb_calibration *c, char *err, size_t errlen);
 
+/* What a calibration predicts for one network (its activity) at a clock: latency N cycles
+ * (exact, the activity model's), and per inference in a BATCH window of N + batch_gap cycles
+ * the energy, the power while computing and the dynamic part, with standard errors. */
+struct hb_cal_prediction {
+	double latency_cycles, latency_ms, throughput_inf_per_s;
+	double window_cycles;     /* N + batch gap */
+	double energy_nj, energy_se_nj, power_mw, power_se_mw, dynamic_nj;
+};
+enum hb_status hb_cal_predict(const struct hb_calibration *c, const struct hb_activity *a, double clock_hz,
+			      struct hb_cal_prediction *p);
+
 /* SC-NeuroCore export: a target entry with fpga_models.FPGATarget's field names, plus the
  * static term and where the figures come from. Needs have_sc. device: the part's capacities. */
 struct hb_cal_device {
@@ -194,6 +208,14 @@ struct cJSON *hb_cal_sc_export(const struct hb_calibration *c, const struct hb_c
  * column. */
 enum hb_status hb_cal_points_csv(const char *path, struct hb_cal_obs **obs, size_t *n, char *err,
 				 size_t errlen);
+
+/* The points of one stored `hilbench run` (its result document, docs/results.md): the energy
+ * point of its windows (median window, standard error from the windows' spread; activity from
+ * run.activity) and the power point of its idle baseline (every event 0; *has_idle = false when
+ * the run has no baseline figure). analytic_nj from the run's modeled row. HB_ERR_FORMAT with
+ * the reason when the run lacks what a fit needs (no windows, no activity, power unavailable). */
+enum hb_status hb_cal_obs_from_result(const struct cJSON *doc, int64_t run_id, struct hb_cal_obs *active,
+				      struct hb_cal_obs *idle, bool *has_idle, char *why, size_t whylen);
 
 /* Median of |x| over finite values (NaN when none); the helper the summaries use. */
 double hb_cal_median_abs(const double *v, size_t n);

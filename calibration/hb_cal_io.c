@@ -595,3 +595,139 @@ done:
 	*n_out = n;
 	return HB_OK;
 }
+
+/* ---- points from stored runs ------------------------------------------------------------------ */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* median and standard error of the mean of the finite values */
+static void med_se(const double *v, size_t n, double *med, double *se)
+{
+	double a[128];
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < 128; i++)
+		if (isfinite(v[i]))
+			a[m++] = v[i];
+	*med = NAN;
+	*se = 0;
+	if (!m)
+		return;
+	qsort(a, m, sizeof *a, cmp_dbl);
+	*med = m % 2 ? a[m / 2] : (a[m / 2 - 1] + a[m / 2]) / 2;
+	if (m > 1) {
+		double mean = 0, var = 0;
+		for (size_t i = 0; i < m; i++)
+			mean += a[i] / (double)m;
+		for (size_t i = 0; i < m; i++)
+			var += (a[i] - mean) * (a[i] - mean);
+		*se = sqrt(var / (double)(m - 1) / (double)m);
+	}
+}
+
+enum hb_status hb_cal_obs_from_result(const cJSON *doc, int64_t run_id, struct hb_cal_obs *a,
+				      struct hb_cal_obs *idle, bool *has_idle, char *why, size_t whylen)
+{
+	const cJSON *run = get(doc, "run"), *m = get(doc, "measured"), *act = get(run, "activity");
+	*has_idle = false;
+	if (!run || !m) {
+		snprintf(why, whylen, "not a hilbench run result (no run/measured)");
+		return HB_ERR_FORMAT;
+	}
+	if (!act) {
+		snprintf(why, whylen, "no activity counts (the run stopped before its windows, or predates them)");
+		return HB_ERR_FORMAT;
+	}
+	memset(a, 0, sizeof *a);
+	a->run_id = run_id;
+	get_str(run, "net", a->net, sizeof a->net);
+	double v;
+	if (get_num(run, "L", &v) == 0)
+		a->L = (unsigned)v;
+	if (get_num(m, "clock_hz", &a->clock_hz) || !(a->clock_hz > 0)) {
+		snprintf(why, whylen, "no clock");
+		return HB_ERR_FORMAT;
+	}
+	const cJSON *ws = get(m, "windows");
+	int nw = cJSON_GetArraySize(ws);
+	if (nw < 1) {
+		snprintf(why, whylen, "no measured window");
+		return HB_ERR_FORMAT;
+	}
+	double e[128], p[128], cyc[128], dyn[128];
+	size_t k = 0;
+	const cJSON *w;
+	cJSON_ArrayForEach(w, ws)
+	{
+		if (k == 128)
+			break;
+		double n, ds, ee, pp, dd;
+		if (get_num(w, "inferences", &n) || get_num(w, "device_s", &ds) || get_num(w, "energy_total_nj", &ee) ||
+		    get_num(w, "p_active_mw", &pp) || !(n >= 1)) {
+			const cJSON *why_w = get(w, "power_unavailable");
+			snprintf(why, whylen, "window %zu has no power%s%s", k + 1, cJSON_IsString(why_w) ? ": " : "",
+				 cJSON_IsString(why_w) ? why_w->valuestring : "");
+			return HB_ERR_FORMAT;
+		}
+		e[k] = ee;
+		p[k] = pp;
+		cyc[k] = ds * a->clock_hz / n;
+		dyn[k] = get_num(w, "energy_dynamic_nj", &dd) == 0 ? dd : NAN;
+		k++;
+	}
+	double se, cycles;
+	med_se(e, k, &a->energy_nj, &a->energy_se_nj);
+	med_se(p, k, &a->power_mw, &a->power_se_mw);
+	med_se(cyc, k, &cycles, &se);
+	med_se(dyn, k, &a->energy_dyn_nj, &se);
+	a->form = HB_CAL_ENERGY;
+	a->x.cycles = cycles;
+	a->x.t_s = cycles / a->clock_hz;
+	double lanes, x;
+	if (get_num(act, "lanes", &lanes) || get_num(act, "cycles", &x)) {
+		snprintf(why, whylen, "incomplete activity counts");
+		return HB_ERR_FORMAT;
+	}
+	a->predicted_cycles = x;
+	static const struct {
+		const char *k;
+		enum hb_cal_term t;
+	} ev[] = {{"syn", HB_CAL_SYN}, {"ops", HB_CAL_OPS}, {"wmem", HB_CAL_WMEM}, {"imem", HB_CAL_IMEM}, {"lif", HB_CAL_LIF}};
+	double *slot[] = {&a->x.syn, &a->x.ops, &a->x.wmem, &a->x.imem, &a->x.lif};
+	a->have = 1u << HB_CAL_STATIC | 1u << HB_CAL_CLK;
+	for (size_t i = 0; i < 5; i++)
+		if (get_num(act, ev[i].k, slot[i]) == 0)
+			a->have |= 1u << ev[i].t;
+	a->latency_cycles = get_num(m, "latency_cycles", &x) == 0 ? x : NAN;
+	/* the analytic model: the modeled row's energy */
+	a->analytic_nj = NAN;
+	const cJSON *rows = get(doc, "rows"), *r;
+	cJSON_ArrayForEach(r, rows)
+	{
+		const cJSON *src = get(r, "source");
+		if (cJSON_IsString(src) && strcmp(src->valuestring, "modeled") == 0 && get_num(r, "energy_per_inf_nj", &x) == 0)
+			a->analytic_nj = x;
+	}
+	/* the idle baseline at the same clock */
+	double pi;
+	if (idle && get_num(m, "p_idle_mw", &pi) == 0 && pi > 0) {
+		memset(idle, 0, sizeof *idle);
+		idle->run_id = run_id;
+		snprintf(idle->net, sizeof idle->net, "%s", a->net);
+		idle->L = a->L;
+		idle->clock_hz = a->clock_hz;
+		idle->form = HB_CAL_POWER;
+		idle->idle = true;
+		idle->power_mw = pi;
+		idle->power_se_mw = a->power_se_mw > 0 ? a->power_se_mw : 0; /* same monitor, similar noise */
+		idle->x.t_s = 1;
+		idle->x.cycles = a->clock_hz;
+		idle->have = HB_CAL_ALL_TERMS;
+		idle->latency_cycles = idle->predicted_cycles = idle->analytic_nj = idle->energy_dyn_nj = NAN;
+		*has_idle = true;
+	}
+	return HB_OK;
+}

@@ -30,6 +30,7 @@
 #include "hb_power_sampler.h"
 #include "hb_progress.h"
 #include "hb_report.h"
+#include "hb_run_extra.h"
 #include "hb_stats.h"
 #include "hb_transport.h"
 #include "hb_vboard_proc.h"
@@ -157,6 +158,7 @@ struct run {
 	struct window win[MAX_WINDOWS];
 	unsigned n_win;
 	char err[512];
+	struct hb_run_extra extra; /* calibration, sweeps, receipts (hb_run_extra.c) */
 };
 
 static void set_err(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -206,12 +208,16 @@ static enum hb_status resolve_net(struct run *r)
 		return st == HB_ERR_NOTFOUND ? HB_ERR_ARG : st;
 	}
 	r->net_loaded = true;
+	if (r->o->L)
+		r->net.L = r->o->L;
 	/* The digits data set goes with 64-input networks named digits. */
 	if (hb_net_inputs(&r->net) == HB_DIGITS_PIXELS && strncmp(r->net.name, "digits", 6) == 0) {
 		char p[1024];
 		snprintf(p, sizeof p, "%s/tests/data/digits/digits.csv", hb_data_dir());
-		if (hb_digits_load(p, &r->digits, e, sizeof e) == HB_OK && r->digits.n_test > 0)
+		if (hb_digits_load(p, &r->digits, e, sizeof e) == HB_OK && r->digits.n_test > 0) {
 			r->have_digits = true;
+			snprintf(r->extra.data_file, sizeof r->extra.data_file, "%s", p);
+		}
 		else
 			hb_warn("digits data not loaded (%s): accuracy unavailable", e);
 	}
@@ -226,6 +232,7 @@ static void sample_values(struct run *r, unsigned s, uint16_t *v, int *label)
 		unsigned idx = r->digits.test_idx[s % r->digits.n_test];
 		hb_digits_values(&r->digits, idx, v);
 		*label = r->digits.labels[idx];
+		hb_run_extra_scale_inputs(r->o, v, HB_DIGITS_PIXELS);
 		return;
 	}
 	uint32_t x = r->o->seed * 2654435761u + s * 40503u + 1u;
@@ -235,6 +242,7 @@ static void sample_values(struct run *r, unsigned s, uint16_t *v, int *label)
 		x ^= x << 5;
 		v[i] = (uint16_t)(x >> 8);
 	}
+	hb_run_extra_scale_inputs(r->o, v, hb_net_inputs(&r->net));
 }
 
 static void net_to_cfg(const struct hb_net *net, struct hb_link_netcfg *c, const uint8_t **w)
@@ -269,14 +277,16 @@ static enum hb_status start_sim(struct run *r)
 	char clock[32], baud[32];
 	snprintf(clock, sizeof clock, "%llu", (unsigned long long)r->board.core_clock_hz);
 	snprintf(baud, sizeof baud, "%u", r->board.uart_baud);
+	if (r->o->clock_hz > 0) /* the virtual board derives the baud from the clock (docs/vboard.md) */
+		snprintf(clock, sizeof clock, "%.0f", r->o->clock_hz);
 	const char *pace = r->o->pacing ? r->o->pacing : (r->board.sim_pacing[0] ? r->board.sim_pacing : "realtime");
 	if (strcmp(pace, "free") == 0)
 		pace = "fast";
 	/* The INA219 model gets one current LSB (20 uA) of noise per conversion, as a real chip
 	 * has: it dithers the 10 uV shunt quantisation, so the mean over a window resolves the
 	 * dynamic power far below one LSB (docs/measurement.md). Seeded: runs repeat. */
-	const char *args[] = {"--clock-hz", clock, "--baud", baud, "--pace", pace, "--noise-uA", "20",
-			      "--seed", "1", NULL};
+	const char *args[] = {"--clock-hz", clock, "--pace", pace, "--noise-uA", "20", "--seed", "1",
+			      r->o->clock_hz > 0 ? NULL : "--baud", baud, NULL};
 	struct hb_progress p;
 	hb_progress_begin(&p, r->o->out, r->o->quiet, "starting the virtual board", 0, "");
 	enum hb_status st = hb_vboard_start(r->o->vboard_exe, args, 20000, &r->vb);
@@ -320,6 +330,7 @@ static enum hb_status flash_board(struct run *r)
 			return HB_ERR_NOTFOUND;
 		}
 	}
+	snprintf(r->extra.bitstream, sizeof r->extra.bitstream, "%s", path);
 	struct hb_flash_opts fo = {
 		.ofl_board = r->board.ofl_board[0] ? r->board.ofl_board : NULL,
 		.cable = r->board.ofl_cable[0] ? r->board.ofl_cable : NULL,
@@ -372,7 +383,13 @@ static enum hb_status open_link(struct run *r)
 		set_err(r, "the gateware does not answer IDENTIFY on %s: %s", uri, hb_link_last_error(r->link));
 		return st;
 	}
-	r->clock_hz = r->id.clock_hz;
+	/* The virtual board's clock is a runtime input (its IDENTIFY reports the build's). */
+	r->clock_hz = r->vb ? hb_vboard_info(r->vb)->clock_hz : r->id.clock_hz;
+	if (!r->vb && r->o->clock_hz > 0 && fabs(r->o->clock_hz - r->clock_hz) > 0.5) {
+		set_err(r, "the gateware runs at %u Hz, not the %.0f Hz asked for: a clock needs its own bitstream "
+			   "(--bitstream)", r->id.clock_hz, r->o->clock_hz);
+		return HB_ERR_MISMATCH;
+	}
 	hb_info("identity: weights %u B, inputs %u B, hidden %u bits, max n_in %u, max n_out %u, caps 0x%x",
 		r->id.weight_mem_bytes, r->id.input_mem_bytes, r->id.hidden_mem_bits, r->id.max_n_in,
 		r->id.max_n_out, r->id.capabilities);
@@ -651,6 +668,8 @@ static enum hb_status run_singles(struct run *r)
 	else
 		snprintf(res, sizeof res, "%u checked, %u mismatches", r->n_checked, r->n_mismatch);
 	hb_progress_end(&p, st == HB_OK ? res : "failed");
+	if (st == HB_OK && r->n_rtt == S) /* BATCH windows repeat the last sample streamed */
+		hb_run_extra_window_input(&r->extra, &r->net, r->id.lanes, bits);
 	free(bits);
 	free(vals);
 	return st;
@@ -951,7 +970,7 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 	eo.target = target;
 	eo.bitstream_length = r->net.L;
 	eo.clock_mhz = (r->clock_hz > 0 ? r->clock_hz : (double)r->board.core_clock_hz) / 1e6;
-	struct hb_platform_result rows[2];
+	struct hb_platform_result rows[3];
 	size_t nrows = 0;
 	struct hb_energy_report er;
 	bool have_model = eo.clock_mhz > 0 && hb_energy_estimate(shapes, r->net.n_layers, &eo, &er) == HB_OK;
@@ -989,6 +1008,12 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 		}
 		nrows++;
 	}
+	char cal_err[400] = "";
+	if (hb_run_extra_calibrated_row(&r->extra, r->o, hb_family_name(r->board.family), r->clock_hz, &rows[nrows],
+					cal_err, sizeof cal_err) > 0)
+		nrows++;
+	else if (cal_err[0])
+		hb_err("%s", cal_err);
 	hb_report_sort(rows, nrows);
 	/* The table always; the detail lines unless --quiet. */
 	fprintf(r->o->out, "%s", r->o->quiet ? "" : "\n");
@@ -1044,8 +1069,26 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 		cJSON_AddStringToObject(run, "model_target", target);
 		cJSON_AddItemToObject(run, "model_clock_mhz", num(eo.clock_mhz));
 	}
+	cJSON *meas = measured_json(r, &f, false);
+	{
+		const struct hb_board_monitor *mon = r->n_rails ? r->rails[0].mon : NULL;
+		unsigned win_bad = 0;
+		for (unsigned i = 0; i < r->n_win; i++)
+			win_bad += !r->win[i].golden_ok;
+		struct hb_run_facts facts = {
+			.rtt_ms = r->rtt_ms, .n_rtt = r->n_rtt, .samples = r->o->samples,
+			.labelled = r->n_labelled, .correct = r->n_correct,
+			.singles_checked = (unsigned)r->n_rtt,
+			.singles_mismatched = r->n_mismatch - win_bad,
+			.net_path = r->net_path, .device_serial = r->board.usb_serial, .fpga_part = r->board.fpga_part,
+			.measurement_point = mon ? (mon->label[0] ? mon->label : mon->rail) : NULL,
+			.power_sample_rate_hz = r->n_rails && r->rails[0].dev.conv_ns ? 1e9 / (double)r->rails[0].dev.conv_ns : NAN,
+			.simulated = r->vb != NULL, .vboard_exe = r->o->vboard_exe,
+		};
+		hb_run_extra_attach(&r->extra, r->o, &facts, run, meas);
+	}
 	hb_report_json_attach(doc, "run", run);
-	hb_report_json_attach(doc, "measured", measured_json(r, &f, false));
+	hb_report_json_attach(doc, "measured", meas);
 	if (r->vb) {
 		cJSON *t = measured_json(r, &f, true);
 		cJSON *acc = cJSON_AddObjectToObject(t, "relative_error");
@@ -1087,8 +1130,11 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 				.net = r->net.name,
 				.command_line = (char *)(r->o->command_line ? r->o->command_line : "hilbench run"),
 				.result_json = js,
+				.sweep_id = r->o->sweep_id,
 			};
 			ds = hb_db_append_run(db, &dr, rows, nrows);
+			if (ds == HB_OK && r->o->run_id)
+				*r->o->run_id = dr.id;
 			if (ds == HB_OK && !r->o->quiet)
 				fprintf(r->o->out, "stored as run %lld (hilbench history show %lld)\n", (long long)dr.id,
 					(long long)dr.id);
@@ -1099,6 +1145,14 @@ static enum hb_status report(struct run *r, enum hb_run_status status)
 			hb_err("results not stored in the database: %s", hb_strerror(ds));
 			st = ds;
 		}
+	}
+	char rerr[400] = "";
+	if (hb_run_extra_receipt(r->o, doc, rerr, sizeof rerr) != HB_OK) {
+		hb_err("--receipt %s: %s", r->o->receipt_path, rerr);
+		st = HB_ERR_IO;
+	} else if (r->o->receipt_path && !r->o->quiet) {
+		fprintf(r->o->out, "receipt: %s%s\n", r->o->receipt_path,
+			r->vb ? " (SIMULATED: never an instrument measurement)" : "");
 	}
 	cJSON_Delete(doc);
 	if (r->o->plot_path) {
