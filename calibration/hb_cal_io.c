@@ -165,6 +165,14 @@ static const cJSON *get(const cJSON *o, const char *k)
 static int get_num(const cJSON *o, const char *k, double *v)
 {
 	const cJSON *x = get(o, k);
+	if (cJSON_IsRaw(x) && x->valuestring) { /* an exact figure kept raw in memory */
+		char *end;
+		double d = strtod(x->valuestring, &end);
+		if (end == x->valuestring || *end)
+			return -1;
+		*v = d;
+		return 0;
+	}
 	if (!cJSON_IsNumber(x))
 		return -1;
 	*v = x->valuedouble;

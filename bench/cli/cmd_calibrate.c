@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,18 +230,24 @@ static int write_json(const char *path, cJSON *doc)
 }
 
 /* Three panels: measured vs predicted (energy points), residuals vs clock, residuals vs
- * activity (synaptic events per cycle). Numbers only in the data file; every outside string
- * through hb_gp_quote. */
+ * activity (synaptic events per cycle). The data go inline (a datablock: numbers only), the
+ * output file is gnuplot's standard output (hb_gp_run: its name is never gnuplot code), and
+ * the title's outside strings go through hb_gp_quote. */
 static int plot(const char *path, const struct hb_calibration *c, const struct hb_cal_obs *obs, size_t n,
-		const struct hb_cal_validation *lono)
+		const struct hb_cal_validation *lono, char *err, size_t errlen)
 {
 	const char *ext = strrchr(path, '.');
 	const char *term = ext && !strcmp(ext, ".png") ? "pngcairo size 1500,480" : "svg size 1500,480 dynamic";
-	char dat[] = "/tmp/hilbench-cal-XXXXXX";
-	int fd = mkstemp(dat);
-	if (fd < 0)
+	size_t cap = 4096 + n * 120, o = 0;
+	char *s = malloc(cap);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	FILE *d = fdopen(fd, "w");
+	}
+	char q_title[300], t[256];
+	snprintf(t, sizeof t, "hilbench calibrate: board %s, %s", c->board, c->source);
+	hb_gp_quote(q_title, sizeof q_title, t);
+	o += (size_t)snprintf(s + o, cap - o, "set terminal %s\n$pts << EOD\n", term);
 	size_t rows = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (obs[i].idle || obs[i].form != HB_CAL_ENERGY)
@@ -250,43 +255,34 @@ static int plot(const char *path, const struct hb_calibration *c, const struct h
 		double pred = hb_cal_obs_predict(&c->fit, &obs[i]);
 		double res = 100 * (pred - obs[i].energy_nj) / obs[i].energy_nj;
 		double act = obs[i].x.cycles > 0 ? obs[i].x.syn / obs[i].x.cycles : NAN;
-		fprintf(d, "%.9g %.9g %.6g %.6g %.6g %.6g\n", obs[i].energy_nj, pred, res, obs[i].clock_hz / 1e6, act,
-			lono ? lono->pts[i].err_pct : NAN);
+		double held = lono ? lono->pts[i].err_pct : NAN;
+		o += (size_t)snprintf(s + o, cap - o, "%.9g %.9g %.6g %.6g %.6g %.6g\n", obs[i].energy_nj, pred, res,
+				      obs[i].clock_hz / 1e6, act, held);
 		rows++;
 	}
-	fclose(d);
 	if (!rows) {
-		unlink(dat);
-		fprintf(stderr, "hilbench calibrate: --plot: no energy points to draw\n");
+		free(s);
+		snprintf(err, errlen, "no energy points to draw");
 		return -1;
 	}
-	FILE *g = popen("gnuplot", "w");
-	if (!g) {
-		unlink(dat);
-		return -1;
-	}
-	char q_out[2200], q_dat[200], q_title[300], t[256];
-	hb_gp_quote(q_out, sizeof q_out, path);
-	hb_gp_quote(q_dat, sizeof q_dat, dat);
-	snprintf(t, sizeof t, "hilbench calibrate: board %s, %s", c->board, c->source);
-	hb_gp_quote(q_title, sizeof q_title, t);
-	fprintf(g, "set terminal %s\nset output %s\n", term, q_out);
-	fprintf(g, "set datafile missing 'nan'\nset multiplot layout 1,3 title %s noenhanced\n", q_title);
-	fprintf(g, "set key top left\nset grid\n");
-	fprintf(g, "set title 'measured vs predicted energy per inference'\nset xlabel 'measured (nJ)'\n"
-		   "set ylabel 'predicted (nJ)'\nset logscale xy\n");
-	fprintf(g, "plot %s using 1:2 with points pt 7 title 'fit', x with lines dt 2 title 'y = x'\n", q_dat);
-	fprintf(g, "unset logscale\nset title 'residuals vs clock'\nset xlabel 'core clock (MHz)'\n"
-		   "set ylabel 'residual (%%)'\n");
-	fprintf(g, "plot %s using 4:3 with points pt 7 title 'in sample', %s using 4:6 with points pt 6 "
-		   "title 'network held out', 0 with lines dt 2 notitle\n", q_dat, q_dat);
-	fprintf(g, "set title 'residuals vs activity'\nset xlabel 'synaptic events per cycle'\n");
-	fprintf(g, "plot %s using 5:3 with points pt 7 title 'in sample', %s using 5:6 with points pt 6 "
-		   "title 'network held out', 0 with lines dt 2 notitle\n", q_dat, q_dat);
-	fprintf(g, "unset multiplot\n");
-	int rc = pclose(g);
-	unlink(dat);
-	return rc == 0 ? 0 : -1;
+	o += (size_t)snprintf(s + o, cap - o,
+			      "EOD\nset datafile missing 'nan'\nset multiplot layout 1,3 title %s noenhanced\n"
+			      "set key top left\nset grid\n"
+			      "set title 'measured vs predicted energy per inference'\nset xlabel 'measured (nJ)'\n"
+			      "set ylabel 'predicted (nJ)'\nset logscale xy\n"
+			      "plot $pts using 1:2 with points pt 7 title 'fit', x with lines dt 2 title 'y = x'\n"
+			      "unset logscale\nset title 'residuals vs clock'\nset xlabel 'core clock (MHz)'\n"
+			      "set ylabel 'residual (%%)'\n"
+			      "plot $pts using 4:3 with points pt 7 title 'in sample', $pts using 4:6 with points pt 6 "
+			      "title 'network held out', 0 with lines dt 2 notitle\n"
+			      "set title 'residuals vs activity'\nset xlabel 'synaptic events per cycle'\n"
+			      "plot $pts using 5:3 with points pt 7 title 'in sample', $pts using 5:6 with points pt 6 "
+			      "title 'network held out', 0 with lines dt 2 notitle\n"
+			      "unset multiplot\n",
+			      q_title);
+	int rc = o < cap ? hb_gp_run(s, path, err, errlen) : -1;
+	free(s);
+	return rc;
 }
 
 int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv)
@@ -380,6 +376,7 @@ int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv)
 	char err[512];
 	struct build_report rep;
 	memset(&rep, 0, sizeof rep);
+	char rp[1024];
 
 	if (cal_in) { /* export only */
 		if (hb_cal_load(cal_in, &cal, err, sizeof err) != HB_OK)
@@ -444,7 +441,6 @@ int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv)
 			return hb_fail(CMD, "cannot fit the energy model to %s: %s", cal.source, err);
 		}
 		/* SC-NeuroCore's form with the real LUT count */
-		char rp[1024];
 		if (!report) {
 			snprintf(rp, sizeof rp, "%s/build/gateware/%s/report.json", hb_data_dir(), build_dir_of(cal.family));
 			report = rp;
@@ -516,8 +512,9 @@ int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv)
 			free(text);
 		}
 		if (plot_path && rc == HB_EXIT_OK) {
-			if (plot(plot_path, &cal, obs, n, nv > 1 ? &val[1] : NULL) != 0)
-				rc = hb_fail(CMD, "--plot: gnuplot failed writing %s (is gnuplot installed?)", plot_path);
+			char perr[300];
+			if (plot(plot_path, &cal, obs, n, nv > 1 ? &val[1] : NULL, perr, sizeof perr) != 0)
+				rc = hb_fail(CMD, "--plot: %s", perr);
 			else if (!quiet)
 				printf("plot: %s\n", plot_path);
 		}
@@ -535,7 +532,6 @@ int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv)
 			return hb_fail(CMD, "--export sc-neurocore: the calibration has no SC-NeuroCore form (%s)",
 				       cal.sc_note[0] ? cal.sc_note : "not fitted");
 		if (!rep.have && !report) {
-			char rp[1024];
 			snprintf(rp, sizeof rp, "%s/build/gateware/%s/report.json", hb_data_dir(), build_dir_of(cal.family));
 			read_report(rp, &rep);
 		} else if (!rep.have && report) {

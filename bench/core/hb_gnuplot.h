@@ -15,4 +15,10 @@
  * with the closing quote kept). */
 void hb_gp_quote(char *out, size_t cap, const char *s);
 
+/* Run gnuplot on a script with its standard output going to out_path (created or truncated):
+ * the script must not `set output`, so the output file name never appears in gnuplot code.
+ * Returns 0, or -1 with the reason in err (gnuplot missing, a file that cannot be written, a
+ * gnuplot error). */
+int hb_gp_run(const char *script, const char *out_path, char *err, size_t errlen);
+
 #endif

@@ -434,10 +434,18 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* A number, also in the raw form hb_report_json_number() uses for exact figures. */
 static double num(const cJSON *o, const char *k)
 {
 	const cJSON *x = obj(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+	if (cJSON_IsNumber(x))
+		return x->valuedouble;
+	if (cJSON_IsRaw(x) && x->valuestring) {
+		char *end;
+		double v = strtod(x->valuestring, &end);
+		return end != x->valuestring && *end == '\0' ? v : NAN;
+	}
+	return NAN;
 }
 
 static int cmp_d(const void *a, const void *b)
