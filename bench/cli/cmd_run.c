@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_cal.h"
 #include "hb_cli.h"
+#include "hb_receipt.h"
 #include "hb_run.h"
 
 #define HB_RUN_MAX_L 4096
@@ -209,6 +211,19 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 		return hb_usage_error("run", "unexpected argument '%s'", argv[optind]);
 	if (o.receipt_info && !o.receipt_path)
 		return hb_usage_error("run", "--receipt-info FILE goes with --receipt FILE");
+	/* files the run will need at its end are checked before anything is measured */
+	char perr[512];
+	if (o.calibration_path) {
+		struct hb_calibration cal;
+		if (hb_cal_load(o.calibration_path, &cal, perr, sizeof perr) != HB_OK)
+			return hb_usage_error("run", "--calibration: %s", perr);
+	}
+	if (o.receipt_info) {
+		struct hb_receipt_info info;
+		hb_receipt_info_default(&info);
+		if (hb_receipt_info_load(o.receipt_info, &info, perr, sizeof perr) != HB_OK)
+			return hb_usage_error("run", "--receipt-info: %s", perr);
+	}
 	if (!o.board) {
 		o.board = "sim";
 		if (!o.quiet)
