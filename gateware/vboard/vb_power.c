@@ -377,7 +377,10 @@ enum hb_status hb_vb_truth_query(const struct hb_vb_truth *t, uint64_t c0, uint6
 	out->energy_j = (double)hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
 	out->core_energy_j = (double)hb_vb_core_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
 	out->avg_power_w = out->energy_j / ((double)d.cycles / t->clock_hz);
-	out->idle_power_w = hb_vb_idle_power_w(t->pm, t->clock_hz);
+	/* idle over this window: warm-up leakage included (a function of time alone) */
+	struct hb_vb_sums i0 = {.cycles = c0}, i1 = {.cycles = c1};
+	out->idle_power_w = (double)(hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &i0, &i1) /
+				     ((long double)d.cycles / t->clock_hz));
 	out->exact = exact;
 	return HB_OK;
 }
@@ -396,7 +399,7 @@ enum hb_status hb_vb_truth_write_json(const struct hb_vb_truth *t, const struct 
 	fprintf(f, "  \"energy_nj\": %.6f,\n  \"core_energy_nj\": %.6f,\n", all.energy_j * 1e9,
 		all.core_energy_j * 1e9);
 	fprintf(f, "  \"avg_power_mw\": %.9f,\n  \"idle_power_mw\": %.9f,\n", all.avg_power_w * 1e3,
-		hb_vb_idle_power_w(pm, t->clock_hz) * 1e3);
+		(live->cycles > 0 ? all.idle_power_w : hb_vb_idle_power_w(pm, t->clock_hz)) * 1e3);
 	fprintf(f,
 		"  \"model\": {\"family\": \"%s\", \"rail_v\": %g, \"board_ma\": %g, "
 		"\"core_supply_v\": %g, \"static_mw\": %g, \"e_clk_pj\": %g, \"e_syn_pj\": %g, "

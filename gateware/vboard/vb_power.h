@@ -137,7 +137,9 @@ void hb_vb_truth_busy_edge(struct hb_vb_truth *t, uint64_t cycle, int rising);
 
 struct hb_vb_truth_result {
 	uint64_t cycles, busy_cycles, done;
-	double energy_j, core_energy_j, avg_power_w, idle_power_w;
+	double energy_j, core_energy_j, avg_power_w;
+	double idle_power_w;     /* what the board would draw idle over the same cycles (warm-up
+				  * leakage included) */
 	int exact;  /* both ends fell on checkpoints or inside uniform segments */
 };
 /* Truth between boundaries c0 < c1. live/live_uniform/live_word: the current sums and the open
