@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -b, --board NAME       board profile (default: the plan's, else sim)\n"
-		"      --virtual          use the virtual board (sim); on a twin-capable build, the board's twin\n"
+		"      --virtual          measure the board's twin (its whole host stack against the virtual\n"
+		"                         board at the board's clock and baud) instead of the hardware\n"
 		"  -p, --plan FILE        the plan (INI)\n"
 		"      --nets LIST        axes on the command line instead of a plan: networks (digits,\n"
 		"                         mnist-shape, file:PATH, random:SIZES:DENSITY:SEED), comma separated\n"
@@ -239,12 +240,6 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 		return hb_usage_error(CMD, "give --plan FILE, or the axes (--nets at least), or --resume ID");
 	if (plan_path && axes)
 		return hb_usage_error(CMD, "--plan FILE and axes on the command line exclude each other");
-	if (virt) {
-		if (board && strcmp(board, "sim") != 0)
-			fprintf(stderr, "hilbench sweep: note: --virtual: %s's twin is not available in this build; "
-					"measuring on the virtual board (sim)\n", board);
-		board = "sim";
-	}
 
 	char *text = NULL;
 	const char *origin = "command line";
@@ -269,7 +264,7 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
-	struct hb_sweep_opts o = {.board = board, .boards_dir = g->boards_dir, .db_path = db_path, .out = stdout,
+	struct hb_sweep_opts o = {.board = board, .virtual_board = virt, .boards_dir = g->boards_dir, .db_path = db_path, .out = stdout,
 				  .quiet = quiet, .interrupted = &g_stop, .command_line = cmdline};
 	struct hb_sweep_result res;
 	char err[512] = "";

@@ -501,7 +501,9 @@ cJSON *hb_receipt_build(const cJSON *const *docs, size_t n, const struct hb_rece
 		return NULL;
 	}
 	const cJSON *simflag = obj(run0, "simulated");
-	bool simulated = cJSON_IsTrue(simflag) || strcmp(family, "sim") == 0;
+	const char *session = str(run0, "session");
+	bool simulated = cJSON_IsTrue(simflag) || strcmp(family, "sim") == 0 ||
+			 (session && strcmp(session, "hardware") != 0);
 
 	double *lat = calloc(n, sizeof *lat), *joules = calloc(n, sizeof *joules);
 	if (!lat || !joules) {

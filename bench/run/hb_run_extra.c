@@ -17,6 +17,15 @@ void hb_run_extra_init(struct hb_run_extra *x)
 	memset(x, 0, sizeof *x);
 }
 
+void hb_run_extra_clock(const struct hb_run_opts *o, struct hb_board *b)
+{
+	if (!(o->clock_hz > 0) || (b->family != HB_FAMILY_SIM && !o->virtual_board))
+		return;
+	b->core_clock_hz = (uint64_t)(o->clock_hz + 0.5);
+	if (b->uart_baud && o->clock_hz / b->uart_baud < 4)
+		b->uart_baud = (uint32_t)(o->clock_hz / 4);
+}
+
 void hb_run_extra_scale_inputs(const struct hb_run_opts *o, uint16_t *v, unsigned n)
 {
 	if (!(o->input_scale > 0) || o->input_scale >= 1)
@@ -120,10 +129,9 @@ void hb_run_extra_attach(const struct hb_run_extra *x, const struct hb_run_opts 
 		inputs_digest(o, cJSON_IsString(netname) ? netname->valuestring : "", f->samples, h);
 		cJSON_AddStringToObject(run, "data_sha256", h);
 	}
-	/* what executed: the bitstream flashed, or the simulator */
-	if (x->bitstream[0]) {
-		cJSON_AddStringToObject(run, "bitstream", x->bitstream);
-		if (hb_sha256_file(x->bitstream, h) == HB_OK) {
+	/* what executed: the bitstream flashed, or (simulated) the simulator */
+	if (!f->simulated && f->bitstream && f->bitstream[0]) {
+		if (hb_sha256_file(f->bitstream, h) == HB_OK) {
 			cJSON_AddStringToObject(run, "image_sha256", h);
 			cJSON_AddStringToObject(run, "image_kind", "bitstream");
 		}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hb_activity.h"
+#include "hb_board.h"
 #include "hb_model.h"
 #include "hb_report.h"
 #include "hb_run.h"
@@ -20,10 +21,14 @@ struct hb_run_extra {
 	struct hb_activity act;
 	unsigned lanes;
 	char data_file[1024];     /* the labelled data set used, "" for generated inputs */
-	char bitstream[1024];     /* the bitstream flashed, "" when none (sim, --no-flash) */
 };
 
 void hb_run_extra_init(struct hb_run_extra *x);
+
+/* opts->clock_hz on a virtual board or twin: the board copy runs at that clock (the virtual
+ * board takes clock and baud as inputs; the baud is lowered if the UART would get fewer than
+ * 4 cycles per bit). Hardware keeps its profile: its gateware must report the clock. */
+void hb_run_extra_clock(const struct hb_run_opts *o, struct hb_board *b);
 
 /* sample_values(): scale the input values by opts->input_scale (moves the spike density). */
 void hb_run_extra_scale_inputs(const struct hb_run_opts *o, uint16_t *v, unsigned n);
@@ -51,6 +56,7 @@ struct hb_run_facts {
 	double power_sample_rate_hz; /* INA219 conversions per second (NaN: no monitor) */
 	bool simulated;              /* virtual board or twin */
 	const char *vboard_exe;      /* the simulator executable (simulated runs) */
+	const char *bitstream;       /* the bitstream flashed ("" or NULL: none) */
 };
 
 /* Add to the result document's "run" object: activity, sweep_id, input description, digests

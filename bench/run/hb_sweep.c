@@ -187,8 +187,8 @@ static int on_plan(void *user, const char *section, const char *name, const char
 				return fail(c, section, name, "'%s': seconds (a number >= 0)", v);
 			*(!strcmp(name, "window_s") ? &p->window_s : !strcmp(name, "baseline_s") ? &p->baseline_s : &p->warmup_s) = d;
 		} else if (strcmp(name, "pacing") == 0) {
-			if (strcmp(v, "realtime") && strcmp(v, "free"))
-				return fail(c, section, name, "'%s': realtime or free", v);
+			if (strcmp(v, "virtual") && strcmp(v, "realtime") && strcmp(v, "fast") && strcmp(v, "free"))
+				return fail(c, section, name, "'%s': virtual, realtime or fast", v);
 			copy_str(p->pacing, sizeof p->pacing, v);
 		} else
 			return fail(c, section, name, "unknown key%s", "");
@@ -511,6 +511,8 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 		struct hb_run_opts ro;
 		hb_run_opts_default(&ro);
 		ro.board = board;
+		ro.virtual_board = o->virtual_board;
+		ro.abort_now = NULL;
 		ro.boards_dir = o->boards_dir;
 		ro.net = plan->nets[pt->net].path;
 		ro.windows = plan->windows;

@@ -38,7 +38,7 @@ struct hb_sweep_plan {
 	char board[32];           /* "" = from the command line */
 	unsigned windows, samples;
 	double window_s, baseline_s, warmup_s;
-	char pacing[16];          /* sim: realtime/free, "" = the profile's */
+	char pacing[16];          /* virtual boards: virtual/realtime/fast, "" = the session's default */
 	struct hb_sweep_net nets[HB_SWEEP_MAX_AXIS];
 	size_t n_nets;
 	unsigned L[HB_SWEEP_MAX_AXIS];
@@ -85,6 +85,7 @@ typedef enum hb_status (*hb_sweep_run_fn)(const struct hb_run_opts *o, char *err
 
 struct hb_sweep_opts {
 	const char *board;        /* overrides the plan's board */
+	int virtual_board;        /* the board's twin instead of the hardware (--virtual) */
 	const char *boards_dir;
 	const char *db_path;      /* NULL = the default database */
 	const char *vboard_exe;
