@@ -16,10 +16,13 @@ static const char *const term_labels[HB_CAL_NTERMS] = {
 	"per synapse-step",      "per weight-memory read", "per input/spike-memory access",
 	"per neuron update"};
 
-/* Order in which a term is given up first when two removals fit equally well: the memory
- * terms move with the synapse-steps, the per-cycle energy with static power at one clock. */
-static const enum hb_cal_term drop_order[HB_CAL_NTERMS] = {HB_CAL_IMEM, HB_CAL_WMEM, HB_CAL_OPS, HB_CAL_LIF,
-							    HB_CAL_SYN,  HB_CAL_CLK,  HB_CAL_STATIC};
+/* Order in which terms are given up when the points cannot tell them apart. The memory terms
+ * move with the synapse-steps (one input word and one weight read per issue cycle), which carry
+ * most of the dynamic energy; synaptic events separate from the schedule only when the inputs
+ * vary; neuron updates and synapse-steps are kept longest; the per-cycle energy goes with
+ * static power at a single clock. */
+static const enum hb_cal_term drop_order[HB_CAL_NTERMS] = {HB_CAL_IMEM, HB_CAL_WMEM, HB_CAL_SYN, HB_CAL_LIF,
+							    HB_CAL_OPS,  HB_CAL_CLK,  HB_CAL_STATIC};
 
 const char *hb_cal_term_key(enum hb_cal_term t)
 {
@@ -213,23 +216,19 @@ enum hb_status hb_cal_fit_energy(const struct hb_cal_obs *obs, size_t n, unsigne
 		}
 		if (rank == p)
 			break;
-		/* Rank lost: leave out the term whose removal fits best. Removals whose χ² differ by
-		 * less than 1 (statistically the same fit) are equal, and drop_order decides. */
+		/* Rank lost: leave out a term the others already span (its removal keeps the rank),
+		 * the first in drop_order: the terms whose energy the others carry best go first. */
 		int best = -1;
-		double best_chi2 = INFINITY;
-		for (int d = 0; d < HB_CAL_NTERMS; d++) {
+		for (int d = 0; d < HB_CAL_NTERMS && best < 0; d++) {
 			int t = drop_order[d];
 			if (!(terms & (1u << t)) || p == 1)
 				continue;
 			struct hb_cal_fit tmp;
 			size_t r2 = 0;
-			if (fit_terms(obs, n, terms & ~(1u << t), &tmp, &r2) == HB_OK && r2 == p - 1 &&
-			    tmp.chi2 < best_chi2 - 1) {
+			if (fit_terms(obs, n, terms & ~(1u << t), &tmp, &r2) == HB_OK && r2 == rank)
 				best = t;
-				best_chi2 = tmp.chi2;
-			}
 		}
-		if (best < 0) { /* no single removal restores the rank: drop by order */
+		if (best < 0) { /* no single removal keeps the rank: drop by order */
 			for (int d = 0; d < HB_CAL_NTERMS && best < 0; d++)
 				if (terms & (1u << drop_order[d]))
 					best = drop_order[d];
@@ -241,6 +240,33 @@ enum hb_status hb_cal_fit_energy(const struct hb_cal_obs *obs, size_t n, unsigne
 			snprintf(why, whylen, "the points do not determine any term");
 			return HB_ERR_ARG;
 		}
+	}
+	/* Backward elimination: a term whose energy is negative (no event gives energy back) or
+	 * not distinguishable from 0 (|value| < 2 standard errors) is left out and the rest
+	 * refitted, one at a time, the first such term in drop_order (near-collinear terms trade
+	 * energy among themselves: which of them carries it is decided by what generalises, not by
+	 * which happened to come out worst on these points). */
+	for (;;) {
+		int worst = -1;
+		for (int d = 0; d < HB_CAL_NTERMS && worst < 0; d++) {
+			int t = drop_order[d];
+			if (!(fit->terms & (1u << t)) || t == HB_CAL_STATIC)
+				continue;
+			if (fit->coef[t] < 0 || !(fabs(fit->coef[t]) >= 2 * fit->se[t]))
+				worst = t;
+		}
+		if (worst < 0 || popcount_u(fit->terms) <= 1)
+			break;
+		struct hb_cal_fit next;
+		size_t rank = 0;
+		unsigned terms_next = fit->terms & ~(1u << worst);
+		if (fit_terms(obs, n, terms_next, &next, &rank) != HB_OK || rank != (size_t)popcount_u(terms_next))
+			break;
+		char why_t[96];
+		snprintf(why_t, sizeof why_t, "%s left out (%.3g +- %.2g: %s)", term_keys[worst], fit->coef[worst],
+			 fit->se[worst], fit->coef[worst] < 0 ? "negative" : "not significant");
+		append(w, sizeof w, "%s%s", w[0] ? "; " : "", why_t);
+		*fit = next;
 	}
 	snprintf(fit->note, sizeof fit->note, "%s", w);
 	return HB_OK;

@@ -126,6 +126,10 @@ cJSON *hb_cal_to_json(const struct hb_calibration *c, const struct hb_cal_valida
 			add_num(y, "error_pct", p->err_pct);
 			add_num(y, "analytic_error_pct", p->analytic_err_pct);
 			add_num(y, "dynamic_error_pct", p->dyn_err_pct);
+			cJSON *tk = cJSON_AddArrayToObject(y, "terms");
+			for (int t = 0; t < HB_CAL_NTERMS; t++)
+				if (p->terms & (1u << t))
+					cJSON_AddItemToArray(tk, cJSON_CreateString(hb_cal_term_key((enum hb_cal_term)t)));
 			cJSON_AddItemToArray(pts, y);
 		}
 		cJSON_AddItemToArray(va, x);

@@ -502,6 +502,10 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 			plan->name[0] ? " " : "", plan->name, board, n, todo);
 	uint64_t t0 = hb_now_ns();
 	size_t measured = 0;
+	/* ETA: a point costs about the same as the points already measured at its clock; at a
+	 * clock not measured yet, the mean cost scaled by the clock (a simulated board spends
+	 * CPU time per cycle; on hardware windows last the same at any clock, so this errs long) */
+	double *took_s = calloc(n ? n : 1, sizeof *took_s);
 	enum hb_status st = HB_OK;
 	for (size_t i = 0; i < n && !stop(o); i++) {
 		struct hb_db_point *dp = &sw->points[i];
@@ -563,14 +567,34 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 		if (ps == HB_POINT_PENDING)
 			break;
 		measured++;
+		if (took_s)
+			took_s[i] = took;
 		if (!o->quiet) {
 			double el = (double)(hb_now_ns() - t0) / 1e9;
-			size_t left = 0;
-			for (size_t j = i + 1; j < n; j++)
-				left += sw->points[j].status != HB_POINT_DONE;
+			double eta = 0, sum_t = 0, sum_f = 0;
+			size_t cnt = 0;
+			for (size_t j = 0; j <= i; j++)
+				if (took_s && took_s[j] > 0) {
+					sum_t += took_s[j];
+					sum_f += pts[j].clock_hz > 0 ? pts[j].clock_hz : 1;
+					cnt++;
+				}
+			for (size_t j = i + 1; j < n && cnt; j++) {
+				if (sw->points[j].status == HB_POINT_DONE)
+					continue;
+				double same = 0;
+				size_t k = 0;
+				for (size_t q = 0; q <= i; q++)
+					if (took_s[q] > 0 && pts[q].clock_hz == pts[j].clock_hz) {
+						same += took_s[q];
+						k++;
+					}
+				double f = pts[j].clock_hz > 0 ? pts[j].clock_hz : 1;
+				eta += k ? same / (double)k : sum_t / (double)cnt * (f / (sum_f / (double)cnt));
+			}
 			char e1[32], e2[32], t1[32];
 			fmt_dur(el, e1, sizeof e1);
-			fmt_dur(el / (double)measured * (double)left, e2, sizeof e2);
+			fmt_dur(eta, e2, sizeof e2);
 			fmt_dur(took, t1, sizeof t1);
 			if (ps == HB_POINT_DONE)
 				fprintf(out, "[%zu/%zu] %s: run %lld (%s); elapsed %s, ETA %s\n", i + 1, n, pt->label,
@@ -583,6 +607,7 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 	}
 	if (devnull)
 		fclose(devnull);
+	free(took_s);
 	res->sweep_id = sw->id;
 	res->n_points = n;
 	res->n_done = res->n_failed = res->n_pending = 0;

@@ -78,8 +78,9 @@ static size_t campaign(struct cal_twin *tw, struct hb_cal_obs *obs, const double
 	return n;
 }
 
-/* Without noise and warm-up the twin is exactly the model: predictions are exact and the
- * coefficients the fit can separate come back as the twin's, referred to the rail. */
+/* Without noise and warm-up the twin is exactly the model: predictions are exact to the
+ * precision the fit assumes for a point without a spread (HB_CAL_SE_FLOOR), and the
+ * coefficients come back as the twin's, referred to the rail. */
 Test(cal, noiseless_twin_is_recovered)
 {
 	struct cal_twin tw;
@@ -93,7 +94,7 @@ Test(cal, noiseless_twin_is_recovered)
 	cr_assert_eq(hb_cal_fit_energy(obs, n, HB_CAL_ALL_TERMS, &fit, why, sizeof why), HB_OK, "%s", why);
 	for (size_t i = 0; i < n; i++) {
 		double p = hb_cal_obs_predict(&fit, &obs[i]), m = hb_cal_obs_value(&obs[i]);
-		cr_assert_float_eq(p, m, m * 1e-8, "point %zu: %g vs %g", i, p, m);
+		cr_assert_float_eq(p, m, m * HB_CAL_SE_FLOOR, "point %zu: %.9g vs %.9g (%s)", i, p, m, fit.note);
 	}
 	const struct hb_vb_power_model *pm = &tw.pm;
 	const double k = pm->rail_v / pm->core_supply_v; /* core energy -> rail energy */
@@ -106,9 +107,10 @@ Test(cal, noiseless_twin_is_recovered)
 	cr_assert(fit.terms & (1u << HB_CAL_STATIC));
 	cr_assert(fit.terms & (1u << HB_CAL_CLK));
 	cr_assert(fit.terms & (1u << HB_CAL_SYN));
-	if (fit.terms == HB_CAL_ALL_TERMS)
-		for (int t = 0; t < HB_CAL_NTERMS; t++)
-			cr_assert_float_eq(fit.coef[t], want[t], fabs(want[t]) * 1e-5, "%s: %g vs %g", hb_cal_term_key(t),
+	/* every term the fit kept is the twin's, except those carrying a left-out one's energy */
+	for (int t = 0; t < HB_CAL_NTERMS; t++)
+		if (fit.terms == HB_CAL_ALL_TERMS || t == HB_CAL_CLK || t == HB_CAL_LIF)
+			cr_assert_float_eq(fit.coef[t], want[t], fabs(want[t]) * 1e-3, "%s: %g vs %g", hb_cal_term_key(t),
 					   fit.coef[t], want[t]);
 	cr_assert_float_eq(fit.coef[HB_CAL_STATIC], want[HB_CAL_STATIC], want[HB_CAL_STATIC] * 1e-6);
 }
