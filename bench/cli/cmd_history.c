@@ -11,6 +11,7 @@
 
 #include "hb_cli.h"
 #include "hb_db.h"
+#include "hb_receipt.h"
 #include "hb_report.h"
 
 #define CMD "history"
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hilbench history [options]\n"
 		"       hilbench history show ID [options]\n"
+		"       hilbench history export --receipt FILE ID [ID...] [--receipt-info FILE]\n"
 		"\n"
 		"List the stored runs (newest first: id, start time, board, network, status and the\n"
 		"measured energy per inference), or show one run's profiler table and its full\n"
@@ -31,11 +33,15 @@ static void usage(FILE *f)
 		"  -n, --limit N    list at most N runs (default 20, 0 = all)\n"
 		"      --table-only show: the table without the JSON\n"
 		"      --json-only  show: the JSON without the table\n"
+		"      --receipt FILE  export: SC-NeuroCore's experiment receipt for the runs (one measured run\n"
+		"                   each; same board, network and image); simulated runs say so\n"
+		"      --receipt-info FILE  operator and power-instrument facts (INI, docs/results.md)\n"
 		"  -h, --help       this help\n"
 		"\n"
 		"Examples:\n"
 		"  hilbench history --limit 5\n"
-		"  hilbench history show 12 --db ./lab.sqlite\n");
+		"  hilbench history show 12 --db ./lab.sqlite\n"
+		"  hilbench history export --receipt run12.receipt.json 12 --receipt-info lab.ini\n");
 }
 
 static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
@@ -120,19 +126,63 @@ static int show_run(struct hb_db *db, int64_t id, bool table, bool json)
 	return HB_EXIT_OK;
 }
 
+static int export_receipt(struct hb_db *db, const char *out, const char *info_path, char **ids, int n)
+{
+	struct hb_receipt_info info;
+	char err[512];
+	hb_receipt_info_default(&info);
+	if (info_path && hb_receipt_info_load(info_path, &info, err, sizeof err) != HB_OK)
+		return hb_usage_error(CMD, "--receipt-info: %s", err);
+	cJSON **docs = calloc((size_t)n, sizeof *docs);
+	if (!docs)
+		return hb_fail(CMD, "out of memory");
+	int rc = HB_EXIT_OK;
+	for (int i = 0; i < n && rc == HB_EXIT_OK; i++) {
+		unsigned long long id;
+		if (parse_count(ids[i], INT64_MAX, &id) || id == 0) {
+			rc = hb_usage_error(CMD, "export '%s': a run ID is a positive integer", ids[i]);
+			break;
+		}
+		struct hb_db_run r;
+		enum hb_status st = hb_db_get(db, (int64_t)id, &r);
+		if (st == HB_ERR_NOTFOUND) {
+			rc = hb_usage_error(CMD, "export %llu: no run with that id", id);
+			break;
+		}
+		if (st != HB_OK) {
+			rc = hb_fail(CMD, "cannot read run %llu: %s", id, hb_strerror(st));
+			break;
+		}
+		docs[i] = r.result_json ? cJSON_Parse(r.result_json) : NULL;
+		hb_db_run_free(&r);
+		if (!docs[i])
+			rc = hb_fail(CMD, "run %llu has no result document", id);
+	}
+	if (rc == HB_EXIT_OK && hb_receipt_write_file(out, (const cJSON *const *)docs, (size_t)n, &info, err, sizeof err) != HB_OK)
+		rc = hb_fail(CMD, "--receipt %s: %s", out, err);
+	if (rc == HB_EXIT_OK)
+		printf("receipt: %s (%d measured run%s)\n", out, n, n == 1 ? "" : "s");
+	for (int i = 0; i < n; i++)
+		cJSON_Delete(docs[i]);
+	free(docs);
+	return rc;
+}
+
 int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 {
 	(void)g;
-	enum { OPT_DB = 1000, OPT_TABLE_ONLY, OPT_JSON_ONLY };
+	enum { OPT_DB = 1000, OPT_TABLE_ONLY, OPT_JSON_ONLY, OPT_RECEIPT, OPT_RECEIPT_INFO };
 	static const struct option opts[] = {
 		{"db", required_argument, 0, OPT_DB},
 		{"limit", required_argument, 0, 'n'},
 		{"table-only", no_argument, 0, OPT_TABLE_ONLY},
 		{"json-only", no_argument, 0, OPT_JSON_ONLY},
+		{"receipt", required_argument, 0, OPT_RECEIPT},
+		{"receipt-info", required_argument, 0, OPT_RECEIPT_INFO},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *path = NULL;
+	const char *path = NULL, *receipt = NULL, *receipt_info = NULL;
 	unsigned long long limit = 20;
 	bool table = true, json = true;
 	int c;
@@ -146,6 +196,8 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 			break;
 		case OPT_TABLE_ONLY: json = false; break;
 		case OPT_JSON_ONLY: table = false; break;
+		case OPT_RECEIPT: receipt = optarg; break;
+		case OPT_RECEIPT_INFO: receipt_info = optarg; break;
 		case 'h': usage(stdout); return HB_EXIT_OK;
 		default: return hb_usage_error(CMD, "unknown option");
 		}
@@ -153,8 +205,16 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 	if (!table && !json)
 		return hb_usage_error(CMD, "--table-only and --json-only exclude each other");
 	unsigned long long id = 0;
-	bool show = false;
-	if (optind < argc) {
+	bool show = false, export = false;
+	if (optind < argc && strcmp(argv[optind], "export") == 0) {
+		if (!receipt)
+			return hb_usage_error(CMD, "export: what? (--receipt FILE; e.g. 'export --receipt r.json 12')");
+		if (optind + 1 >= argc)
+			return hb_usage_error(CMD, "export: which runs? (give their IDs)");
+		export = true;
+	} else if (receipt || receipt_info) {
+		return hb_usage_error(CMD, "--receipt goes with 'export' (hilbench history export --receipt FILE ID)");
+	} else if (optind < argc) {
 		if (strcmp(argv[optind], "show") != 0)
 			return hb_usage_error(CMD, "unknown subcommand '%s' (expected 'show ID')",
 					      argv[optind]);
@@ -179,6 +239,8 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 	}
 	struct stat sb;
 	if (stat(path, &sb) != 0 && errno == ENOENT) {
+		if (export)
+			return hb_usage_error(CMD, "export: no runs stored yet (%s does not exist)", path);
 		if (show)
 			return hb_usage_error(CMD, "show %llu: no runs stored yet (%s does not exist)",
 					      id, path);
@@ -192,7 +254,8 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 			       ? hb_usage_error(CMD, "database '%s': cannot open (%s)", path,
 						hb_strerror(st))
 			       : hb_fail(CMD, "cannot open the run database: %s", hb_strerror(st));
-	int rc = show ? show_run(db, (int64_t)id, table, json) : list_runs(db, (size_t)limit);
+	int rc = export ? export_receipt(db, receipt, receipt_info, argv + optind + 1, argc - optind - 1)
+		 : show ? show_run(db, (int64_t)id, table, json) : list_runs(db, (size_t)limit);
 	hb_db_close(db);
 	return rc;
 }

@@ -6,8 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_cal.h"
 #include "hb_cli.h"
+#include "hb_receipt.h"
 #include "hb_run.h"
+
+#define HB_RUN_MAX_L 4096
 
 static volatile sig_atomic_t g_interrupted, g_abort;
 
@@ -57,6 +61,16 @@ static void help(FILE *f)
 		"      --no-flash        hardware: use the bitstream already on the board\n"
 		"      --bitstream FILE  hardware: flash this bitstream instead of the board's build\n"
 		"      --pacing MODE     virtual board: realtime or free (default from the profile)\n"
+		"  -L, --length L        bitstream length instead of the network file's\n"
+		"      --clock-mhz F     core clock: the virtual board runs at it; hardware must run at it\n"
+		"                        (a clock needs its own bitstream, --bitstream)\n"
+		"      --input-scale S   scale the input values by S in (0, 1] (fewer input spikes)\n"
+		"      --calibration FILE add a calibrated row predicted by this calibration\n"
+		"                        (hilbench calibrate; docs/calibration.md)\n"
+		"      --receipt FILE    write SC-NeuroCore's experiment receipt for the run (simulated\n"
+		"                        runs say so and never pass as instrument measurements)\n"
+		"      --receipt-info FILE operator and power-instrument facts for the receipt (INI,\n"
+		"                        docs/results.md)\n"
 		"  -q, --quiet           only the table\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -135,13 +149,19 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 		{"pacing", required_argument, 0, 12},
 		{"virtual", no_argument, 0, 13},
 		{"board-seed", required_argument, 0, 14},
+		{"length", required_argument, 0, 'L'},
+		{"clock-mhz", required_argument, 0, 20},
+		{"input-scale", required_argument, 0, 21},
+		{"calibration", required_argument, 0, 22},
+		{"receipt", required_argument, 0, 23},
+		{"receipt-info", required_argument, 0, 24},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	int c, rc;
 	unsigned u;
-	while ((c = getopt_long(argc, argv, "b:n:w:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:n:w:L:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o.board = optarg; break;
 		case 'n': o.net = optarg; break;
@@ -192,6 +212,31 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 				return rc;
 			o.board_seed = u;
 			break;
+		case 'L':
+			if ((rc = parse_uint("--length", optarg, 8, HB_RUN_MAX_L, &o.L)))
+				return rc;
+			if (o.L % 8)
+				return hb_usage_error("run", "--length %u: a multiple of 8 (and of the gateware's lanes)", o.L);
+			break;
+		case 20: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*optarg == '\0' || *end || !(v > 0) || v > 1000)
+				return hb_usage_error("run", "--clock-mhz '%s': a clock in MHz (0 < f <= 1000)", optarg);
+			o.clock_hz = v * 1e6;
+			break;
+		}
+		case 21: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*optarg == '\0' || *end || !(v > 0) || v > 1)
+				return hb_usage_error("run", "--input-scale '%s': a scale in (0, 1]", optarg);
+			o.input_scale = v < 1 ? v : 0;
+			break;
+		}
+		case 22: o.calibration_path = optarg; break;
+		case 23: o.receipt_path = optarg; break;
+		case 24: o.receipt_info = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case 'h': help(stdout); return HB_EXIT_OK;
 		default: return hb_usage_error("run", "unknown or incomplete option");
@@ -199,6 +244,21 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return hb_usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (o.receipt_info && !o.receipt_path)
+		return hb_usage_error("run", "--receipt-info FILE goes with --receipt FILE");
+	/* files the run will need at its end are checked before anything is measured */
+	char perr[512];
+	if (o.calibration_path) {
+		struct hb_calibration cal;
+		if (hb_cal_load(o.calibration_path, &cal, perr, sizeof perr) != HB_OK)
+			return hb_usage_error("run", "--calibration: %s", perr);
+	}
+	if (o.receipt_info) {
+		struct hb_receipt_info info;
+		hb_receipt_info_default(&info);
+		if (hb_receipt_info_load(o.receipt_info, &info, perr, sizeof perr) != HB_OK)
+			return hb_usage_error("run", "--receipt-info: %s", perr);
+	}
 	if (!o.board) {
 		o.board = "sim";
 		if (!o.quiet)

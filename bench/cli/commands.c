@@ -14,6 +14,8 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv);
 int hb_cmd_power(struct hb_global *g, int argc, char **argv);
 int hb_cmd_vboard(struct hb_global *g, int argc, char **argv);
 int hb_cmd_build(struct hb_global *g, int argc, char **argv);
+int hb_cmd_sweep(struct hb_global *g, int argc, char **argv);
+int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
@@ -22,6 +24,8 @@ const struct hb_cmd hb_commands[] = {
 	{"model", "SC-NeuroCore's analytic FPGA estimate for a network (no board)", hb_cmd_model},
 	{"infer", "one inference with the golden model: class and spike counts (no hardware)", hb_cmd_infer},
 	{"history", "list stored runs, or 'history show ID' for one run's table and JSON", hb_cmd_history},
+	{"sweep", "measure a calibration campaign (networks x L x seeds x clocks), resumable", hb_cmd_sweep},
+	{"calibrate", "fit the board's energy model to a sweep; held-out errors; SC-NeuroCore export", hb_cmd_calibrate},
 	{"doctor", "what this host can reach: USB, serial ports, tools, permissions", hb_cmd_doctor},
 	{"build", "build a board's bitstream (yosys/nextpnr, Vivado or openXC7), cached by build hash", hb_cmd_build},
 	{"flash", "load a bitstream onto a board with openFPGALoader", hb_cmd_flash},

@@ -11,13 +11,29 @@
 #include "hb_db.h"
 #include "hb_log.h"
 
-#define HB_DB_SCHEMA_VERSION 1
+#define HB_DB_SCHEMA_VERSION 2
 
 struct hb_db {
 	sqlite3 *h;
 	char *path;
 };
 
+#define ROWS_TABLE(name)                                                                      \
+	"CREATE TABLE IF NOT EXISTS " name " ("                                                   \
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"                         \
+	" idx INTEGER NOT NULL,"                                                                  \
+	" platform TEXT NOT NULL,"                                                                \
+	" latency_ms REAL,"                                                                       \
+	" throughput_inf_per_s REAL,"                                                             \
+	" power_mw REAL,"                                                                         \
+	" energy_per_inf_nj REAL,"                                                                \
+	" available INTEGER NOT NULL,"                                                            \
+	" notes TEXT,"                                                                            \
+	" source TEXT NOT NULL CHECK (source IN ('measured','modeled','calibrated')),"           \
+	" ratio_to_model REAL,"                                                                   \
+	" PRIMARY KEY (run_id, idx));"
+
+/* Schema 2 (sweeps and calibrations). Version 1 databases are migrated in place. */
 static const char *const schema_sql =
 	"CREATE TABLE IF NOT EXISTS runs ("
 	" id INTEGER PRIMARY KEY,"
@@ -27,20 +43,43 @@ static const char *const schema_sql =
 	" board TEXT,"
 	" net TEXT,"
 	" command_line TEXT,"
-	" result_json TEXT);"
-	"CREATE TABLE IF NOT EXISTS rows ("
-	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" result_json TEXT,"
+	" sweep_id INTEGER);"
+	ROWS_TABLE("rows")
+	"CREATE TABLE IF NOT EXISTS sweeps ("
+	" id INTEGER PRIMARY KEY,"
+	" created_at TEXT NOT NULL,"
+	" board TEXT,"
+	" name TEXT,"
+	" plan_text TEXT NOT NULL,"
+	" command_line TEXT);"
+	"CREATE TABLE IF NOT EXISTS sweep_points ("
+	" sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL,"
-	" platform TEXT NOT NULL,"
-	" latency_ms REAL,"
-	" throughput_inf_per_s REAL,"
-	" power_mw REAL,"
-	" energy_per_inf_nj REAL,"
-	" available INTEGER NOT NULL,"
-	" notes TEXT,"
-	" source TEXT NOT NULL CHECK (source IN ('measured','modeled')),"
-	" ratio_to_model REAL,"
-	" PRIMARY KEY (run_id, idx));";
+	" label TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pending','done','failed')),"
+	" run_id INTEGER,"
+	" error TEXT,"
+	" started_at TEXT,"
+	" finished_at TEXT,"
+	" PRIMARY KEY (sweep_id, idx));"
+	"CREATE TABLE IF NOT EXISTS calibrations ("
+	" id INTEGER PRIMARY KEY,"
+	" created_at TEXT NOT NULL,"
+	" board TEXT,"
+	" sweep_id INTEGER,"
+	" source TEXT,"
+	" calibration_json TEXT NOT NULL);";
+
+/* Version 1 -> 2: runs gain sweep_id; rows accept source 'calibrated' (a CHECK constraint
+ * cannot be altered in SQLite: the table is copied). */
+static const char *const migrate_1_2_sql =
+	"ALTER TABLE runs ADD COLUMN sweep_id INTEGER;"
+	ROWS_TABLE("rows_v2")
+	"INSERT INTO rows_v2 SELECT run_id, idx, platform, latency_ms, throughput_inf_per_s, power_mw,"
+	" energy_per_inf_nj, available, notes, source, ratio_to_model FROM rows;"
+	"DROP TABLE rows;"
+	"ALTER TABLE rows_v2 RENAME TO rows;";
 
 static enum hb_status db_fail(struct hb_db *db, sqlite3 *h, int rc, const char *what)
 {
@@ -188,11 +227,15 @@ enum hb_status hb_db_open(const char *path, struct hb_db **out)
 		return HB_ERR_UNSUPPORTED;
 	}
 	st = HB_OK;
-	if (exec(db, "PRAGMA foreign_keys = ON", &st, "cannot enable foreign keys") ||
-	    exec(db, "BEGIN", &st, "cannot start a transaction") ||
+	/* foreign keys off while a version 1 table is copied (DROP TABLE rows would otherwise
+	 * check every reference), on for use */
+	if (exec(db, "BEGIN IMMEDIATE", &st, "cannot start a transaction") ||
+	    (version == 1 && exec(db, migrate_1_2_sql, &st, "cannot migrate the schema from version 1")) ||
 	    exec(db, schema_sql, &st, "cannot create the schema") ||
-	    exec(db, "PRAGMA user_version = 1", &st, "cannot set the schema version") ||
-	    exec(db, "COMMIT", &st, "cannot commit the schema")) {
+	    exec(db, "PRAGMA user_version = 2", &st, "cannot set the schema version") ||
+	    exec(db, "COMMIT", &st, "cannot commit the schema") ||
+	    exec(db, "PRAGMA foreign_keys = ON", &st, "cannot enable foreign keys")) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		hb_db_close(db);
 		return st;
 	}
@@ -231,7 +274,7 @@ enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
 		return st;
 	rc = sqlite3_prepare_v2(db->h,
 				"INSERT INTO runs (started_at, finished_at, status, board, net,"
-				" command_line, result_json) VALUES (?,?,?,?,?,?,?)",
+				" command_line, result_json, sweep_id) VALUES (?,?,?,?,?,?,?,?)",
 				-1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		bind_text(s, 1, run->started_at);
@@ -241,6 +284,10 @@ enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
 		bind_text(s, 5, run->net);
 		bind_text(s, 6, run->command_line);
 		bind_text(s, 7, run->result_json);
+		if (run->sweep_id > 0)
+			sqlite3_bind_int64(s, 8, run->sweep_id);
+		else
+			sqlite3_bind_null(s, 8);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
@@ -309,7 +356,7 @@ static double col_real(sqlite3_stmt *s, int i)
 #define RUN_COLUMNS \
 	"r.id, r.started_at, r.finished_at, r.status, r.board, r.net, r.command_line," \
 	" (SELECT energy_per_inf_nj FROM rows w WHERE w.run_id = r.id AND w.source = 'measured'" \
-	"  AND w.available = 1 ORDER BY w.idx LIMIT 1)"
+	"  AND w.available = 1 ORDER BY w.idx LIMIT 1), r.sweep_id"
 
 static void read_run(sqlite3_stmt *s, struct hb_db_run *run)
 {
@@ -324,6 +371,7 @@ static void read_run(sqlite3_stmt *s, struct hb_db_run *run)
 	run->net = col_dup(s, 5);
 	run->command_line = col_dup(s, 6);
 	run->measured_energy_nj = col_real(s, 7);
+	run->sweep_id = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 8);
 }
 
 enum hb_status hb_db_list(struct hb_db *db, size_t limit, struct hb_db_run **runs, size_t *n)
@@ -407,7 +455,7 @@ enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run)
 		return st;
 	}
 	read_run(s, run);
-	run->result_json = col_dup(s, 8);
+	run->result_json = col_dup(s, 9);
 	sqlite3_finalize(s);
 
 	rc = sqlite3_prepare_v2(db->h,
@@ -453,4 +501,290 @@ enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run)
 	}
 	sqlite3_finalize(s);
 	return HB_OK;
+}
+
+/* ---- sweeps ------------------------------------------------------------------------------------ */
+
+const char *hb_point_status_name(enum hb_point_status s)
+{
+	return s == HB_POINT_DONE ? "done" : s == HB_POINT_FAILED ? "failed" : "pending";
+}
+
+static enum hb_point_status point_status_parse(const char *s)
+{
+	if (s && strcmp(s, "done") == 0)
+		return HB_POINT_DONE;
+	if (s && strcmp(s, "failed") == 0)
+		return HB_POINT_FAILED;
+	return HB_POINT_PENDING;
+}
+
+enum hb_status hb_db_sweep_create(struct hb_db *db, struct hb_db_sweep *sw)
+{
+	if (!db || !sw || !sw->created_at || !sw->plan_text)
+		return HB_ERR_ARG;
+	enum hb_status st = HB_OK;
+	sqlite3_stmt *s = NULL;
+	if (exec(db, "BEGIN IMMEDIATE", &st, "cannot start a transaction"))
+		return st;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "INSERT INTO sweeps (created_at, board, name, plan_text, command_line)"
+				    " VALUES (?,?,?,?,?)",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, sw->created_at);
+		bind_text(s, 2, sw->board);
+		bind_text(s, 3, sw->name);
+		bind_text(s, 4, sw->plan_text);
+		bind_text(s, 5, sw->command_line);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, db->h, rc, "cannot store the sweep");
+		goto rollback;
+	}
+	int64_t id = sqlite3_last_insert_rowid(db->h);
+	rc = sqlite3_prepare_v2(db->h,
+				"INSERT INTO sweep_points (sweep_id, idx, label, status) VALUES (?,?,?,'pending')",
+				-1, &s, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < sw->n_points; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, sw->points[i].label ? sw->points[i].label : "");
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, db->h, rc, "cannot store the sweep's points");
+		goto rollback;
+	}
+	if (exec(db, "COMMIT", &st, "cannot commit the sweep"))
+		goto rollback;
+	sw->id = id;
+	return HB_OK;
+rollback:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+void hb_db_sweep_free(struct hb_db_sweep *sw)
+{
+	if (!sw)
+		return;
+	free(sw->created_at);
+	free(sw->board);
+	free(sw->name);
+	free(sw->plan_text);
+	free(sw->command_line);
+	for (size_t i = 0; i < sw->n_points; i++) {
+		free(sw->points[i].label);
+		free(sw->points[i].error);
+		free(sw->points[i].started_at);
+		free(sw->points[i].finished_at);
+	}
+	free(sw->points);
+	memset(sw, 0, sizeof *sw);
+}
+
+void hb_db_sweeps_free(struct hb_db_sweep *sweeps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hb_db_sweep_free(&sweeps[i]);
+	free(sweeps);
+}
+
+enum hb_status hb_db_sweep_get(struct hb_db *db, int64_t id, struct hb_db_sweep *sw)
+{
+	memset(sw, 0, sizeof *sw);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "SELECT id, created_at, board, name, plan_text, command_line FROM sweeps"
+				    " WHERE id = ?",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, db->h, rc, "cannot read the sweep");
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? HB_ERR_NOTFOUND : db_fail(db, db->h, rc, "cannot read the sweep");
+	}
+	sw->id = sqlite3_column_int64(s, 0);
+	sw->created_at = col_dup(s, 1);
+	sw->board = col_dup(s, 2);
+	sw->name = col_dup(s, 3);
+	sw->plan_text = col_dup(s, 4);
+	sw->command_line = col_dup(s, 5);
+	sqlite3_finalize(s);
+	rc = sqlite3_prepare_v2(db->h,
+				"SELECT idx, label, status, run_id, error, started_at, finished_at FROM sweep_points"
+				" WHERE sweep_id = ? ORDER BY idx",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		hb_db_sweep_free(sw);
+		return db_fail(db, db->h, rc, "cannot read the sweep's points");
+	}
+	sqlite3_bind_int64(s, 1, id);
+	size_t cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sw->n_points == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			struct hb_db_point *t = realloc(sw->points, nc * sizeof *t);
+			if (!t) {
+				sqlite3_finalize(s);
+				hb_db_sweep_free(sw);
+				return HB_ERR_NOMEM;
+			}
+			sw->points = t;
+			cap = nc;
+		}
+		struct hb_db_point *p = &sw->points[sw->n_points++];
+		memset(p, 0, sizeof *p);
+		p->idx = (size_t)sqlite3_column_int64(s, 0);
+		p->label = col_dup(s, 1);
+		p->status = point_status_parse((const char *)sqlite3_column_text(s, 2));
+		p->run_id = sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 3);
+		p->error = col_dup(s, 4);
+		p->started_at = col_dup(s, 5);
+		p->finished_at = col_dup(s, 6);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		hb_db_sweep_free(sw);
+		return db_fail(db, db->h, rc, "cannot read the sweep's points");
+	}
+	return HB_OK;
+}
+
+enum hb_status hb_db_sweep_point_set(struct hb_db *db, int64_t sweep_id, size_t idx,
+				     enum hb_point_status status, int64_t run_id, const char *error,
+				     const char *started_at, const char *finished_at)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "UPDATE sweep_points SET status = ?, run_id = ?, error = ?, started_at = ?,"
+				    " finished_at = ? WHERE sweep_id = ? AND idx = ?",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, hb_point_status_name(status));
+		if (run_id > 0)
+			sqlite3_bind_int64(s, 2, run_id);
+		else
+			sqlite3_bind_null(s, 2);
+		bind_text(s, 3, error);
+		bind_text(s, 4, started_at);
+		bind_text(s, 5, finished_at);
+		sqlite3_bind_int64(s, 6, sweep_id);
+		sqlite3_bind_int64(s, 7, (sqlite3_int64)idx);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, db->h, rc, "cannot update the sweep point");
+	if (sqlite3_changes(db->h) != 1)
+		return HB_ERR_NOTFOUND;
+	return HB_OK;
+}
+
+enum hb_status hb_db_sweep_list(struct hb_db *db, size_t limit, struct hb_db_sweep **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "SELECT id, created_at, board, name, (SELECT COUNT(*) FROM sweep_points p"
+				    " WHERE p.sweep_id = w.id) FROM sweeps w ORDER BY id DESC LIMIT ?",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, db->h, rc, "cannot list sweeps");
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
+	size_t cap = 0;
+	struct hb_db_sweep *v = NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct hb_db_sweep *t = realloc(v, nc * sizeof *t);
+			if (!t) {
+				sqlite3_finalize(s);
+				hb_db_sweeps_free(v, *n);
+				*n = 0;
+				return HB_ERR_NOMEM;
+			}
+			v = t;
+			cap = nc;
+		}
+		struct hb_db_sweep *w = &v[(*n)++];
+		memset(w, 0, sizeof *w);
+		w->id = sqlite3_column_int64(s, 0);
+		w->created_at = col_dup(s, 1);
+		w->board = col_dup(s, 2);
+		w->name = col_dup(s, 3);
+		w->n_points = 0; /* count only: points are not loaded */
+		(void)sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		hb_db_sweeps_free(v, *n);
+		*n = 0;
+		return db_fail(db, db->h, rc, "cannot list sweeps");
+	}
+	*out = v;
+	return HB_OK;
+}
+
+/* ---- calibrations -------------------------------------------------------------------------------- */
+
+enum hb_status hb_db_calibration_add(struct hb_db *db, const char *created_at, const char *board,
+				     int64_t sweep_id, const char *source, const char *json, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "INSERT INTO calibrations (created_at, board, sweep_id, source, calibration_json)"
+				    " VALUES (?,?,?,?,?)",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, created_at);
+		bind_text(s, 2, board);
+		if (sweep_id > 0)
+			sqlite3_bind_int64(s, 3, sweep_id);
+		else
+			sqlite3_bind_null(s, 3);
+		bind_text(s, 4, source);
+		bind_text(s, 5, json);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, db->h, rc, "cannot store the calibration");
+	if (id)
+		*id = sqlite3_last_insert_rowid(db->h);
+	return HB_OK;
+}
+
+enum hb_status hb_db_calibration_get(struct hb_db *db, int64_t id, char **json)
+{
+	*json = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h, "SELECT calibration_json FROM calibrations WHERE id = ?", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, db->h, rc, "cannot read the calibration");
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	enum hb_status st = HB_OK;
+	if (rc == SQLITE_ROW) {
+		*json = col_dup(s, 0);
+		if (!*json)
+			st = HB_ERR_NOMEM;
+	} else {
+		st = rc == SQLITE_DONE ? HB_ERR_NOTFOUND : db_fail(db, db->h, rc, "cannot read the calibration");
+	}
+	sqlite3_finalize(s);
+	return st;
 }

@@ -1,13 +1,19 @@
 /* hilbench — the run history: every `hilbench run` stored in SQLite.
  *
- * Schema (created by hb_db_open, version in PRAGMA user_version = 1):
+ * Schema (created by hb_db_open, version in PRAGMA user_version = 2; a version 1 file is
+ * migrated in place, docs/results.md):
  *   runs(id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT CHECK
  *        (status IN ('complete','interrupted','failed')), board TEXT, net TEXT,
- *        command_line TEXT, result_json TEXT)
+ *        command_line TEXT, result_json TEXT, sweep_id INTEGER NULL)
  *   rows(run_id REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER, platform TEXT,
  *        latency_ms REAL, throughput_inf_per_s REAL, power_mw REAL, energy_per_inf_nj REAL,
- *        available INTEGER, notes TEXT, source TEXT, ratio_to_model REAL,
- *        PRIMARY KEY(run_id, idx))
+ *        available INTEGER, notes TEXT, source TEXT ('measured','modeled','calibrated'),
+ *        ratio_to_model REAL, PRIMARY KEY(run_id, idx))
+ *   sweeps(id, created_at, board, name, plan_text, command_line)
+ *   sweep_points(sweep_id REFERENCES sweeps ON DELETE CASCADE, idx, label, status
+ *        ('pending','done','failed'), run_id, error, started_at, finished_at,
+ *        PRIMARY KEY(sweep_id, idx))
+ *   calibrations(id, created_at, board, sweep_id, source, calibration_json)
  * Times are ISO 8601 with a UTC offset ("2026-11-28T15:10:16+01:00"). */
 #ifndef HB_DB_H
 #define HB_DB_H
@@ -58,6 +64,7 @@ struct hb_db_run {
 	char *net;
 	char *command_line;
 	char *result_json;        /* the full result document (hb_report_json_new + attachments) */
+	int64_t sweep_id;         /* the sweep the run belongs to; 0 none */
 	/* summary, filled by list/get: the first available measured row's energy (NaN if none) */
 	double measured_energy_nj;
 	struct hb_platform_result *rows; /* get only */
@@ -77,6 +84,48 @@ void hb_db_runs_free(struct hb_db_run *runs, size_t n);
 /* One run with its rows and JSON. HB_ERR_NOTFOUND when there is no run with that id. */
 enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run);
 void hb_db_run_free(struct hb_db_run *run);
+
+/* ---- sweeps (bench/run/hb_sweep.c) ---- */
+
+enum hb_point_status { HB_POINT_PENDING = 0, HB_POINT_DONE = 1, HB_POINT_FAILED = 2 };
+const char *hb_point_status_name(enum hb_point_status s); /* "pending", "done", "failed" */
+
+struct hb_db_point {
+	size_t idx;
+	char *label;              /* "net=digits L=256 clock=1MHz seed=1" */
+	enum hb_point_status status;
+	int64_t run_id;           /* 0 none */
+	char *error;
+	char *started_at, *finished_at;
+};
+
+struct hb_db_sweep {
+	int64_t id;
+	char *created_at, *board, *name, *plan_text, *command_line;
+	struct hb_db_point *points;
+	size_t n_points;
+};
+
+/* Store a sweep with its points (all pending), in one transaction; sweep->id receives its id. */
+enum hb_status hb_db_sweep_create(struct hb_db *db, struct hb_db_sweep *sweep);
+/* A sweep with its points in index order. HB_ERR_NOTFOUND: no such sweep. */
+enum hb_status hb_db_sweep_get(struct hb_db *db, int64_t id, struct hb_db_sweep *sweep);
+void hb_db_sweep_free(struct hb_db_sweep *sweep);
+/* Record a point's outcome (run_id 0 and error NULL allowed). */
+enum hb_status hb_db_sweep_point_set(struct hb_db *db, int64_t sweep_id, size_t idx,
+				     enum hb_point_status status, int64_t run_id, const char *error,
+				     const char *started_at, const char *finished_at);
+/* Sweeps, newest first: id, created_at, board, name (points not loaded). */
+enum hb_status hb_db_sweep_list(struct hb_db *db, size_t limit, struct hb_db_sweep **sweeps, size_t *n);
+void hb_db_sweeps_free(struct hb_db_sweep *sweeps, size_t n);
+
+/* ---- calibrations ---- */
+
+/* Store a calibration document; *id receives its id. */
+enum hb_status hb_db_calibration_add(struct hb_db *db, const char *created_at, const char *board,
+				     int64_t sweep_id, const char *source, const char *json, int64_t *id);
+/* The document of calibration id (malloc'ed). HB_ERR_NOTFOUND when absent. */
+enum hb_status hb_db_calibration_get(struct hb_db *db, int64_t id, char **json);
 
 #ifdef __cplusplus
 }

@@ -81,11 +81,15 @@ void hb_report_sort(struct hb_platform_result *rows, size_t n)
 
 const char *hb_report_source_name(enum hb_result_source s)
 {
-	return s == HB_SOURCE_MEASURED ? "measured" : "modeled";
+	return s == HB_SOURCE_MEASURED ? "measured" : s == HB_SOURCE_CALIBRATED ? "calibrated" : "modeled";
 }
 
 enum hb_status hb_report_source_parse(const char *s, enum hb_result_source *out)
 {
+	if (s && strcmp(s, "calibrated") == 0) {
+		*out = HB_SOURCE_CALIBRATED;
+		return HB_OK;
+	}
 	if (s && strcmp(s, "measured") == 0) {
 		*out = HB_SOURCE_MEASURED;
 		return HB_OK;
@@ -143,7 +147,8 @@ enum hb_status hb_report_format_table(FILE *f, const struct hb_platform_result *
 			fprintf(f, "%10s %12s %10s %10s ", "N/A", "N/A", "N/A", "N/A");
 		}
 		if (extra) {
-			fprintf(f, "%-8s ", hb_report_source_name(r->source));
+			/* "calibrated" is two characters too wide for the column: "calib." */
+			fprintf(f, "%-8s ", r->source == HB_SOURCE_CALIBRATED ? "calib." : hb_report_source_name(r->source));
 			if (r->has_ratio) {
 				char ratio[32];
 				snprintf(ratio, sizeof ratio, "%.2fx", r->ratio_to_model);

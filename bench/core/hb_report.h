@@ -22,6 +22,7 @@ struct cJSON;
 enum hb_result_source {
 	HB_SOURCE_MODELED = 0,  /* from the analytic model (or any estimate) */
 	HB_SOURCE_MEASURED = 1, /* measured on a board or the virtual board */
+	HB_SOURCE_CALIBRATED = 2, /* predicted by a calibration fitted to measurements (docs/calibration.md) */
 };
 
 /* PlatformResult + where the figure comes from + the ratio to the modeled row. */
@@ -59,8 +60,8 @@ void hb_report_set_ratio_of(struct hb_platform_result *measured, double energy_n
  * original order). A NaN energy sorts with the unavailable rows' key (+inf). */
 void hb_report_sort(struct hb_platform_result *rows, size_t n);
 
-const char *hb_report_source_name(enum hb_result_source s); /* "measured" / "modeled" */
-/* "measured"/"modeled" -> source; HB_ERR_ARG otherwise. */
+const char *hb_report_source_name(enum hb_result_source s); /* "measured" / "modeled" / "calibrated" */
+/* "measured"/"modeled"/"calibrated" -> source; HB_ERR_ARG otherwise. */
 enum hb_status hb_report_source_parse(const char *s, enum hb_result_source *out);
 
 enum hb_table_flags {

@@ -85,13 +85,16 @@ static enum hb_status resolve_net(struct run *r)
 		return hb_input_error(st) ? HB_ERR_ARG : st;
 	}
 	r->net_loaded = true;
+	if (r->o->L)
+		r->net.L = r->o->L;
 	/* The digits data set goes with 64-input networks named digits. */
 	if (hb_net_inputs(&r->net) == HB_DIGITS_PIXELS && strncmp(r->net.name, "digits", 6) == 0) {
 		char p[1024];
 		snprintf(p, sizeof p, "%s/tests/data/digits/digits.csv", hb_data_dir());
-		if (hb_digits_load(p, &r->digits, e, sizeof e) == HB_OK && r->digits.n_test > 0)
+		if (hb_digits_load(p, &r->digits, e, sizeof e) == HB_OK && r->digits.n_test > 0) {
 			r->have_digits = true;
-		else
+			snprintf(r->extra.data_file, sizeof r->extra.data_file, "%s", p);
+		} else
 			hb_warn("digits data not loaded (%s): accuracy unavailable", e);
 	}
 	return HB_OK;
@@ -105,6 +108,7 @@ static void sample_values(struct run *r, unsigned s, uint16_t *v, int *label)
 		unsigned idx = r->digits.test_idx[s % r->digits.n_test];
 		hb_digits_values(&r->digits, idx, v);
 		*label = r->digits.labels[idx];
+		hb_run_extra_scale_inputs(r->o, v, HB_DIGITS_PIXELS);
 		return;
 	}
 	uint32_t x = r->o->seed * 2654435761u + s * 40503u + 1u;
@@ -114,6 +118,7 @@ static void sample_values(struct run *r, unsigned s, uint16_t *v, int *label)
 		x ^= x << 5;
 		v[i] = (uint16_t)(x >> 8);
 	}
+	hb_run_extra_scale_inputs(r->o, v, hb_net_inputs(&r->net));
 }
 
 static void net_to_cfg(const struct hb_net *net, struct hb_link_netcfg *c, const uint8_t **w)
@@ -166,6 +171,11 @@ static enum hb_status open_link(struct run *r)
 		return st;
 	}
 	r->clock_hz = r->id.clock_hz;
+	if (!hb_session_simulated(r->sess) && r->o->clock_hz > 0 && fabs(r->o->clock_hz - r->clock_hz) > 0.5) {
+		set_err(r, "the gateware runs at %u Hz, not the %.0f Hz asked for: a clock needs its own bitstream "
+			   "(--bitstream)", r->id.clock_hz, r->o->clock_hz);
+		return HB_ERR_MISMATCH;
+	}
 	hb_info("identity: weights %u B, inputs %u B, hidden %u bits, max n_in %u, max n_out %u, caps 0x%x",
 		r->id.weight_mem_bytes, r->id.input_mem_bytes, r->id.hidden_mem_bits, r->id.max_n_in,
 		r->id.max_n_out, r->id.capabilities);
@@ -332,6 +342,8 @@ static enum hb_status run_singles(struct run *r)
 	else
 		snprintf(res, sizeof res, "%u checked, %u mismatches", r->n_checked, r->n_mismatch);
 	hb_progress_end(&p, st == HB_OK ? res : "failed");
+	if (st == HB_OK && r->n_rtt == S) /* BATCH windows repeat the last sample streamed */
+		hb_run_extra_window_input(&r->extra, &r->net, r->id.lanes, bits);
 	free(bits);
 	free(vals);
 	return st;
@@ -517,6 +529,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	so.out = o->out;
 	so.quiet = o->quiet;
 	so.abort_now = o->abort_now;
+	hb_run_extra_clock(o, &r->board); /* --clock-mhz on a virtual board or twin */
 	st = hb_session_open(&r->board, &so, &r->sess);
 	if (st == HB_OK) {
 		st = hb_session_start(r->sess);

@@ -43,6 +43,17 @@ struct hb_run_opts {
 	const char *command_line; /* stored with the run */
 	volatile sig_atomic_t *interrupted; /* set by a SIGINT handler; polled between steps */
 	volatile sig_atomic_t *abort_now;   /* set by a second SIGINT: waits give up at once */
+	/* Calibration, sweeps and receipts (docs/calibration.md, docs/results.md; the code is in
+	 * hb_run_extra.c). Zero / NULL: not used. */
+	unsigned L;               /* bitstream length instead of the network file's */
+	double clock_hz;          /* core clock: the virtual board runs at it; on hardware the
+				   * gateware must report it (a clock needs its own bitstream) */
+	double input_scale;       /* input values scaled by this, 0 < s < 1: lowers the spike density */
+	int64_t sweep_id;         /* stored with the run */
+	int64_t *run_id;          /* receives the stored run's id (0 when not stored) */
+	const char *calibration_path; /* add a calibrated row predicted by this calibration file */
+	const char *receipt_path;     /* write SC-NeuroCore's experiment receipt for the run */
+	const char *receipt_info;     /* INI with the operator and the power instrument's facts */
 };
 
 void hb_run_opts_default(struct hb_run_opts *o);

@@ -13,6 +13,7 @@
 #include "hb_model.h"
 #include "hb_rails.h"
 #include "hb_run.h"
+#include "hb_run_extra.h"
 #include "hb_session.h"
 #include "hb_vboard_proc.h"
 
@@ -63,6 +64,7 @@ struct run {
 	struct window win[MAX_WINDOWS];
 	unsigned n_win;
 	char err[512];
+	struct hb_run_extra extra; /* calibration, sweeps, receipts (hb_run_extra.c) */
 };
 
 /* The figures of a run: medians over the windows (docs/measurement.md). */

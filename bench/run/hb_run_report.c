@@ -161,6 +161,11 @@ static void relerr_json(cJSON *o, const char *key, double m, double t)
 
 static enum hb_status write_plot(struct run *r, const char *path);
 
+static bool facts_simulated(struct run *r)
+{
+	return r->sess && hb_session_simulated(r->sess);
+}
+
 enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 {
 	struct hb_run_figures f;
@@ -178,7 +183,7 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	eo.target = target;
 	eo.bitstream_length = r->net.L;
 	eo.clock_mhz = (r->clock_hz > 0 ? r->clock_hz : (double)r->board.core_clock_hz) / 1e6;
-	struct hb_platform_result rows[2];
+	struct hb_platform_result rows[3];
 	size_t nrows = 0;
 	struct hb_energy_report er;
 	bool have_model = eo.clock_mhz > 0 && hb_energy_estimate(shapes, r->net.n_layers, &eo, &er) == HB_OK;
@@ -213,6 +218,12 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		hb_report_set_ratio_of(measured, f.e_dyn_nj, &rows[nrows]);
 		nrows++;
 	}
+	char cal_err[400] = "";
+	if (hb_run_extra_calibrated_row(&r->extra, r->o, hb_family_name(r->board.family), r->clock_hz, &rows[nrows],
+					cal_err, sizeof cal_err) > 0)
+		nrows++;
+	else if (cal_err[0])
+		hb_err("%s", cal_err);
 	hb_report_sort(rows, nrows);
 	/* The table always; the detail lines unless --quiet. */
 	fprintf(r->o->out, "%s", r->o->quiet ? "" : "\n");
@@ -280,8 +291,32 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		cJSON_AddStringToObject(run, "model_target", target);
 		cJSON_AddItemToObject(run, "model_clock_mhz", num(eo.clock_mhz));
 	}
+	cJSON *meas = measured_json(r, &f, false);
+	{
+		/* calibration, sweeps and receipts (hb_run_extra.c) */
+		const struct hb_board_monitor *mon = r->board.n_monitors ? &r->board.monitors[0] : NULL;
+		unsigned win_bad = 0;
+		for (unsigned i = 0; i < r->n_win; i++)
+			win_bad += !r->win[i].golden_ok;
+		size_t ns = 0;
+		const char *rail = NULL;
+		const struct hb_meas_sample *smp = r->rails ? hb_rails_samples(r->rails, &ns, &rail) : NULL;
+		struct hb_run_facts facts = {
+			.rtt_ms = r->rtt_ms, .n_rtt = r->n_rtt, .samples = r->o->samples,
+			.labelled = r->n_labelled, .correct = r->n_correct,
+			.singles_checked = (unsigned)r->n_rtt, .singles_mismatched = r->n_mismatch - win_bad,
+			.net_path = r->net_path, .device_serial = r->board.usb_serial, .fpga_part = r->board.fpga_part,
+			.measurement_point = mon ? (mon->label[0] ? mon->label : mon->rail) : NULL,
+			.power_sample_rate_hz = smp && ns > 1 && smp[ns - 1].t_ns > smp[0].t_ns
+							? (double)(ns - 1) * 1e9 / (double)(smp[ns - 1].t_ns - smp[0].t_ns)
+							: NAN,
+			.simulated = r->sess && hb_session_simulated(r->sess), .vboard_exe = r->o->vboard_exe,
+			.bitstream = r->sess ? hb_session_flashed(r->sess) : NULL,
+		};
+		hb_run_extra_attach(&r->extra, r->o, &facts, run, meas);
+	}
 	hb_report_json_attach(doc, "run", run);
-	hb_report_json_attach(doc, "measured", measured_json(r, &f, false));
+	hb_report_json_attach(doc, "measured", meas);
 	if (f.truth_ok) {
 		cJSON *t = measured_json(r, &f, true);
 		cJSON *acc = cJSON_AddObjectToObject(t, "relative_error");
@@ -323,8 +358,11 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 				.net = r->net.name,
 				.command_line = (char *)(r->o->command_line ? r->o->command_line : "hilbench run"),
 				.result_json = js,
+				.sweep_id = r->o->sweep_id,
 			};
 			ds = hb_db_append_run(db, &dr, rows, nrows);
+			if (ds == HB_OK && r->o->run_id)
+				*r->o->run_id = dr.id;
 			if (ds == HB_OK && !r->o->quiet)
 				fprintf(r->o->out, "stored as run %lld (hilbench history show %lld)\n", (long long)dr.id,
 					(long long)dr.id);
@@ -335,6 +373,14 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 			hb_err("results not stored in the database: %s", hb_strerror(ds));
 			st = ds;
 		}
+	}
+	char rerr[400] = "";
+	if (hb_run_extra_receipt(r->o, doc, rerr, sizeof rerr) != HB_OK) {
+		hb_err("--receipt %s: %s", r->o->receipt_path, rerr);
+		st = HB_ERR_IO;
+	} else if (r->o->receipt_path && !r->o->quiet) {
+		fprintf(r->o->out, "receipt: %s%s\n", r->o->receipt_path,
+			facts_simulated(r) ? " (SIMULATED: never an instrument measurement)" : "");
 	}
 	cJSON_Delete(doc);
 	if (r->o->plot_path) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb_activity.h"
 #include "hb_model.h"
 #include "hb_model_int.h"
 
@@ -84,8 +85,9 @@ struct scratch {
 	uint8_t *WT;     /* the layer's weights transposed: [i][j] */
 };
 
-enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
-				 struct hb_model_result *res, uint8_t *const *spikes)
+enum hb_status hb_model_infer_count(const struct hb_net *net, const uint8_t *bits,
+				    struct hb_model_result *res, uint8_t *const *spikes,
+				    uint64_t *syn)
 {
 	if (!net || !bits || !res || hb_net_validate(net, NULL, 0) != HB_OK)
 		return HB_ERR_ARG;
@@ -169,9 +171,12 @@ enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
 					T[m] = acc & x;
 				}
 				const uint8_t *wcol = s.WT + (size_t)i * n_out;
+				uint64_t events = 0;
 				for (unsigned j = 0; j < n_out; j++) {
 					unsigned wb = wcol[j];
 					uint64_t c = T[wb & 0x7Fu];
+					if (syn)
+						events += (uint64_t)__builtin_popcountll(c);
 					uint64_t *pl = s.P + (size_t)j * 2 * MAXPLANES + (wb >> 7) * MAXPLANES;
 					for (unsigned p = 0; p < nplanes; p++) {
 						uint64_t carry = pl[p] & c;
@@ -179,6 +184,8 @@ enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
 						c = carry;
 					}
 				}
+				if (syn)
+					syn[k] += events;
 			}
 			for (unsigned j = 0; j < n_out; j++) {
 				const uint64_t *planes = s.P + (size_t)j * 2 * MAXPLANES;
@@ -215,6 +222,12 @@ enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
 	res->cls = hb_model_argmax(res, net->layers[net->n_layers - 1].n_out);
 	free(s.X), free(s.Y), free(s.Q7), free(s.P), free(s.WT), free(v), free(rc);
 	return HB_OK;
+}
+
+enum hb_status hb_model_infer_ex(const struct hb_net *net, const uint8_t *bits,
+				 struct hb_model_result *res, uint8_t *const *spikes)
+{
+	return hb_model_infer_count(net, bits, res, spikes, NULL);
 }
 
 enum hb_status hb_model_infer(const struct hb_net *net, const uint8_t *bits, struct hb_model_result *res)

@@ -3,6 +3,7 @@
 #include "vb_power.h"
 
 #include <ini.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ void hb_vb_power_defaults(struct hb_vb_power_model *pm)
 	pm->e_uart_j = 2e-12;
 	pm->r_shunt_ohm = 0.5;
 	pm->ina_addr = 0x40;
+	pm->theta_c_per_w = 60;
+	pm->thermal_tau_s = 30;
+	pm->leak_per_c = 0.04;
 }
 
 struct load_ctx {
@@ -55,6 +59,9 @@ static int on_kv(void *user, const char *section, const char *name, const char *
 		{"power", "e_imem_pj", offsetof(struct hb_vb_power_model, e_imem_j), 1e-12},
 		{"power", "e_lif_pj", offsetof(struct hb_vb_power_model, e_lif_j), 1e-12},
 		{"power", "e_uart_pj", offsetof(struct hb_vb_power_model, e_uart_j), 1e-12},
+		{"power", "theta_c_per_w", offsetof(struct hb_vb_power_model, theta_c_per_w), 1},
+		{"power", "thermal_tau_s", offsetof(struct hb_vb_power_model, thermal_tau_s), 1},
+		{"power", "leak_per_c", offsetof(struct hb_vb_power_model, leak_per_c), 1},
 		{"monitor", "r_shunt_ohm", offsetof(struct hb_vb_power_model, r_shunt_ohm), 1},
 	};
 
@@ -108,6 +115,10 @@ enum hb_status hb_vb_power_load(const char *path, struct hb_vb_power_model *pm)
 		hb_err("%s: rail_v, core_supply_v and r_shunt_ohm must be > 0", path);
 		return HB_ERR_FORMAT;
 	}
+	if (pm->leak_per_c > 0 && !(pm->thermal_tau_s > 0)) {
+		hb_err("%s: leak_per_c needs thermal_tau_s > 0", path);
+		return HB_ERR_FORMAT;
+	}
 	return HB_OK;
 }
 
@@ -130,10 +141,78 @@ long double hb_vb_rail_energy_j(const struct hb_vb_power_model *pm, double clock
 		hb_vb_core_energy_j(pm, clock_hz, s) / (long double)pm->core_supply_v);
 }
 
+/* Warm-up leakage. ΔT(t) = ΔT_ss · (1 − e^(−t/τ)) with ΔT_ss = θ · P_idle_rail(f) (the
+ * board's own dissipation heats it; the design's activity adds little and is left out, so
+ * the temperature is a function of time alone and every energy stays exact). The extra
+ * static power is static_w · leak_per_c · ΔT(t); its integral from 0 to t is
+ * static_w · leak_per_c · ΔT_ss · (t − τ (1 − e^(−t/τ))). */
+static long double leak_integral_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c)
+{
+	if (!(pm->leak_per_c > 0) || !(pm->thermal_tau_s > 0) || !(clock_hz > 0))
+		return 0;
+	long double t = (long double)c / clock_hz, tau = pm->thermal_tau_s;
+	long double dt_ss = (long double)pm->theta_c_per_w * hb_vb_idle_power_w(pm, clock_hz);
+	/* t − τ (1 − e^(−t/τ)) = t + τ·expm1(−t/τ), without cancellation for small t */
+	long double x = t / tau, g;
+	if (x < 1e-3L)
+		g = tau * (x * x / 2 - x * x * x / 6 + x * x * x * x / 24);
+	else
+		g = t + tau * expm1l(-x);
+	return (long double)pm->static_w * pm->leak_per_c * dt_ss * g;
+}
+
+long double hb_vb_leak_extra_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c0,
+			       uint64_t c1)
+{
+	if (c1 <= c0)
+		return 0;
+	return leak_integral_j(pm, clock_hz, c1) - leak_integral_j(pm, clock_hz, c0);
+}
+
+double hb_vb_temp_rise_c(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c)
+{
+	if (!(pm->thermal_tau_s > 0) || !(clock_hz > 0))
+		return 0;
+	double t = (double)c / clock_hz;
+	return pm->theta_c_per_w * hb_vb_idle_power_w(pm, clock_hz) * -expm1(-t / pm->thermal_tau_s);
+}
+
+static void sums_diff(const struct hb_vb_sums *a, const struct hb_vb_sums *b, struct hb_vb_sums *d)
+{
+	d->cycles = b->cycles - a->cycles;
+	d->syn = b->syn - a->syn;
+	d->ops = b->ops - a->ops;
+	d->wmem = b->wmem - a->wmem;
+	d->imem = b->imem - a->imem;
+	d->lif = b->lif - a->lif;
+	d->uart = b->uart - a->uart;
+	d->busy = b->busy - a->busy;
+	d->done = b->done - a->done;
+}
+
+long double hb_vb_core_energy_between_j(const struct hb_vb_power_model *pm, double clock_hz,
+					const struct hb_vb_sums *a, const struct hb_vb_sums *b)
+{
+	struct hb_vb_sums d;
+	sums_diff(a, b, &d);
+	return hb_vb_core_energy_j(pm, clock_hz, &d) + hb_vb_leak_extra_j(pm, clock_hz, a->cycles, b->cycles);
+}
+
+long double hb_vb_rail_energy_between_j(const struct hb_vb_power_model *pm, double clock_hz,
+					const struct hb_vb_sums *a, const struct hb_vb_sums *b)
+{
+	struct hb_vb_sums d;
+	sums_diff(a, b, &d);
+	return hb_vb_rail_energy_j(pm, clock_hz, &d) +
+	       (long double)pm->rail_v * hb_vb_leak_extra_j(pm, clock_hz, a->cycles, b->cycles) /
+		       (long double)pm->core_supply_v;
+}
+
 double hb_vb_charge_c(const struct hb_vb_power_model *pm, double clock_hz,
 		      const struct hb_vb_sums *s)
 {
-	return (double)(hb_vb_rail_energy_j(pm, clock_hz, s) / pm->rail_v);
+	struct hb_vb_sums zero = {0};
+	return (double)(hb_vb_rail_energy_between_j(pm, clock_hz, &zero, s) / pm->rail_v);
 }
 
 double hb_vb_idle_power_w(const struct hb_vb_power_model *pm, double clock_hz)
@@ -291,22 +370,17 @@ enum hb_status hb_vb_truth_query(const struct hb_vb_truth *t, uint64_t c0, uint6
 		return HB_ERR_RANGE;
 	sums_at(t, c0, live, live_uniform, &s0, &exact);
 	sums_at(t, c1, live, live_uniform, &s1, &exact);
-	d.cycles = s1.cycles - s0.cycles;
-	d.syn = s1.syn - s0.syn;
-	d.ops = s1.ops - s0.ops;
-	d.wmem = s1.wmem - s0.wmem;
-	d.imem = s1.imem - s0.imem;
-	d.lif = s1.lif - s0.lif;
-	d.uart = s1.uart - s0.uart;
-	d.busy = s1.busy - s0.busy;
-	d.done = s1.done - s0.done;
+	sums_diff(&s0, &s1, &d);
 	out->cycles = d.cycles;
 	out->busy_cycles = d.busy;
 	out->done = d.done;
-	out->energy_j = (double)hb_vb_rail_energy_j(t->pm, t->clock_hz, &d);
-	out->core_energy_j = (double)hb_vb_core_energy_j(t->pm, t->clock_hz, &d);
+	out->energy_j = (double)hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
+	out->core_energy_j = (double)hb_vb_core_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
 	out->avg_power_w = out->energy_j / ((double)d.cycles / t->clock_hz);
-	out->idle_power_w = hb_vb_idle_power_w(t->pm, t->clock_hz);
+	/* idle over this window: warm-up leakage included (a function of time alone) */
+	struct hb_vb_sums i0 = {.cycles = c0}, i1 = {.cycles = c1};
+	out->idle_power_w = (double)(hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &i0, &i1) /
+				     ((long double)d.cycles / t->clock_hz));
 	out->exact = exact;
 	return HB_OK;
 }
@@ -325,15 +399,18 @@ enum hb_status hb_vb_truth_write_json(const struct hb_vb_truth *t, const struct 
 	fprintf(f, "  \"energy_nj\": %.6f,\n  \"core_energy_nj\": %.6f,\n", all.energy_j * 1e9,
 		all.core_energy_j * 1e9);
 	fprintf(f, "  \"avg_power_mw\": %.9f,\n  \"idle_power_mw\": %.9f,\n", all.avg_power_w * 1e3,
-		hb_vb_idle_power_w(pm, t->clock_hz) * 1e3);
+		(live->cycles > 0 ? all.idle_power_w : hb_vb_idle_power_w(pm, t->clock_hz)) * 1e3);
 	fprintf(f,
 		"  \"model\": {\"family\": \"%s\", \"rail_v\": %g, \"board_ma\": %g, "
 		"\"core_supply_v\": %g, \"static_mw\": %g, \"e_clk_pj\": %g, \"e_syn_pj\": %g, "
 		"\"e_op_pj\": %g, \"e_wmem_pj\": %g, \"e_imem_pj\": %g, \"e_lif_pj\": %g, "
-		"\"e_uart_pj\": %g, \"r_shunt_ohm\": %g},\n",
+		"\"e_uart_pj\": %g, \"r_shunt_ohm\": %g, \"theta_c_per_w\": %g, \"thermal_tau_s\": %g, "
+		"\"leak_per_c\": %g},\n",
 		pm->family, pm->rail_v, pm->board_a * 1e3, pm->core_supply_v, pm->static_w * 1e3,
 		pm->e_clk_j * 1e12, pm->e_syn_j * 1e12, pm->e_op_j * 1e12, pm->e_wmem_j * 1e12,
-		pm->e_imem_j * 1e12, pm->e_lif_j * 1e12, pm->e_uart_j * 1e12, pm->r_shunt_ohm);
+		pm->e_imem_j * 1e12, pm->e_lif_j * 1e12, pm->e_uart_j * 1e12, pm->r_shunt_ohm,
+		pm->theta_c_per_w, pm->thermal_tau_s, pm->leak_per_c);
+	fprintf(f, "  \"temp_rise_c\": %.6f,\n", hb_vb_temp_rise_c(pm, t->clock_hz, live->cycles));
 	fprintf(f, "  \"busy_windows\": [");
 	for (size_t i = 0; i < t->n_win; i++) {
 		struct hb_vb_truth_result r = {0};

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb_activity.h"
 #include "hb_clock.h"
 #include "hb_model.h"
 
@@ -40,6 +41,28 @@ static double rate(const struct hb_net *net, uint8_t **bits, unsigned n_inputs, 
 	} while ((double)(t1 - t0) * 1e-9 < min_s);
 	*runs_out = runs;
 	return (double)hb_net_synapses(net) * net->L * runs / ((double)(t1 - t0) * 1e-9);
+}
+
+/* The activity model with its synaptic-event count (lanes 32), as an infer_fn. */
+static enum hb_status activity32(const struct hb_net *net, const uint8_t *bits, struct hb_model_result *r)
+{
+	struct hb_activity a;
+	return hb_activity_infer(net, 32, bits, &a, r);
+}
+
+/* Nanoseconds per call of the closed forms (everything but the synaptic events). */
+static double static_ns(const struct hb_net *net)
+{
+	struct hb_activity a;
+	uint64_t sum = 0, calls = 0, t0 = hb_now_ns(), t1;
+	do {
+		for (int i = 0; i < 1000; i++, calls++) {
+			hb_activity_static(net, 32, &a);
+			sum += a.imem;
+		}
+		t1 = hb_now_ns();
+	} while (t1 - t0 < 200000000u);
+	return sum ? (double)(t1 - t0) / (double)calls : 0;
 }
 
 static int speed(const char *name, const struct hb_digits *d, double min_s, int dense)
@@ -73,6 +96,9 @@ static int speed(const char *name, const struct hb_digits *d, double min_s, int 
 	unsigned long cf = 0, cn = 0;
 	double fast = rate(&net, bits, N_INPUTS, hb_model_infer, min_s, &runs_f, &cf);
 	double naive = rate(&net, bits, N_INPUTS, hb_model_infer_naive, min_s, &runs_n, &cn);
+	unsigned runs_a;
+	unsigned long ca = 0;
+	double act = rate(&net, bits, N_INPUTS, activity32, min_s, &runs_a, &ca);
 	struct hb_model_result r;
 	hb_model_infer(&net, bits[0], &r);
 	unsigned long spikes = 0;
@@ -83,6 +109,9 @@ static int speed(const char *name, const struct hb_digits *d, double min_s, int 
 	       "naive %7.1f M/s, ratio %.1fx  [%lu spikes in sample 0]\n",
 	       name, n_in == HB_DIGITS_PIXELS ? "" : dense ? "dense" : "sparse", net.layers[0].n_in, net.layers[0].n_out, net.layers[net.n_layers - 1].n_out, net.L,
 	       fast / 1e6, fast / ((double)hb_net_synapses(&net) * net.L), naive / 1e6, fast / naive, spikes);
+	printf("%-12s        activity model (P = 32): with synaptic events %.2fx the inference's time; "
+	       "closed forms alone %.0f ns per call\n",
+	       "", fast / act, static_ns(&net));
 	for (unsigned q = 0; q < N_INPUTS; q++)
 		free(bits[q]);
 	free(vals);

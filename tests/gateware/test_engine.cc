@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "hb_activity.h"
 #include "hb_model.h"
 #include "verilated.h"
 
@@ -136,6 +137,7 @@ static ref_result ref_infer(const hb_net *n, const uint8_t *bits)
 template <class V> struct engine {
 	V *m;
 	eng_cfg cfg;
+	hb_activity act{}; /* act_* sums over the busy cycles of the last run() */
 
 	explicit engine(const eng_cfg &c) : m(new V), cfg(c)
 	{
@@ -201,20 +203,33 @@ template <class V> struct engine {
 		cr_assert_neq(m->cfg_valid, m->cfg_error);
 		return m->cfg_valid;
 	}
-	/* Run one inference; returns the busy cycles. */
+	/* Run one inference; returns the busy cycles. act receives the sums of the activity
+	 * outputs over the busy cycles; the start and done cycles must have none. */
 	uint64_t run()
 	{
 		m->start = 1;
+		m->eval();
+		cr_assert(m->act_ops == 0 && m->act_syn == 0 && m->act_wmem == 0 && m->act_imem == 0 &&
+			  m->act_lif == 0, "activity before the inference starts");
 		tick();
 		m->start = 0;
+		act = hb_activity{};
 		uint64_t n = 0;
 		while (m->busy) {
 			cr_assert_eq(m->done, 0);
+			act.cycles++;
+			act.ops += m->act_ops;
+			act.syn += m->act_syn;
+			act.wmem += m->act_wmem;
+			act.imem += m->act_imem;
+			act.lif += m->act_lif;
 			tick();
 			n++;
 			cr_assert_lt(n, 50000000ull, "inference does not finish");
 		}
 		cr_assert_eq(m->done, 1, "done must pulse when busy falls");
+		cr_assert(m->act_ops == 0 && m->act_syn == 0 && m->act_wmem == 0 && m->act_imem == 0 &&
+			  m->act_lif == 0, "activity in the done cycle");
 		return n;
 	}
 	std::vector<unsigned> counts(unsigned n_out)
@@ -288,7 +303,7 @@ template <class V> static void load_net(engine<V> &e, const hb_net *n)
 
 struct run_stats {
 	unsigned inferences = 0, nonzero = 0;
-	uint64_t cycles = 0;
+	uint64_t cycles = 0, act_syn = 0;
 };
 
 /* Load the input bits, run, compare with hb_model and the literal reference. */
@@ -317,8 +332,23 @@ static void check_inference(engine<V> &e, const hb_net *n, const uint8_t *bits, 
 	}
 	cr_assert_eq(N, busy_formula(n, e.cfg.P), "busy cycles %llu, formula %llu", (unsigned long long)N,
 		     (unsigned long long)busy_formula(n, e.cfg.P));
+	/* The activity model (gateware/model/hb_activity.c) predicts every act_* sum exactly. */
+	hb_activity want;
+	hb_model_result ar;
+	cr_assert_eq(hb_activity_infer(n, e.cfg.P, bits, &want, &ar), HB_OK);
+	cr_assert_eq(ar.cls, mr.cls);
+	const struct {
+		const char *name;
+		uint64_t got, want;
+	} acts[] = {{"cycles", e.act.cycles, want.cycles}, {"act_ops", e.act.ops, want.ops},
+		    {"act_syn", e.act.syn, want.syn},          {"act_wmem", e.act.wmem, want.wmem},
+		    {"act_imem", e.act.imem, want.imem},       {"act_lif", e.act.lif, want.lif}};
+	for (const auto &a : acts)
+		cr_assert_eq(a.got, a.want, "P=%u K=%u L=%u n_in0=%u: %s engine %llu, activity model %llu", e.cfg.P, K,
+			     n->L, n->layers[0].n_in, a.name, (unsigned long long)a.got, (unsigned long long)a.want);
 	st.inferences++;
 	st.cycles += N;
+	st.act_syn += e.act.syn;
 	for (unsigned j = 0; j < nout; j++)
 		if (got[j] != 0 && got[j] != n->L) {
 			st.nonzero++;
@@ -429,8 +459,9 @@ template <class V> static void random_suite(const eng_cfg &c, unsigned nets, uin
 		}
 		hb_net_free(&n);
 	}
-	cr_log_info("P=%u: %u inferences, %u with non-trivial counts, %llu busy cycles", c.P, st.inferences,
-		    st.nonzero, (unsigned long long)st.cycles);
+	cr_log_info("P=%u: %u inferences, %u with non-trivial counts, %llu busy cycles, %llu synaptic events", c.P,
+		    st.inferences, st.nonzero, (unsigned long long)st.cycles, (unsigned long long)st.act_syn);
+	cr_assert_gt(st.act_syn, 0u, "no synaptic event at all: the act_syn check would be vacuous");
 	/* the random parameters must exercise spiking, not only silent or saturated neurons */
 	cr_assert_geq(st.nonzero * 3, st.inferences, "too few inferences with non-trivial counts");
 }

@@ -229,3 +229,90 @@ Test(db, iso8601_has_an_offset)
 	cr_assert_eq(hb_run_status_parse("done", &s), HB_ERR_ARG);
 	cr_assert_str_eq(hb_run_status_name(HB_RUN_FAILED), "failed");
 }
+
+#include <sqlite3.h>
+
+/* A version 1 file (as hilbench wrote it before sweeps) is migrated in place: its runs stay,
+ * runs gain sweep_id, and rows accept the 'calibrated' source. */
+Test(db, migrates_version_1)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/v1.sqlite", tmpdir);
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	const char *v1 =
+		"CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+		" status TEXT NOT NULL CHECK (status IN ('complete','interrupted','failed')), board TEXT, net TEXT,"
+		" command_line TEXT, result_json TEXT);"
+		"CREATE TABLE rows (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+		" platform TEXT NOT NULL, latency_ms REAL, throughput_inf_per_s REAL, power_mw REAL,"
+		" energy_per_inf_nj REAL, available INTEGER NOT NULL, notes TEXT, source TEXT NOT NULL CHECK"
+		" (source IN ('measured','modeled')), ratio_to_model REAL, PRIMARY KEY (run_id, idx));"
+		"INSERT INTO runs VALUES (1, '2026-01-01T00:00:00+00:00', NULL, 'complete', 'sim', 'digits', 'x', '{}');"
+		"INSERT INTO rows VALUES (1, 0, 'fpga_sim (measured)', 20.0, 50.0, 73.5, 1474886.0, 1, 'n', 'measured', NULL);"
+		"PRAGMA user_version = 1;";
+	cr_assert_eq(sqlite3_exec(h, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_db_run r;
+	cr_assert_eq(hb_db_get(db, 1, &r), HB_OK);
+	cr_assert_eq(r.n_rows, 1u);
+	cr_assert_float_eq(r.rows[0].energy_per_inf_nj, 1474886.0, 1e-6);
+	cr_assert_eq(r.sweep_id, 0);
+	hb_db_run_free(&r);
+	struct hb_platform_result row;
+	hb_report_row_set(&row, "fpga_sim (calibrated)", 20.0, 50.0, 73.4, 1474000.0, HB_SOURCE_CALIBRATED, "c");
+	struct hb_db_run nr = {.started_at = "2026-01-02T00:00:00+00:00", .status = HB_RUN_COMPLETE, .sweep_id = 7};
+	cr_assert_eq(hb_db_append_run(db, &nr, &row, 1), HB_OK);
+	cr_assert_eq(hb_db_get(db, nr.id, &r), HB_OK);
+	cr_assert_eq(r.rows[0].source, HB_SOURCE_CALIBRATED);
+	cr_assert_eq(r.sweep_id, 7);
+	hb_db_run_free(&r);
+	hb_db_close(db);
+	/* and the file now says version 2 */
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(s, 0), 2);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
+Test(db, sweeps_and_calibrations)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sw.sqlite", tmpdir);
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_db_point pts[3] = {{.label = "a"}, {.label = "b"}, {.label = "c"}};
+	struct hb_db_sweep sw = {.created_at = "2026-01-01T00:00:00+00:00", .board = "sim", .name = "t",
+				 .plan_text = "[sweep]\n", .points = pts, .n_points = 3};
+	cr_assert_eq(hb_db_sweep_create(db, &sw), HB_OK);
+	cr_assert_gt(sw.id, 0);
+	cr_assert_eq(hb_db_sweep_point_set(db, sw.id, 1, HB_POINT_DONE, 42, NULL, "s", "f"), HB_OK);
+	cr_assert_eq(hb_db_sweep_point_set(db, sw.id, 2, HB_POINT_FAILED, 0, "board gone", "s", "f"), HB_OK);
+	cr_assert_eq(hb_db_sweep_point_set(db, sw.id, 9, HB_POINT_DONE, 1, NULL, NULL, NULL), HB_ERR_NOTFOUND);
+	struct hb_db_sweep got;
+	cr_assert_eq(hb_db_sweep_get(db, sw.id, &got), HB_OK);
+	cr_assert_eq(got.n_points, 3u);
+	cr_assert_str_eq(got.plan_text, "[sweep]\n");
+	cr_assert_eq(got.points[0].status, HB_POINT_PENDING);
+	cr_assert_eq(got.points[1].status, HB_POINT_DONE);
+	cr_assert_eq(got.points[1].run_id, 42);
+	cr_assert_eq(got.points[2].status, HB_POINT_FAILED);
+	cr_assert_str_eq(got.points[2].error, "board gone");
+	hb_db_sweep_free(&got);
+	cr_assert_eq(hb_db_sweep_get(db, sw.id + 1, &got), HB_ERR_NOTFOUND);
+	int64_t cid;
+	cr_assert_eq(hb_db_calibration_add(db, "2026-01-01T00:00:00+00:00", "sim", sw.id, "sweep 1", "{\"x\":1}", &cid),
+		     HB_OK);
+	char *js;
+	cr_assert_eq(hb_db_calibration_get(db, cid, &js), HB_OK);
+	cr_assert_str_eq(js, "{\"x\":1}");
+	free(js);
+	cr_assert_eq(hb_db_calibration_get(db, cid + 1, &js), HB_ERR_NOTFOUND);
+	hb_db_close(db);
+}
