@@ -1,0 +1,1 @@
+hb_feature("probe firmware (STM32F4)" OFF "not wired yet")
