@@ -157,6 +157,14 @@ static enum got frame(struct hb_probe *p, const struct hb_link_event *ev, struct
 		return G_BAD_DATA;
 	memcpy(w->resp, ev->payload, ev->len);
 	w->len = ev->len;
+	if (w->type == HBP_START) {
+		/* DATA frames may follow in the same read: the stream starts here. */
+		struct hb_probe_start_result r;
+		if (hb_probe_start_result_decode(ev->payload, ev->len, &r) != HB_OK)
+			return G_BAD_DATA;
+		hb_probe_stream_begin(&p->stream, r.t_start);
+		p->streaming = true;
+	}
 	return G_RESPONSE;
 }
 
@@ -362,20 +370,15 @@ enum hb_status hb_probe_start(struct hb_probe *p, const struct hb_probe_start *s
 	size_t qn, n;
 	if (hb_probe_start_encode(s, q, sizeof q, &qn) != HB_OK)
 		return HB_ERR_ARG;
-	/* Records may follow the answer immediately: be ready for them first. */
-	p->streaming = true;
-	hb_probe_stream_begin(&p->stream, 0);
+	/* The stream begins when the answer is decoded (frame()): the probe sends its first
+	 * DATA frame after the answer, and the answer carries the time base. */
+	p->streaming = false;
 	enum hb_status st = transact(p, HBP_START, q, qn, r, sizeof r, &n, sizeof r, false, 50);
 	if (st == HB_OK && hb_probe_start_result_decode(r, n, res) != HB_OK)
 		st = fail(p, HB_ERR_FORMAT, "START: a %zu-byte answer", n);
-	if (st != HB_OK) {
+	if (st != HB_OK)
 		p->streaming = false;
-		return st;
-	}
-	/* No DATA frame can precede the START answer (the probe sends it first), so the
-	 * stream's time base is known before any record is decoded. */
-	hb_probe_stream_begin(&p->stream, res->t_start);
-	return HB_OK;
+	return st;
 }
 
 enum hb_status hb_probe_stop(struct hb_probe *p, struct hb_probe_stop_result *res)

@@ -238,8 +238,8 @@ static int pack_frame(struct hbp_core *c)
 	const struct hbp_hal *h = c->hal;
 	if (!c->running && !c->stopping)
 		return 0;
-	if (c->resp_len)
-		return 0; /* the response goes first */
+	if (c->resp_len || c->deferred == HBP_START)
+		return 0; /* the response goes first; the stream starts after START's answer */
 	int due = c->f_count >= DATA_MAX_RECORDS || c->stopping ||
 		  (c->f_count && at_or_after(c->now, c->f_oldest + c->flush_us));
 	int heartbeat = at_or_after(c->now, c->last_frame + HBP_HEARTBEAT_US);
@@ -778,6 +778,8 @@ static void start(struct hbp_core *c, uint8_t seq, const uint8_t *p)
 		c->start_pending |= (uint8_t)(1u << k);
 	}
 	c->hal->capture_enable(c->hal->ctx, c->capture_mask);
+	if (c->bus_stuck) /* found while stopped: the stream says so first */
+		rec_i2c_error(c, HBP_REC_BUS_INDEX, HBP_I2C_BUS_STUCK, HBP_OP_RECOVERY);
 	if (c->start_pending) {
 		c->deferred = HBP_START; /* answered when every monitor's configuration is done */
 		c->deferred_seq = seq;

@@ -70,6 +70,8 @@ enum hbp_reason {
 #define HBP_CAP_WATCHDOG (1u << 2)
 #define HBP_CAP_BUS_RECOVERY (1u << 3)
 #define HBP_CAP_SIMULATED (1u << 4) /* the core runs on a host HAL (tests, virtual board) */
+#define HBP_CAP_EMULATED (1u << 5)  /* the MCU's clock controller did not answer: an emulator
+				       (QEMU); time comes from SysTick at its core clock */
 
 /* Boards (IDENTIFY `board`). */
 enum hbp_board {
