@@ -448,3 +448,29 @@ Test(probe_core, i2c_passthrough_reads_a_register)
 	cr_assert_eq(ist, HBP_I2C_NACK_ADDR);
 	ps_close(&s);
 }
+
+Test(probe_core, a_bus_stuck_before_start_is_the_stream_s_first_record)
+{
+	struct probe_session s;
+	ps_open(&s, NULL);
+	hbp_sim_add_ina219(s.f->sim, 0x40, 0.1, 3.3, 0.02, 0);
+	hbp_host_set_fault(s.f->sim->host, HBP_FAULT_SDA_STUCK, 100);
+	cr_assert_eq(ps_monitor(&s, 0, 0x40, CFG(ADC_9BIT, ADC_9BIT, 7), 0), HBP_I2C_BUS_STUCK);
+	ps_run(&s, 50 * MS); /* the probe finds out it cannot free the bus */
+	struct hb_probe_start_result sr;
+	cr_assert_eq(hb_probe_start(s.p, &(struct hb_probe_start){.capture_mask = 0xF}, &sr), HB_OK);
+	cr_assert_eq(sr.ok, 0);
+	ps_run(&s, 300 * MS);
+	struct hb_probe_stop_result stop;
+	cr_assert_eq(hb_probe_stop(s.p, &stop), HB_OK);
+	/* the START answer waited for the monitor's (failed) configuration; no record of the
+	 * stream went out before it, so none was lost */
+	cr_assert_eq(stop.records, s.n_rec);
+	cr_assert_geq(s.n_rec, 2);
+	cr_assert_eq(s.rec[0].kind, HBP_REC_I2C_ERROR);
+	cr_assert_eq(s.rec[0].index, HBP_REC_BUS_INDEX);
+	cr_assert_eq(s.rec[0].status, HBP_I2C_BUS_STUCK);
+	cr_assert_eq(s.rec[0].t_us, sr.t_start);
+	cr_assert_eq(ps_count(&s, HBP_REC_I2C_ERROR, 0), 1);
+	ps_close(&s);
+}
