@@ -771,12 +771,21 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 		return mfail(v, m, MI_CHIP, "unknown chip '%s' (known: ina219)", m->chip);
 	size_t ci = (size_t)(chip - monitor_chips);
 
-	static const char *const hw_buses[] = {"ftdi-i2c://", "i2c-dev:", NULL};
+	static const char *const hw_buses[] = {"ftdi-i2c://", "i2c-dev:", "probe:", NULL};
 	static const char *const sim_buses[] = {"vboard:", NULL};
+	/* The bench probe (docs/probe.md) reached through any transport hilbench has. */
+	static const char *const probe_transports[] = {"serial:", "ftdi://", "pty:", "tcp://",
+						       "rfc2217://", NULL};
 	if (is_hw(b->family) && !uri_has_scheme(m->bus, hw_buses))
 		return mfail(v, m, MI_BUS,
-			     "'%s' is not an I2C bus URI for real hardware (ftdi-i2c://VID:PID/N or "
-			     "i2c-dev:/dev/i2c-N)", m->bus);
+			     "'%s' is not an I2C bus URI for real hardware (ftdi-i2c://VID:PID/N, "
+			     "i2c-dev:/dev/i2c-N or probe:<transport URI>)", m->bus);
+	if (is_hw(b->family) && strncmp(m->bus, "probe:", 6) == 0 &&
+	    !uri_has_scheme(m->bus + 6, probe_transports))
+		return mfail(v, m, MI_BUS,
+			     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0, "
+			     "probe:tcp://host:port, probe:rfc2217://host:port, probe:ftdi://..., "
+			     "probe:pty:/dev/pts/N)", m->bus);
 	if (!is_hw(b->family) && !uri_has_scheme(m->bus, sim_buses))
 		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
 			     m->bus);

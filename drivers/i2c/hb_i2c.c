@@ -12,11 +12,13 @@
 extern const struct hb_i2c_ops hb_i2c_ftdi_ops;
 extern const struct hb_i2c_ops hb_i2c_dev_ops;
 extern const struct hb_i2c_ops hb_i2c_vboard_ops;
+extern const struct hb_i2c_ops hb_i2c_probe_ops;
 
 static const struct hb_i2c_ops *const registry[] = {
 	&hb_i2c_ftdi_ops,
 	&hb_i2c_dev_ops,
 	&hb_i2c_vboard_ops,
+	&hb_i2c_probe_ops,
 };
 
 enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
