@@ -360,6 +360,8 @@ enum hb_status hb_probe_configure(struct hb_probe *p, const struct hb_probe_moni
 		return st;
 	if (hb_probe_config_result_decode(r, n, res) != HB_OK)
 		return fail(p, HB_ERR_FORMAT, "CONFIG_MONITOR: a %zu-byte answer", n);
+	if (res->index < HBP_MAX_MONITORS)
+		p->stream.period_us[res->index] = m->addr ? res->period_us : 0;
 	return HB_OK;
 }
 

@@ -331,8 +331,27 @@ enum hb_status hb_probe_xfer_decode(const uint8_t *p, size_t len, size_t rn, uin
 
 void hb_probe_stream_begin(struct hb_probe_stream *s, uint64_t t_start)
 {
+	uint32_t period[HBP_MAX_MONITORS];
+	memcpy(period, s->period_us, sizeof period);
 	memset(s, 0, sizeof *s);
+	memcpy(s->period_us, period, sizeof period);
 	s->t_last = t_start;
+}
+
+static void count_sample(struct hb_probe_stream *s, unsigned m, uint64_t t)
+{
+	if (m >= HBP_MAX_MONITORS)
+		return;
+	uint32_t p = s->period_us[m];
+	if (p && s->last_sample[m] && t > s->last_sample[m]) {
+		uint64_t gap = t - s->last_sample[m];
+		if (gap % p)
+			s->off_grid++;
+		else
+			s->missed[m] += gap / p - 1;
+	}
+	s->last_sample[m] = t;
+	s->samples[m]++;
 }
 
 enum hb_status hb_probe_stream_data(struct hb_probe_stream *s, uint8_t seq, const uint8_t *p,
@@ -369,10 +388,14 @@ enum hb_status hb_probe_stream_data(struct hb_probe_stream *s, uint8_t seq, cons
 		}
 		r.t_us = t;
 		switch (r.kind) {
-		case HBP_REC_SAMPLE: r.shunt = (int16_t)get16(b); break;
+		case HBP_REC_SAMPLE:
+			r.shunt = (int16_t)get16(b);
+			count_sample(s, r.index, t);
+			break;
 		case HBP_REC_SAMPLE_BUS:
 			r.shunt = (int16_t)get16(b);
 			r.bus = get16(b + 2);
+			count_sample(s, r.index, t);
 			break;
 		case HBP_REC_MISSED:
 		case HBP_REC_RECOVERED:

@@ -143,13 +143,21 @@ struct hb_probe_record {
 
 typedef void (*hb_probe_record_fn)(void *ctx, const struct hb_probe_record *r);
 
-/* Follows one stream: 64-bit time, frame sequence, the probe's dropped count. */
+/* Follows one stream: 64-bit time, frame sequence, the probe's dropped count, and, for the
+ * monitors whose conversion period it was told, the conversions the probe did not read
+ * (samples are stamped on the conversion grid: a gap of (k+1) periods means k missed). */
 struct hb_probe_stream {
 	uint64_t t_last;       /* time of the last record decoded (t_start before any) */
 	uint8_t next_seq;
 	uint32_t dropped;      /* the probe's count of records dropped since START */
 	uint64_t frames, records, frames_lost; /* frames_lost: gaps in the DATA sequence */
+	uint32_t period_us[HBP_MAX_MONITORS];  /* set before decoding; 0 = not tracked */
+	uint64_t last_sample[HBP_MAX_MONITORS]; /* stamp of the monitor's last sample, 0 none */
+	uint64_t samples[HBP_MAX_MONITORS];
+	uint64_t missed[HBP_MAX_MONITORS];      /* conversions not read, between samples */
+	uint64_t off_grid;     /* sample gaps that are not a whole number of periods */
 };
+/* Start a stream at t_start; the periods (period_us[m], 0 = unknown) survive. */
 void hb_probe_stream_begin(struct hb_probe_stream *s, uint64_t t_start);
 /* Decode one DATA frame's payload; fn (may be NULL) gets each record. HB_ERR_FORMAT for a
  * payload shorter than its header, an unknown record kind or a record cut short (records

@@ -411,10 +411,9 @@ static void config_ok(struct hbp_core *c, unsigned mi)
 static void finish_sample(struct hbp_core *c, unsigned mi, int with_bus, uint16_t bus)
 {
 	drain_edges(c, c->sample_t, 0);
-	if (c->sample_missed) {
-		rec_u16(c, HBP_REC_MISSED, mi, c->sample_t, c->sample_missed);
-		c->cnt.conv_missed += c->sample_missed;
-	}
+	/* Conversions not read need no record: samples are stamped on the conversion grid, so
+	 * a gap of (k + 1) periods between two samples of a monitor says k were missed. */
+	c->cnt.conv_missed += c->sample_missed;
 	uint8_t b[4];
 	hbp_put16(b, c->sample_shunt);
 	hbp_put16(b + 2, bus);

@@ -28,7 +28,8 @@
 #define HBP_HEARTBEAT_US 1000000u  /* a DATA frame at least this often while running */
 #define HBP_FLUSH_DEFAULT_US 1000u /* a record waits at most this long to be sent */
 #define HBP_WEDGED_US 100000u      /* an I2C op still busy this long after abort: wedged */
-#define HBP_IDLE_MAX_US 1000000u   /* hbp_core_run() never asks to sleep longer */
+#define HBP_IDLE_MAX_US 100000u    /* hbp_core_run() never asks to sleep longer: a
+				      * watchdog of 200 ms or more is always kicked */
 #define HBP_FW_MAJOR 1
 #define HBP_FW_MINOR 0
 #define HBP_FW_PATCH 0

@@ -124,7 +124,9 @@ enum hbp_rec_kind {
 	HBP_REC_SAMPLE_BUS = 0x1, /* index = monitor; i16 shunt, u16 bus register   (6 bytes) */
 	HBP_REC_EDGE = 0x2,       /* index = capture channel                        (2 bytes) */
 	HBP_REC_GAP = 0x3,        /* index 0; u16 hi: this record's delta is dt + 256*hi (4) */
-	HBP_REC_MISSED = 0x4,     /* index = monitor; u16 conversions not read      (4 bytes) */
+	HBP_REC_MISSED = 0x4,     /* reserved: index = monitor; u16 conversions not read (4 bytes).
+				   * Firmware 1.0 does not send it: a gap of (k+1) periods between
+				   * two samples of a monitor means k conversions were not read. */
 	HBP_REC_I2C_ERROR = 0x5,  /* index = monitor, 0xF = the bus; u8 status, u8 op (4) */
 	HBP_REC_RECOVERED = 0x6,  /* index = monitor; u16 failed attempts meanwhile (4 bytes) */
 	HBP_REC_DROPPED = 0x7,    /* index 0; u16 records dropped just before this one (4) */
