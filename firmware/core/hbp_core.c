@@ -642,6 +642,10 @@ static void i2c_engine(struct hbp_core *c)
 			}
 			if (c->aborted && st == HBP_I2C_OK)
 				st = HBP_I2C_TIMEOUT;
+			/* A HAL may finish the transfer inside i2c_start() (the STM32 one does):
+			 * the time of this run is then 75 µs old, and the configuration write's
+			 * completion time sets the conversion schedule. */
+			tick(c);
 			c->op_busy = 0;
 			c->aborted = 0;
 			op_done(c, st);

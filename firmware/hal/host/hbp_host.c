@@ -19,6 +19,7 @@ struct hbp_host {
 	uint64_t core_wake;    /* when the core asked to run next */
 	int core_due;          /* an event happened: run the core at `now` */
 	int reset_req;         /* system_reset() was called */
+	int in_isr;            /* inside a blocking transfer: no watchdog check, no core run */
 
 	/* UART probe -> host: completion time of each byte still in flight */
 	uint8_t *tx_byte;
@@ -132,6 +133,31 @@ static uint64_t bits_ns(const struct hbp_host *h, unsigned bits)
 	return (uint64_t)bits * 1000000000ull / h->p.i2c_hz;
 }
 
+static void events_now(struct hbp_host *h);
+
+/* The CPU is busy (a blocking transfer) until t: only what interrupts do happens meanwhile
+ * (bytes arrive into the receive ring, bytes leave, edges are captured). */
+static void interrupts_until(struct hbp_host *h, uint64_t t)
+{
+	h->in_isr = 1;
+	for (;;) {
+		uint64_t next = t;
+		if (h->in_n && h->in_at[h->in_head] < next)
+			next = h->in_at[h->in_head];
+		if (h->e_n && h->e_t[h->e_head] < next)
+			next = h->e_t[h->e_head];
+		if (h->tx_n && h->tx_done[h->tx_head] < next)
+			next = h->tx_done[h->tx_head];
+		if (next < h->now)
+			next = h->now;
+		h->now = next;
+		events_now(h);
+		if (next >= t)
+			break;
+	}
+	h->in_isr = 0;
+}
+
 static void h_i2c_start(void *ctx, struct hbp_i2c_op *op)
 {
 	struct hbp_host *h = ctx;
@@ -178,6 +204,8 @@ static void h_i2c_start(void *ctx, struct hbp_i2c_op *op)
 	}
 	h->op_end = h->now + dur;
 	h->st.i2c_busy_ns += dur;
+	if (h->p.blocking_i2c)
+		interrupts_until(h, h->op_end);
 }
 
 static uint8_t h_i2c_poll(void *ctx)
@@ -377,7 +405,8 @@ static void events_now(struct hbp_host *h)
 		h->core_due = 1;
 	if (h->core_wake <= h->now)
 		h->core_due = 1;
-	if (h->p.watchdog_us && h->now >= h->last_kick + (uint64_t)h->p.watchdog_us * 1000u) {
+	if (!h->in_isr && h->p.watchdog_us &&
+	    h->now >= h->last_kick + (uint64_t)h->p.watchdog_us * 1000u) {
 		h->st.resets++;
 		h->st.watchdog_resets++;
 		boot(h, HBP_RESET_WATCHDOG);

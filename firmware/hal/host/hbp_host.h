@@ -41,6 +41,9 @@ struct hbp_host_params {
 	uint32_t watchdog_us; /* default 500000 (the STM32 build's IWDG); 0 = none */
 	uint32_t build_hash;
 	uint64_t start_ns;    /* simulated time at power-on */
+	int blocking_i2c;     /* finish each transfer inside i2c_start(), time passing meanwhile
+				 (UART bytes and edges still arrive, as interrupts): the STM32
+				 HAL's way. 0: the transfer ends later, as an event. */
 	hbp_host_xfer_fn xfer;
 	void *xfer_ctx;
 };

@@ -52,10 +52,25 @@ static double mean_a(const struct probe_session *s, unsigned d, uint64_t a, uint
 	       ((double)(b - a) * 1e-9);
 }
 
+static void samples_on_the_grid(int blocking);
+
 Test(probe_core, samples_once_per_conversion_with_the_chip_s_values)
 {
+	samples_on_the_grid(0);
+}
+
+/* The STM32 HAL finishes a transfer inside i2c_start(): the core must take the time after
+ * it, or the schedule starts 90 µs early and every sample is a conversion late. */
+Test(probe_core, samples_on_the_grid_with_blocking_transfers_too)
+{
+	samples_on_the_grid(1);
+}
+
+static void samples_on_the_grid(int blocking)
+{
 	struct probe_session s;
-	ps_open(&s, NULL);
+	struct hbp_host_params hp = {.watchdog_us = 500000, .blocking_i2c = blocking};
+	ps_open(&s, &hp);
 	/* 0.1 ohm; 30 mA idle, +20 mA while BUSY; inferences every 700 µs, 250 µs busy: the
 	 * current changes inside conversion windows, so the values test the timing. */
 	hbp_sim_add_ina219(s.f->sim, 0x40, 0.1, 3.3, 0.030, 0.020);
