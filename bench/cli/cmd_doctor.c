@@ -39,7 +39,8 @@ static void help(void)
 	       "Checks what this host can reach and says what is missing:\n"
 	       "  USB devices (VID:PID, serial, interfaces) and FTDI adapters, through libusb;\n"
 	       "  serial ports with their USB VID:PID and serial number (libserialport);\n"
-	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5, icepack/icetime, verilator, ser2net;\n"
+	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5, icepack/icetime, verilator, ser2net,\n"
+	       "  st-flash, arm-none-eabi-gcc, qemu-system-arm;\n"
 	       "  udev rules and group membership for FTDI access;\n"
 	       "  for each board profile (or only --board NAME): flasher, USB adapter, UART and\n"
 	       "  power-monitor buses present or missing.\n"
@@ -172,6 +173,9 @@ static const struct tool tools[] = {
 	{"icetime", NULL, "iCE40 timing"},
 	{"verilator", "--version", "the virtual board"},
 	{"ser2net", "-v", "serial ports over the network (rfc2217)"},
+	{"st-flash", "--version", "flashing the bench probe (docs/probe.md)"},
+	{"arm-none-eabi-gcc", "--version", "building the bench-probe firmware"},
+	{"qemu-system-arm", "--version", "the probe firmware's QEMU test"},
 };
 
 static int find_in_path(const char *name, char *out, size_t cap)
@@ -309,6 +313,14 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 			state = access(m->bus + 8, F_OK) == 0 ? "present" : "MISSING";
 		else if (strncmp(m->bus, "ftdi-i2c:", 9) == 0)
 			state = nd ? "check with the adapter above" : "MISSING (no USB)";
+		else if (strncmp(m->bus, "probe:serial:", 13) == 0 ||
+			 strncmp(m->bus, "probe:pty:", 10) == 0) {
+			/* the bench probe's port (without its ?query); 'hilbench probe info' talks to it */
+			char dev[256];
+			const char *p = strchr(m->bus + 6, ':') + 1;
+			snprintf(dev, sizeof dev, "%.*s", (int)strcspn(p, "?"), p);
+			state = access(dev, F_OK) == 0 ? "port present (hilbench probe info)" : "MISSING";
+		}
 		printf("    monitor %s: %s @ 0x%02x on %s %s\n", m->rail, m->chip, m->address, m->bus,
 		       state);
 	}

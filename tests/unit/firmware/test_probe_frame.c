@@ -221,3 +221,54 @@ Test(probe_frame, bad_requests_get_error_frames)
 	cr_assert_eq(hbp_host_core(w.sim->host)->cnt.rx_bad, 4, "BAD_CRC, BAD_HCRC, OVERSIZE, TIMEOUT");
 	hbp_sim_free(w.sim);
 }
+
+/* Line noise of every kind (random bytes, SOFs, valid headers with random payloads, frames
+ * of random types and lengths) never wedges the probe: afterwards it answers IDENTIFY. */
+Test(probe_frame, survives_a_storm_of_garbage)
+{
+	struct wire w;
+	wire_open(&w);
+	uint8_t junk[4096], f[300];
+	for (int round = 0; round < 40; round++) {
+		size_t n = 0;
+		while (n < sizeof junk - sizeof f) {
+			unsigned what = rnd() % 4;
+			if (what == 0) {
+				junk[n++] = HBP_SOF;
+			} else if (what == 1) {
+				uint8_t p[70];
+				size_t len = rnd() % sizeof p, fl;
+				for (size_t i = 0; i < len; i++)
+					p[i] = rnd();
+				hb_link_frame_encode(rnd() % 12, rnd(), p, len, f, sizeof f, &fl);
+				if (rnd() % 2)
+					f[rnd() % fl] ^= (uint8_t)(1u << (rnd() % 8));
+				memcpy(junk + n, f, fl);
+				n += fl;
+			} else {
+				for (int i = 0; i < 16; i++)
+					junk[n++] = rnd();
+			}
+		}
+		hbp_host_uart_send(w.sim->host, junk, n);
+		hbp_sim_advance(w.sim, hbp_host_now_ns(w.sim->host) + 40000000ull);
+		uint8_t out[8192];
+		while (hbp_host_uart_recv(w.sim->host, out, sizeof out))
+			;
+	}
+	/* a STOP in the storm may have started nothing; stop whatever a START started */
+	uint8_t s, p[256];
+	uint16_t len;
+	size_t n;
+	hb_link_decoder_reset(&w.dec);
+	hb_link_frame_encode(HBP_STOP, 200, NULL, 0, f, sizeof f, &n);
+	int t = exchange(&w, f, n, &s, p, &len);
+	cr_assert(t == (HBP_STOP | 0x80) || t == HBP_ERROR, "STOP answered with type %d", t);
+	hb_link_frame_encode(HBP_IDENTIFY, 201, NULL, 0, f, sizeof f, &n);
+	cr_assert_eq(exchange(&w, f, n, &s, p, &len), HBP_IDENTIFY | 0x80);
+	cr_assert_eq(s, 201);
+	/* (a valid RESET in the noise resets the probe, and counters with it: not the watchdog) */
+	cr_assert_eq(hbp_host_stats(w.sim->host)->watchdog_resets, 0, "no watchdog reset");
+	cr_assert_gt(hbp_host_stats(w.sim->host)->rx_bytes, 100000);
+	hbp_sim_free(w.sim);
+}
