@@ -14,6 +14,7 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv);
 int hb_cmd_power(struct hb_global *g, int argc, char **argv);
 int hb_cmd_vboard(struct hb_global *g, int argc, char **argv);
 int hb_cmd_probe(struct hb_global *g, int argc, char **argv);
+int hb_cmd_build(struct hb_global *g, int argc, char **argv);
 
 const struct hb_cmd hb_commands[] = {
 	{"help", "show this list, or 'help COMMAND' for a command's help", hb_cmd_help},
@@ -23,6 +24,7 @@ const struct hb_cmd hb_commands[] = {
 	{"infer", "one inference with the golden model: class and spike counts (no hardware)", hb_cmd_infer},
 	{"history", "list stored runs, or 'history show ID' for one run's table and JSON", hb_cmd_history},
 	{"doctor", "what this host can reach: USB, serial ports, tools, permissions", hb_cmd_doctor},
+	{"build", "build a board's bitstream (yosys/nextpnr, Vivado or openXC7), cached by build hash", hb_cmd_build},
 	{"flash", "load a bitstream onto a board with openFPGALoader", hb_cmd_flash},
 	{"power", "live readout of a board's power monitors (INA219)", hb_cmd_power},
 	{"vboard", "run the virtual board (simulated gateware, pty UART, INA219, truth)", hb_cmd_vboard},

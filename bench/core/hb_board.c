@@ -13,11 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define LOG_PREFIX "board"
 #include "hb_board.h"
+#include "hb_escape.h"
+#include "hb_ftdi_chips.h"
+#include "hb_i2c.h"
+#include "hb_ina2xx.h"
 #include "hb_log.h"
+#include "hb_params.h"
 #include "hb_paths.h"
+#include "hb_transport.h"
 
 /* ---------------------------------------------------------------- families */
 
@@ -111,39 +118,6 @@ int hb_ofl_cable_known(const char *name)
 	return 0;
 }
 
-/* INA219 (TI datasheet SBOS448): shunt ADC full scale ±320 mV (PGA /8), bus input up to
- * 26 V, address straps A0/A1 give 0x40..0x4F. */
-static const struct hb_monitor_chip monitor_chips[] = {
-	{.name = "ina219", .shunt_fullscale_uv = 320000, .bus_max_mv = 26000},
-};
-static const struct {
-	uint8_t addr_min, addr_max;
-} monitor_chip_addr[] = {
-	{0x40, 0x4F},
-};
-
-const struct hb_monitor_chip *hb_monitor_chip_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof monitor_chips / sizeof monitor_chips[0]; i++)
-		if (strcmp(monitor_chips[i].name, name) == 0)
-			return &monitor_chips[i];
-	return NULL;
-}
-
-/* FTDI chips by USB product id: interfaces and the highest baud rate. */
-static const struct {
-	uint16_t pid;
-	const char *chip;
-	char last_interface;
-	uint32_t max_baud;
-} ftdi_chips[] = {
-	{0x6001, "FT232R", 'A', 3000000},
-	{0x6010, "FT2232H", 'B', 12000000},
-	{0x6011, "FT4232H", 'D', 12000000},
-	{0x6014, "FT232H", 'A', 12000000},
-	{0x6015, "FT-X (FT231X/FT230X)", 'A', 3000000},
-};
-#define FTDI_VID 0x0403
 
 /* ------------------------------------------------------------ field table */
 
@@ -176,7 +150,7 @@ enum {
 	FI_NAME, FI_DESCRIPTION, FI_FAMILY,
 	FI_PART, FI_PACKAGE, FI_OSC_HZ, FI_CORE_HZ, FI_OSC_PIN,
 	FI_SIM_CLOCK, FI_SIM_PACING,
-	FI_OFL_BOARD, FI_OFL_CABLE,
+	FI_OFL_BOARD, FI_OFL_CABLE, FI_OFL_IFACE,
 	FI_VID, FI_PID, FI_IFACE, FI_SERIAL,
 	FI_URI, FI_BAUD, FI_RX_PIN, FI_TX_PIN,
 	FI_TOP, FI_LANES,
@@ -197,6 +171,7 @@ static const struct field board_fields[FI_COUNT] = {
 	[FI_SIM_PACING] = FLD("sim", "pacing", K_STR, sim_pacing, F_REQ_SIM | F_SIM),
 	[FI_OFL_BOARD] = FLD("flash", "openfpgaloader_board", K_STR, ofl_board, F_REQ_HW | F_HW),
 	[FI_OFL_CABLE] = FLD("flash", "openfpgaloader_cable", K_STR, ofl_cable, F_HW),
+	[FI_OFL_IFACE] = FLD("flash", "interface", K_IFACE, flash_interface, F_REQ_HW | F_HW),
 	[FI_VID] = FLD("usb", "vid", K_U16, usb_vid, F_REQ_HW | F_HW),
 	[FI_PID] = FLD("usb", "pid", K_U16, usb_pid, F_REQ_HW | F_HW),
 	[FI_IFACE] = FLD("usb", "interface", K_IFACE, usb_interface, F_REQ_HW | F_HW),
@@ -272,6 +247,7 @@ static void errf(char *err, size_t errlen, const struct hb_board *b, int line, c
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it quotes the file: keys, values, section names */
 }
 
 /* -------------------------------------------------------------- loading */
@@ -357,7 +333,53 @@ static void note_line(struct load_ctx *c, const char *raw)
 	memcpy(c->seen[c->n_seen].name, p, n);
 	c->seen[c->n_seen].name[n] = '\0';
 	c->seen[c->n_seen].line = c->line;
+	/* inih would merge a repeated section into the first: a second [uart] left over from an
+	 * edit would silently add or (through the duplicate-key check) clash with keys. */
+	for (int i = 0; i < c->n_seen; i++)
+		if (strcmp(c->seen[i].name, c->seen[c->n_seen].name) == 0) {
+			fail(c, c->line, c->seen[i].name,
+			     "duplicate section [%s] (first on line %d); sections are not merged: "
+			     "keep one", c->seen[i].name, c->seen[i].line);
+			return;
+		}
 	c->n_seen++;
+}
+
+/* A control byte inside a line (a binary file, a stray byte from an editor) is an error
+ * naming the field it sits in: a NUL would cut the value short without a trace, an ESC would
+ * reach the terminal through `boards show`. Tab, CR and LF are white space. */
+static bool is_ctl(unsigned char ch)
+{
+	return (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7F;
+}
+
+static void note_ctl(struct load_ctx *c, const char *str, size_t at)
+{
+	char key[64], what[32];
+	unsigned char ch = (unsigned char)str[at];
+	if (ch == 0)
+		snprintf(what, sizeof what, "NUL byte");
+	else
+		snprintf(what, sizeof what, "control byte 0x%02X", ch);
+	const char *eq = memchr(str, '=', at);
+	if (!eq) {
+		fail(c, c->line, "syntax", "%s at column %zu (a binary file?)", what, at + 1);
+		return;
+	}
+	const char *k = str;
+	while (k < eq && (*k == ' ' || *k == '\t'))
+		k++;
+	size_t kn = (size_t)(eq - k);
+	while (kn && (k[kn - 1] == ' ' || k[kn - 1] == '\t'))
+		kn--;
+	if (kn >= sizeof key)
+		kn = sizeof key - 1;
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+	char field[128];
+	snprintf(field, sizeof field, "%s%s%s", c->n_seen ? c->seen[c->n_seen - 1].name : "",
+		 c->n_seen ? "." : "", key);
+	fail(c, c->line, field, "%s in the value at column %zu (a binary file?)", what, at + 1);
 }
 
 /* inih's fgets-style reader: counts lines, notes section headers and indentation. */
@@ -368,10 +390,18 @@ static char *read_line(char *str, int num, void *stream)
 	if (c->too_long)
 		return NULL;
 	if (c->f) {
-		if (!fgets(str, num, c->f))
+		/* fgets, but counting the bytes, so a NUL byte is seen and not a line end */
+		int ch = EOF;
+		len = 0;
+		while (len < (size_t)num - 1 && (ch = getc(c->f)) != EOF) {
+			str[len++] = (char)ch;
+			if (ch == '\n')
+				break;
+		}
+		if (len == 0)
 			return NULL;
-		len = strlen(str);
-		if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(c->f)) {
+		str[len] = '\0';
+		if (len == (size_t)num - 1 && str[len - 1] != '\n' && (ch = getc(c->f)) != EOF) {
 			c->too_long = true;
 			fail(c, c->line + 1, "file", "line longer than %d characters", num - 2);
 			return NULL;
@@ -392,6 +422,11 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	c->line++;
 	c->indented = str[0] == ' ' || str[0] == '\t';
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)str[i])) {
+			note_ctl(c, str, i);
+			break;
+		}
 	note_line(c, str);
 	return str;
 }
@@ -493,6 +528,62 @@ static bool valid_ident(const char *s, bool dash)
 	return true;
 }
 
+/* ------------------------------------------------ [build] (hb_build.c) */
+
+/* The [build] section has its own table and its own struct (struct hb_board_build), so that
+ * the bitstream flow's keys stay in one place. Hardware families only; optional, but when
+ * present every key is required. */
+#define BFLD(key, member) \
+	{"build", key, K_STR, offsetof(struct hb_board_build, member), \
+	 sizeof(((struct hb_board_build *)0)->member), F_REQ_HW | F_HW}
+enum { BI_FLOW, BI_TOP_FILE, BI_CONSTRAINTS, BI_BITSTREAM, BI_COUNT };
+static const struct field build_fields[BI_COUNT] = {
+	[BI_FLOW] = BFLD("flow", flow),
+	[BI_TOP_FILE] = BFLD("top_file", top_file),
+	[BI_CONSTRAINTS] = BFLD("constraints", constraints),
+	[BI_BITSTREAM] = BFLD("bitstream", bitstream),
+};
+_Static_assert(BI_COUNT == HB_BOARD_BUILD_NFIELDS, "HB_BOARD_BUILD_NFIELDS");
+
+/* Flows and the family each builds for (hb_build.c runs them). */
+static const struct {
+	const char *flow;
+	enum hb_family family;
+	const char *ext;        /* bitstream file extension */
+	const char *pins_ext;   /* constraints file extension */
+} build_flows[] = {
+	{"icestorm", HB_FAMILY_ICE40, ".bin", ".pcf"},
+	{"trellis", HB_FAMILY_ECP5, ".bit", ".lpf"},
+	{"xc7", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+	{"vivado", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+	{"openxc7", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+};
+
+static int build_key(struct load_ctx *c, const char *name, const char *value, const char *fname)
+{
+	struct hb_board_build *bb = &c->b->build;
+	if (!bb->section_line)
+		for (int i = c->n_seen - 1; i >= 0; i--)
+			if (strcmp(c->seen[i].name, "build") == 0) {
+				bb->section_line = c->seen[i].line;
+				break;
+			}
+	for (int i = 0; i < BI_COUNT; i++) {
+		if (strcmp(build_fields[i].key, name) != 0)
+			continue;
+		if (bb->line[i]) {
+			fail(c, c->line, fname, "duplicate key (first set on line %d)", bb->line[i]);
+			return 0;
+		}
+		bb->line[i] = c->line;
+		store(c, &build_fields[i], bb, fname, value);
+		return !c->failed;
+	}
+	fail(c, c->line, fname, "unknown key '%s' in [build] (known: flow, top_file, constraints, "
+	     "bitstream)", name);
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
@@ -515,6 +606,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	snprintf(c->prev_key, sizeof c->prev_key, "%s", fname);
 
+	if (strcmp(section, "build") == 0)
+		return build_key(c, name, value, fname);
 	if (strncmp(section, "monitor.", 8) == 0) {
 		const char *rail = section + 8;
 		if (!valid_ident(rail, false) || strlen(rail) >= sizeof b->monitors[0].rail) {
@@ -599,7 +692,9 @@ static void check_structure(struct load_ctx *c)
 	for (int i = 0; i < c->n_seen && !c->failed; i++) {
 		const char *s = c->seen[i].name;
 		int k = section_index(s);
-		bool ok = k >= 0 || strncmp(s, "monitor.", 8) == 0;
+		bool ok = k >= 0 || strncmp(s, "monitor.", 8) == 0 || strcmp(s, "build") == 0;
+		if (strcmp(s, "build") == 0 && !b->build.section_line)
+			b->build.section_line = c->seen[i].line;
 		if (k >= 0 && !b->section_line[k])
 			b->section_line[k] = c->seen[i].line;
 		if (!ok)
@@ -616,6 +711,9 @@ static void check_structure(struct load_ctx *c)
 	}
 	if (c->failed || !b->line[FI_FAMILY])
 		return; /* a missing family is reported by validation */
+	if (b->build.section_line && !is_hw(b->family))
+		fail(c, b->build.section_line, "build",
+		     "not used by family sim: remove it (the virtual board simulates the RTL)");
 	for (int i = 0; i < FI_COUNT && !c->failed; i++) {
 		const struct field *fd = &board_fields[i];
 		if (b->line[i] && !allowed(fd, b->family)) {
@@ -664,12 +762,25 @@ enum hb_status hb_board_load_file(const char *path, struct hb_board *board, char
 {
 	if (!path || !board)
 		return HB_ERR_ARG;
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		memset(board, 0, sizeof *board);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: is a directory, not a board profile (an INI file)",
+				 path);
+		return HB_ERR_FORMAT;
+	}
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
 		memset(board, 0, sizeof *board);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		if (err && errlen) {
+			if (e == EACCES)
+				snprintf(err, errlen, "%s: cannot read the board profile: permission "
+					 "denied (check the file's mode and owner)", path);
+			else
+				snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		}
 		return e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
 	}
 	struct load_ctx c = {.b = board, .err = err, .errlen = errlen, .f = f};
@@ -749,12 +860,24 @@ static bool field_set(const void *base, const struct field *fd)
 	return false;
 }
 
-static bool uri_has_scheme(const char *uri, const char *const *schemes)
+/* The scheme of a URI ("ftdi" of "ftdi://..."), "" when there is no ':'. */
+static void uri_scheme(const char *uri, char *out, size_t cap)
 {
-	for (size_t i = 0; schemes[i]; i++)
-		if (strncmp(uri, schemes[i], strlen(schemes[i])) == 0)
-			return true;
-	return false;
+	size_t n = strcspn(uri, ":");
+	if (!uri[n] || n >= cap)
+		n = 0;
+	memcpy(out, uri, n);
+	out[n] = '\0';
+}
+
+/* An FTDI target "VID:PID[:serial]/N" of a URI (ftdi://, ftdi-i2c://), through the drivers'
+ * own parser. */
+static bool ftdi_target(const char *uri, struct hb_ftdi_target *t)
+{
+	char tmp[512], *scheme, *target, *query;
+	snprintf(tmp, sizeof tmp, "%s", uri);
+	return hb_uri_split(tmp, &scheme, &target, &query) == 0 &&
+	       hb_ftdi_parse_target(target, t) == HB_OK;
 }
 
 static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_monitor *m)
@@ -766,57 +889,150 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 				 : mon_fields[i].kind == K_STR && !field_set(m, &mon_fields[i])))
 			return mfail(v, m, i, "%s (required in every [monitor.<rail>] section)",
 				     m->line[i] ? "empty" : "missing");
-	const struct hb_monitor_chip *chip = hb_monitor_chip_find(m->chip);
-	if (!chip)
-		return mfail(v, m, MI_CHIP, "unknown chip '%s' (known: ina219)", m->chip);
-	size_t ci = (size_t)(chip - monitor_chips);
+	/* the chip and its limits: the driver's table */
+	const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
+	if (!chip || !(chip->flags & HB_INA2XX_F_DRIVEN)) {
+		char known[128];
+		hb_ina2xx_driven_names(known, sizeof known);
+		return mfail(v, m, MI_CHIP, "unknown chip '%s' (known: %s)", m->chip, known);
+	}
 
-	static const char *const hw_buses[] = {"ftdi-i2c://", "i2c-dev:", "probe:", NULL};
-	static const char *const sim_buses[] = {"vboard:", NULL};
-	/* The bench probe (docs/probe.md) reached through any transport hilbench has. */
-	static const char *const probe_transports[] = {"serial:", "ftdi://", "pty:", "tcp://",
-						       "rfc2217://", NULL};
-	if (is_hw(b->family) && !uri_has_scheme(m->bus, hw_buses))
-		return mfail(v, m, MI_BUS,
-			     "'%s' is not an I2C bus URI for real hardware (ftdi-i2c://VID:PID/N, "
-			     "i2c-dev:/dev/i2c-N or probe:<transport URI>)", m->bus);
-	if (is_hw(b->family) && strncmp(m->bus, "probe:", 6) == 0 &&
-	    !uri_has_scheme(m->bus + 6, probe_transports))
-		return mfail(v, m, MI_BUS,
-			     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0, "
-			     "probe:tcp://host:port, probe:rfc2217://host:port, probe:ftdi://..., "
-			     "probe:pty:/dev/pts/N)", m->bus);
-	if (!is_hw(b->family) && !uri_has_scheme(m->bus, sim_buses))
+	/* the bus: a scheme of the I2C registry, real or virtual as the board is */
+	char scheme[32], examples[160];
+	uri_scheme(m->bus, scheme, sizeof scheme);
+	const struct hb_i2c_ops *bus = hb_i2c_find(scheme);
+	hb_i2c_examples(1, examples, sizeof examples);
+	if (is_hw(b->family) && (!bus || !bus->hardware))
+		return mfail(v, m, MI_BUS, "'%s' is not an I2C bus URI for real hardware (%s)",
+			     m->bus, examples);
+	if (!is_hw(b->family) && (!bus || bus->hardware))
 		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
 			     m->bus);
+	if (strcmp(scheme, "probe") == 0) {
+		/* The bench probe (docs/probe.md), reached through any transport hilbench has. */
+		static const char *const transports[] = {"serial:", "ftdi://", "pty:", "tcp://",
+							 "rfc2217://"};
+		int known = 0;
+		for (size_t k = 0; k < sizeof transports / sizeof transports[0]; k++)
+			known |= strncmp(m->bus + 6, transports[k], strlen(transports[k])) == 0;
+		if (!known)
+			return mfail(v, m, MI_BUS,
+				     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0, "
+				     "probe:tcp://host:port, probe:rfc2217://host:port, probe:ftdi://..., "
+				     "probe:pty:/dev/pts/N)", m->bus);
+	}
+	if (strcmp(scheme, "ftdi-i2c") == 0) {
+		struct hb_ftdi_target t;
+		if (!ftdi_target(m->bus, &t))
+			return mfail(v, m, MI_BUS, "'%s' is not ftdi-i2c://VID:PID[:SERIAL]/N", m->bus);
+		const struct hb_ftdi_chip *fc = hb_ftdi_chip_find((uint16_t)t.vid, (uint16_t)t.pid);
+		if (fc && !(fc->mpsse_mask >> (t.iface - 1) & 1))
+			return mfail(v, m, MI_BUS,
+				     "'%s': interface %c of the %s (%04x:%04x) has no MPSSE to be an "
+				     "I2C master (an FT232H, or interface A/B of an FT2232H/FT4232H)",
+				     m->bus, 'A' + t.iface - 1, fc->name, fc->vid, fc->pid);
+	}
 
 	if (m->address < 0x03 || m->address > 0x77)
 		return mfail(v, m, MI_ADDRESS, "0x%02x is outside the 7-bit range 0x03..0x77",
 			     m->address);
-	if (m->address < monitor_chip_addr[ci].addr_min || m->address > monitor_chip_addr[ci].addr_max)
+	if (m->address < chip->addr_min || m->address > chip->addr_max)
 		return mfail(v, m, MI_ADDRESS, "0x%02x: an %s answers at 0x%02x..0x%02x only",
-			     m->address, chip->name, monitor_chip_addr[ci].addr_min,
-			     monitor_chip_addr[ci].addr_max);
+			     m->address, chip->name, chip->addr_min, chip->addr_max);
 	if (m->shunt_uohm == 0)
 		return mfail(v, m, MI_SHUNT, "must be > 0");
 	if (m->max_current_ma == 0)
 		return mfail(v, m, MI_MAX_MA, "must be > 0");
 	/* shunt voltage at the largest current, in uV: mA * uohm / 1000 */
 	uint64_t v_uv = (uint64_t)m->max_current_ma * m->shunt_uohm / 1000u;
-	if (v_uv > chip->shunt_fullscale_uv)
+	if (v_uv > (uint64_t)chip->shunt_fs_uV)
 		return mfail(v, m, MI_MAX_MA,
-			     "%u mA through %u uohm is %llu uV, beyond the %s's %u uV full scale "
+			     "%u mA through %u uohm is %llu uV, beyond the %s's %d uV full scale "
 			     "(use a smaller shunt)",
 			     m->max_current_ma, m->shunt_uohm, (unsigned long long)v_uv, chip->name,
-			     chip->shunt_fullscale_uv);
-	if (m->nominal_mv == 0 || m->nominal_mv > chip->bus_max_mv)
+			     chip->shunt_fs_uV);
+	if (m->nominal_mv == 0 || m->nominal_mv > chip->bus_max_mV)
 		return mfail(v, m, MI_NOMINAL, "%u mV is outside 1..%u mV (%s bus input)",
-			     m->nominal_mv, chip->bus_max_mv, chip->name);
+			     m->nominal_mv, chip->bus_max_mV, chip->name);
 	for (const struct hb_board_monitor *o = b->monitors; o < m; o++)
 		if (o->address == m->address && strcmp(o->bus, m->bus) == 0)
 			return mfail(v, m, MI_ADDRESS,
 				     "0x%02x on %s is already used by [monitor.%s]", m->address, m->bus,
 				     o->rail);
+	return HB_OK;
+}
+
+/* [build]: all four keys, a flow for the family, matching file extensions, plain names. */
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static enum hb_status validate_build(struct vctx *v)
+{
+	const struct hb_board *b = v->b;
+	const struct hb_board_build *bb = &b->build;
+	bool any = bb->section_line != 0;
+	for (int i = 0; i < BI_COUNT; i++)
+		any |= bb->line[i] != 0 || bb->flow[0];
+	if (!any)
+		return HB_OK;
+	char fname[64];
+	for (int i = 0; i < BI_COUNT; i++) {
+		if (field_set(bb, &build_fields[i]))
+			continue;
+		snprintf(fname, sizeof fname, "build.%s", build_fields[i].key);
+		int line = bb->line[i] ? bb->line[i] : bb->section_line ? bb->section_line : b->n_lines;
+		errf(v->err, v->errlen, b, line, fname, "%s (every [build] section names flow, top_file, "
+		     "constraints and bitstream)", bb->line[i] ? "empty" : "missing");
+		return HB_ERR_FORMAT;
+	}
+	size_t fi = 0, nf = sizeof build_flows / sizeof build_flows[0];
+	while (fi < nf && strcmp(build_flows[fi].flow, bb->flow) != 0)
+		fi++;
+	int line = bb->line[BI_FLOW];
+	if (fi == nf) {
+		errf(v->err, v->errlen, b, line, "build.flow",
+		     "unknown flow '%s' (known: icestorm for ice40, trellis for ecp5, xc7, vivado or "
+		     "openxc7 for artix7)", bb->flow);
+		return HB_ERR_FORMAT;
+	}
+	if (build_flows[fi].family != b->family) {
+		errf(v->err, v->errlen, b, line, "build.flow", "'%s' builds for %s, this profile is "
+		     "family %s", bb->flow, hb_family_name(build_flows[fi].family),
+		     hb_family_name(b->family));
+		return HB_ERR_FORMAT;
+	}
+	if (strchr(bb->bitstream, '/') || !ends_with(bb->bitstream, build_flows[fi].ext)) {
+		errf(v->err, v->errlen, b, bb->line[BI_BITSTREAM], "build.bitstream",
+		     "'%s': a file name ending in %s (the %s flow writes that format)", bb->bitstream,
+		     build_flows[fi].ext, bb->flow);
+		return HB_ERR_FORMAT;
+	}
+	if (!ends_with(bb->constraints, build_flows[fi].pins_ext)) {
+		errf(v->err, v->errlen, b, bb->line[BI_CONSTRAINTS], "build.constraints",
+		     "'%s': the %s flow reads a %s file", bb->constraints, bb->flow,
+		     build_flows[fi].pins_ext);
+		return HB_ERR_FORMAT;
+	}
+	if (!ends_with(bb->top_file, ".v") && !ends_with(bb->top_file, ".sv")) {
+		errf(v->err, v->errlen, b, bb->line[BI_TOP_FILE], "build.top_file",
+		     "'%s': a Verilog file (.v or .sv)", bb->top_file);
+		return HB_ERR_FORMAT;
+	}
+	/* the names go into yosys and Tcl scripts: keep them free of quoting trouble */
+	const int idx[] = {BI_TOP_FILE, BI_CONSTRAINTS, BI_BITSTREAM};
+	for (size_t k = 0; k < 3; k++) {
+		const char *val = (const char *)bb + build_fields[idx[k]].off;
+		if (strpbrk(val, " \t\"'$[]{};\\")) {
+			snprintf(fname, sizeof fname, "build.%s", build_fields[idx[k]].key);
+			errf(v->err, v->errlen, b, bb->line[idx[k]], fname,
+			     "'%s': no spaces, quotes, $, [], {}, ; or \\ in file names (they go into "
+			     "yosys and Tcl scripts)", val);
+			return HB_ERR_FORMAT;
+		}
+	}
 	return HB_OK;
 }
 
@@ -852,11 +1068,12 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 	if (hw && (b->osc_hz == 0 || b->osc_hz > 1000000000ull))
 		return vfail(&v, FI_OSC_HZ, "%llu Hz is outside 1 Hz..1 GHz",
 			     (unsigned long long)b->osc_hz);
-	if (!hw && strcmp(b->sim_pacing, "free") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
-		return vfail(&v, FI_SIM_PACING, "'%s' is not 'free' or 'realtime'", b->sim_pacing);
+	if (!hw && strcmp(b->sim_pacing, "virtual") != 0 && strcmp(b->sim_pacing, "free") != 0 &&
+	    strcmp(b->sim_pacing, "fast") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
+		return vfail(&v, FI_SIM_PACING, "'%s' is not 'virtual', 'realtime' or 'fast'", b->sim_pacing);
 
 	/* flashing */
-	uint32_t max_baud = 12000000;
+	const struct hb_ftdi_chip *uart_chip = NULL;
 	if (hw) {
 		int fam = ofl_board_family(b->ofl_board);
 		if (fam < 0) {
@@ -887,48 +1104,51 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 			return vfail(&v, FI_PID, "must not be 0");
 		if (b->usb_interface < 'A' || b->usb_interface > 'D')
 			return vfail(&v, FI_IFACE, "must be A, B, C or D");
-		if (b->usb_vid == FTDI_VID) {
-			for (size_t i = 0; i < sizeof ftdi_chips / sizeof ftdi_chips[0]; i++) {
-				if (ftdi_chips[i].pid != b->usb_pid)
-					continue;
-				if (b->usb_interface > ftdi_chips[i].last_interface)
-					return vfail(&v, FI_IFACE,
-						     "%c: an %s (0403:%04x) has interfaces A..%c",
-						     b->usb_interface, ftdi_chips[i].chip, b->usb_pid,
-						     ftdi_chips[i].last_interface);
-				max_baud = ftdi_chips[i].max_baud;
-			}
+		if (b->flash_interface < 'A' || b->flash_interface > 'D')
+			return vfail(&v, FI_OFL_IFACE, "must be A, B, C or D");
+		uart_chip = hb_ftdi_chip_find(b->usb_vid, b->usb_pid);
+		if (uart_chip) {
+			char last = (char)('A' + uart_chip->n_interfaces - 1);
+			if (b->usb_interface > last)
+				return vfail(&v, FI_IFACE, "%c: an %s (%04x:%04x) has interfaces A..%c",
+					     b->usb_interface, uart_chip->name, b->usb_vid, b->usb_pid,
+					     last);
+			if (b->flash_interface > last)
+				return vfail(&v, FI_OFL_IFACE,
+					     "%c: the board's %s (%04x:%04x) has interfaces A..%c",
+					     b->flash_interface, uart_chip->name, b->usb_vid, b->usb_pid,
+					     last);
 		}
 	}
 
-	/* UART */
-	static const char *const hw_uris[] = {"serial:", "ftdi://", "tcp://", "rfc2217://", NULL};
-	static const char *const sim_uris[] = {"vboard:", "pty:", NULL};
-	if (!uri_has_scheme(b->uart_uri, hw ? hw_uris : sim_uris))
-		return vfail(&v, FI_URI, "'%s': expected %s", b->uart_uri,
-			     hw ? "serial:/dev/..., ftdi://VID:PID/N, tcp://host:port or "
-				  "rfc2217://host:port"
-				: "vboard: (the virtual board hilbench starts) or pty:/dev/pts/N");
-	if (hw && strncmp(b->uart_uri, "ftdi://", 7) == 0) {
-		unsigned vid, pid, port;
-		char sep;
-		const char *slash = strrchr(b->uart_uri, '/');
-		if (sscanf(b->uart_uri, "ftdi://%4x:%4x%c", &vid, &pid, &sep) != 3 ||
-		    (sep != '/' && sep != ':') || !slash || sscanf(slash, "/%u", &port) != 1)
+	/* UART: a scheme of the transport registry (real or virtual as the board is), or the
+	 * virtual board hilbench starts */
+	char scheme[32], examples[200];
+	uri_scheme(b->uart_uri, scheme, sizeof scheme);
+	const struct hb_transport_ops *tr = hb_transport_find(scheme);
+	hb_transport_examples(hw, examples, sizeof examples);
+	if (hw && (!tr || !tr->hardware))
+		return vfail(&v, FI_URI, "'%s': expected %s", b->uart_uri, examples);
+	if (!hw && strcmp(b->uart_uri, "vboard:") != 0 && (!tr || tr->hardware))
+		return vfail(&v, FI_URI, "'%s': expected vboard: (the virtual board hilbench starts) "
+			     "or %s", b->uart_uri, examples);
+	if (hw && strcmp(scheme, "ftdi") == 0) {
+		struct hb_ftdi_target t;
+		if (!ftdi_target(b->uart_uri, &t))
 			return vfail(&v, FI_URI, "'%s' is not ftdi://VID:PID[:SERIAL]/N", b->uart_uri);
-		if (vid != b->usb_vid || pid != b->usb_pid)
-			return vfail(&v, FI_URI, "names %04x:%04x but [usb] says %04x:%04x", vid, pid,
-				     b->usb_vid, b->usb_pid);
-		if (port != (unsigned)(b->usb_interface - 'A' + 1))
+		if (t.vid != b->usb_vid || t.pid != b->usb_pid)
+			return vfail(&v, FI_URI, "names %04x:%04x but [usb] says %04x:%04x", t.vid,
+				     t.pid, b->usb_vid, b->usb_pid);
+		if (t.iface != (unsigned)(b->usb_interface - 'A' + 1))
 			return vfail(&v, FI_URI,
-				     "port /%u is interface %c, but [usb] interface is %c (/%d)", port,
-				     port >= 1 && port <= 4 ? 'A' + port - 1 : '?', b->usb_interface,
-				     b->usb_interface - 'A' + 1);
+				     "port /%u is interface %c, but [usb] interface is %c (/%d)", t.iface,
+				     'A' + t.iface - 1, b->usb_interface, b->usb_interface - 'A' + 1);
 	}
 	if (b->uart_baud < 9600 || b->uart_baud > 12000000)
 		return vfail(&v, FI_BAUD, "%u is outside 9600..12000000", b->uart_baud);
-	if (b->uart_baud > max_baud)
-		return vfail(&v, FI_BAUD, "%u is above the USB-UART chip's %u", b->uart_baud, max_baud);
+	char why[256];
+	if (uart_chip && hb_ftdi_chip_check_baud(uart_chip, b->uart_baud, why, sizeof why) != HB_OK)
+		return vfail(&v, FI_BAUD, "%s", why);
 	/* the gateware's UART divides the core clock by an integer: at least 4 cycles per bit,
 	 * and the rounded divisor within 2 % of the wanted rate */
 	uint64_t div = (b->core_clock_hz + b->uart_baud / 2) / b->uart_baud;
@@ -953,7 +1173,7 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 		if (st != HB_OK)
 			return st;
 	}
-	return HB_OK;
+	return validate_build(&v);
 }
 
 /* ---------------------------------------------------------------- lookup */
@@ -1021,10 +1241,11 @@ static enum hb_status load_named(const char *dir, const char *name, struct hb_bo
 	if (!dir || !*dir)
 		return HB_ERR_NOTFOUND;
 	snprintf(path, sizeof path, "%s/%s.ini", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* Only a profile that does not exist is "not here" (the next directory is searched); one
+	 * that exists but is a directory or unreadable is reported, not skipped. */
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
 		return HB_ERR_NOTFOUND;
-	fclose(f);
 	enum hb_status st = hb_board_load_file(path, board, err, errlen);
 	if (st == HB_OK && strcmp(board->name, name) != 0) {
 		errf(err, errlen, board, board->line[FI_NAME], "board.name",

@@ -46,6 +46,19 @@ struct hb_board_monitor {
 	int line[HB_BOARD_MON_NFIELDS]; /* source line of each field, 0 = not from a file */
 };
 
+/* [build] (hardware only, optional): how `hilbench build` makes the board's bitstream
+ * (bench/core/hb_build.c; docs/boards.md). When the section is present, all four keys are. */
+#define HB_BOARD_BUILD_NFIELDS 4
+struct hb_board_build {
+	char flow[16];          /* icestorm, trellis, xc7 (Vivado, else openXC7), vivado, openxc7;
+				   "" = the profile has no [build] section */
+	char top_file[160];     /* board top Verilog: next to the profile, else in gateware/boards/ */
+	char constraints[160];  /* pins and clocks (.pcf, .lpf, .xdc), looked up the same way */
+	char bitstream[64];     /* file name the flow writes (.bin for icestorm, else .bit) */
+	int section_line;       /* line of the [build] header, 0 = absent */
+	int line[HB_BOARD_BUILD_NFIELDS]; /* source line of each key */
+};
+
 struct hb_board {
 	char path[512];           /* the file it came from ("" if built in code) */
 	/* [board] */
@@ -63,6 +76,8 @@ struct hb_board {
 	/* [flash] (hardware families) */
 	char ofl_board[32];       /* openFPGALoader --board */
 	char ofl_cable[32];       /* openFPGALoader --cable, "" = the board's default */
+	char flash_interface;     /* 'A'..'D': the FTDI interface that programs the FPGA
+				     (openFPGALoader --ftdi-channel 0..3) */
 	/* [usb] (hardware families) */
 	uint16_t usb_vid, usb_pid;
 	char usb_interface;       /* 'A'..'D' */
@@ -83,6 +98,8 @@ struct hb_board {
 	int section_line[8];      /* line of each [section] header (board, fpga, sim, flash, usb,
 				     uart, gateware), 0 = absent */
 	int n_lines;              /* lines in the file */
+	/* [build] (kept apart from the fields above: its own table in hb_board.c) */
+	struct hb_board_build build;
 };
 
 /* "ice40", "ecp5", "artix7", "sim". */
@@ -129,13 +146,9 @@ int hb_ofl_board_known(const char *name);
 extern const char *const hb_ofl_cables[];
 int hb_ofl_cable_known(const char *name);
 
-/* Power-monitor chips hilbench can drive: name, full-scale shunt voltage, bus voltage limit. */
-struct hb_monitor_chip {
-	const char *name;
-	uint32_t shunt_fullscale_uv; /* largest shunt voltage the chip reads */
-	uint32_t bus_max_mv;         /* largest bus voltage it reads */
-};
-const struct hb_monitor_chip *hb_monitor_chip_find(const char *name);
+/* The power-monitor chips and their limits are the driver's table (drivers/power/hb_ina2xx.h,
+ * hb_ina2xx_chip_by_name); the FTDI chips the transports' (hb_ftdi_chips.h); the URI schemes
+ * the transport and I2C registries'. The validator asks them. */
 
 #ifdef __cplusplus
 }

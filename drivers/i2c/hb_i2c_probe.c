@@ -107,6 +107,8 @@ static enum hb_status pr_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *
 const struct hb_i2c_ops hb_i2c_probe_ops = {
 	.scheme = "probe",
 	.description = "the bench probe's I2C bus (probe:<transport URI>)",
+	.example = "probe:serial:/dev/ttyACM0",
+	.hardware = 1,
 	.open = pr_open,
 	.close = pr_close,
 	.xfer = pr_xfer,

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "hb_board.h"
+#include "hb_ina2xx.h"
 
 static const char *src_dir(void)
 {
@@ -62,7 +65,8 @@ static void check_board_fields(const struct hb_board *b)
 
 	if (b->family == HB_FAMILY_SIM) {
 		cr_assert_str_eq(b->uart_uri, "vboard:");
-		cr_assert(strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
+		cr_assert(strcmp(b->sim_pacing, "virtual") == 0 || strcmp(b->sim_pacing, "fast") == 0 ||
+			  strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
 		cr_assert_eq(b->osc_hz, b->core_clock_hz, "sim: the oscillator is the core clock");
 		cr_assert_str_empty(b->ofl_board);
 	} else {
@@ -84,7 +88,7 @@ static void check_board_fields(const struct hb_board *b)
 	cr_assert_geq(b->n_monitors, 1, "%s: no power monitor", b->name);
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
-		const struct hb_monitor_chip *chip = hb_monitor_chip_find(m->chip);
+		const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
 		cr_assert_not_null(chip, "%s: chip %s", b->name, m->chip);
 		cr_assert(m->address >= 0x40 && m->address <= 0x4F, "%s: INA219 address 0x%02x",
 			  b->name, m->address);
@@ -92,9 +96,9 @@ static void check_board_fields(const struct hb_board *b)
 		cr_assert_gt(m->max_current_ma, 0);
 		/* V = I * R must stay inside the shunt ADC's range */
 		double v_shunt_uv = m->max_current_ma * 1e-3 * m->shunt_uohm;
-		cr_assert_leq(v_shunt_uv, chip->shunt_fullscale_uv, "%s.%s: %.0f uV", b->name,
+		cr_assert_leq(v_shunt_uv, chip->shunt_fs_uV, "%s.%s: %.0f uV", b->name,
 			      m->rail, v_shunt_uv);
-		cr_assert(m->nominal_mv > 0 && m->nominal_mv <= chip->bus_max_mv);
+		cr_assert(m->nominal_mv > 0 && m->nominal_mv <= chip->bus_max_mV);
 		cr_assert(strncmp(m->bus, b->family == HB_FAMILY_SIM ? "vboard:" : "ftdi-i2c://",
 				  b->family == HB_FAMILY_SIM ? 7 : 11) == 0,
 			  "%s: bus %s", b->name, m->bus);
@@ -135,6 +139,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_eq(b.usb_vid, 0x0403);
 	cr_assert_eq(b.usb_pid, 0x6010);
 	cr_assert_eq(b.usb_interface, 'B');
+	cr_assert_eq(b.flash_interface, 'A', "interface A drives the SPI flash (B is the UART)");
 	cr_assert_eq(b.osc_hz, 12000000);
 
 	cr_assert_eq(hb_board_find("ulx3s", NULL, &b, err, sizeof err), HB_OK, "%s", err);
@@ -142,6 +147,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_str_eq(b.fpga_part, "LFE5U-85F-6BG381C");
 	cr_assert_str_eq(b.ofl_board, "ulx3s");
 	cr_assert_eq(b.usb_pid, 0x6015);
+	cr_assert_eq(b.flash_interface, 'A', "the FT231X's only interface");
 	cr_assert_eq(b.osc_hz, 25000000);
 
 	cr_assert_eq(hb_board_find("arty-a7-35t", NULL, &b, err, sizeof err), HB_OK, "%s", err);
@@ -150,6 +156,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_str_eq(b.ofl_board, "arty_a7_35t");
 	cr_assert_eq(b.usb_pid, 0x6010);
 	cr_assert_eq(b.usb_interface, 'B');
+	cr_assert_eq(b.flash_interface, 'A', "interface A is JTAG (B is the UART)");
 	cr_assert_eq(b.osc_hz, 100000000);
 
 	cr_assert_eq(hb_board_find("sim", NULL, &b, err, sizeof err), HB_OK, "%s", err);
@@ -488,4 +495,47 @@ Test(boards_cmd, usage_errors_exit_2_and_say_why)
 	cr_assert(strstr(out, ".ini:"), "names the file and line: %s", out);
 	cr_assert_eq(run("boards --help", out, sizeof out), 0, "%s", out);
 	cr_assert(strstr(out, "Examples:"), "%s", out);
+}
+
+/* A profile that cannot be read is reported as such, not skipped in favour of a shipped board
+ * of the same name. Root reads any file, so the check runs in a child that drops to nobody. */
+Test(board, an_unreadable_profile_says_so_and_is_not_skipped)
+{
+	char dir[] = "/tmp/hb-unreadable-XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	path_of(src, sizeof src, "tests/data/boards/good/fixture_sim.ini");
+	snprintf(path, sizeof path, "%s/sim.ini", dir);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, "sed 's/^name = fixture_sim/name = sim/' %s > %s", src, path);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chmod(path, 0600), 0);
+	int fd[2];
+	cr_assert_eq(pipe(fd), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(fd[0]);
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(3);
+		struct hb_board b;
+		char err[1024] = "";
+		enum hb_status st = hb_board_find("sim", dir, &b, err, sizeof err);
+		dprintf(fd[1], "%d %s", (int)st, err);
+		_exit(0);
+	}
+	close(fd[1]);
+	char got[1100] = "";
+	ssize_t n = read(fd[0], got, sizeof got - 1);
+	close(fd[0]);
+	int ws;
+	waitpid(pid, &ws, 0);
+	unlink(path);
+	rmdir(dir);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child: %d", ws);
+	cr_assert_gt(n, 0);
+	got[n] = '\0';
+	cr_assert_eq(atoi(got), HB_ERR_PERM, "%s", got);
+	cr_assert(strstr(got, "sim.ini: cannot read the board profile: permission denied"), "%s", got);
+	cr_assert(hb_input_error(HB_ERR_PERM), "an unreadable profile is the user's input error");
 }

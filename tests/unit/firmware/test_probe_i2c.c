@@ -34,14 +34,18 @@ Test(probe_i2c, transactions_through_the_probe, .timeout = 60)
 	cr_assert_eq(hb_i2c_write_read(b, 0x40, &reg, 1, v, 2), HB_OK);
 	hb_i2c_close(a);
 	cr_assert_eq(hb_i2c_write_read(b, 0x40, &reg, 1, v, 2), HB_OK, "still open");
-	/* the INA219 driver over it: configure, calibrate, read one conversion */
+	/* the INA219 driver over it: configure, calibrate, read one conversion. Each register
+	 * read is a round trip to the probe (milliseconds through a pty), so the conversions
+	 * must be slow enough not to complete between the reads of one sample: 128-sample
+	 * averages, 68 ms each */
 	struct hb_ina2xx dev;
+	int avg128 = hb_ina219_adc_code(12, 128);
 	struct hb_ina2xx_config cfg = {.shunt_uohm = 100000, .max_current_uA = 100000,
-				       .bus_adc = -1, .shunt_adc = -1, .mode = -1};
+				       .bus_adc = avg128, .shunt_adc = avg128, .mode = -1};
 	cr_assert_eq(hb_ina2xx_init(&dev, b, 0x40, HB_INA219, &cfg), HB_OK);
 	struct hb_ina2xx_reading r;
 	int ready = 0;
-	for (int i = 0; i < 200 && !ready; i++)
+	for (int i = 0; i < 2000 && !ready; i++)
 		cr_assert_eq(hb_ina2xx_ready(&dev, &ready), HB_OK);
 	cr_assert(ready, "no conversion");
 	cr_assert_eq(hb_ina2xx_read(&dev, &r), HB_OK);
