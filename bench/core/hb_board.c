@@ -909,17 +909,16 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
 			     m->bus);
 	if (strcmp(scheme, "probe") == 0) {
-		/* The bench probe (docs/probe.md), reached through any transport hilbench has. */
-		static const char *const transports[] = {"serial:", "ftdi://", "pty:", "tcp://",
-							 "rfc2217://"};
-		int known = 0;
-		for (size_t k = 0; k < sizeof transports / sizeof transports[0]; k++)
-			known |= strncmp(m->bus + 6, transports[k], strlen(transports[k])) == 0;
-		if (!known)
+		/* The bench probe (docs/probe.md), reached through a transport of the registry
+		 * that reaches hardware (a pty counts: ser2net or a probe's own bridge). */
+		char tscheme[32], texamples[160];
+		uri_scheme(m->bus + 6, tscheme, sizeof tscheme);
+		const struct hb_transport_ops *tr = hb_transport_find(tscheme);
+		hb_transport_examples(1, texamples, sizeof texamples);
+		if (!tr || !tr->hardware)
 			return mfail(v, m, MI_BUS,
-				     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0, "
-				     "probe:tcp://host:port, probe:rfc2217://host:port, probe:ftdi://..., "
-				     "probe:pty:/dev/pts/N)", m->bus);
+				     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0; "
+				     "transports: %s)", m->bus, texamples);
 	}
 	if (strcmp(scheme, "ftdi-i2c") == 0) {
 		struct hb_ftdi_target t;

@@ -43,6 +43,8 @@ struct hbp_host {
 	/* I2C */
 	struct hbp_i2c_op *op;
 	int op_running;
+	int op_latched;        /* the device has seen the transfer */
+	uint64_t op_latch;     /* when it sees it (the owner's xfer() is called then, not before) */
 	uint64_t op_end;
 	uint8_t op_result;
 	enum hbp_host_fault fault;
@@ -148,6 +150,8 @@ static void interrupts_until(struct hbp_host *h, uint64_t t)
 			next = h->e_t[h->e_head];
 		if (h->tx_n && h->tx_done[h->tx_head] < next)
 			next = h->tx_done[h->tx_head];
+		if (h->op_running && !h->op_latched && h->op_latch < next)
+			next = h->op_latch;
 		if (next < h->now)
 			next = h->now;
 		h->now = next;
@@ -163,6 +167,7 @@ static void h_i2c_start(void *ctx, struct hbp_i2c_op *op)
 	struct hbp_host *h = ctx;
 	h->op = op;
 	h->op_running = 1;
+	h->op_latched = 1; /* faults and recovery: no device transfer */
 	h->st.i2c_ops++;
 	uint64_t dur;
 	if (h->fault == HBP_FAULT_HANG) {
@@ -191,21 +196,37 @@ static void h_i2c_start(void *ctx, struct hbp_i2c_op *op)
 		dur = STM32_OP_TIMEOUT_NS;
 		h->op_result = HBP_I2C_TIMEOUT;
 	} else {
+		/* The device sees the transfer at its latch point (latch_due() calls the owner's
+		 * xfer() then): never ahead of the simulated time, so a model of the owner's
+		 * can be evaluated as of "now". */
 		unsigned latch, total;
 		op_bits(op, &latch, &total);
-		uint8_t st = HBP_I2C_NACK_ADDR;
-		if (h->p.xfer)
-			st = h->p.xfer(h->p.xfer_ctx, h->now + bits_ns(h, latch), op->addr, op->w,
-				       op->wn, op->r, op->rn);
-		if (st == HBP_I2C_NACK_ADDR)
-			total = 1 + 9 + 2; /* the master stops after the unacknowledged address */
-		h->op_result = st;
+		h->op_latched = 0;
+		h->op_latch = h->now + bits_ns(h, latch);
 		dur = bits_ns(h, total);
 	}
 	h->op_end = h->now + dur;
 	h->st.i2c_busy_ns += dur;
-	if (h->p.blocking_i2c)
-		interrupts_until(h, h->op_end);
+	if (h->p.blocking_i2c) {
+		interrupts_until(h, h->op_latched ? h->op_end : h->op_latch);
+		if (h->op_end > h->now)
+			interrupts_until(h, h->op_end);
+	}
+}
+
+/* The transfer reached its latch point: the device acts on it now. */
+static void latch_due(struct hbp_host *h)
+{
+	if (!h->op_running || h->op_latched || h->op_latch > h->now)
+		return;
+	struct hbp_i2c_op *op = h->op;
+	uint8_t st = HBP_I2C_NACK_ADDR;
+	if (h->p.xfer)
+		st = h->p.xfer(h->p.xfer_ctx, h->now, op->addr, op->w, op->wn, op->r, op->rn);
+	h->op_latched = 1;
+	h->op_result = st;
+	if (st == HBP_I2C_NACK_ADDR && h->op_end > h->now + bits_ns(h, 2))
+		h->op_end = h->now + bits_ns(h, 2); /* the master stops: STOP, bus free */
 }
 
 static uint8_t h_i2c_poll(void *ctx)
@@ -213,6 +234,7 @@ static uint8_t h_i2c_poll(void *ctx)
 	struct hbp_host *h = ctx;
 	if (!h->op_running)
 		return HBP_I2C_TIMEOUT;
+	latch_due(h);
 	if (h->now < h->op_end)
 		return HBP_I2C_BUSY;
 	h->op_running = 0;
@@ -226,6 +248,7 @@ static void h_i2c_abort(void *ctx)
 		return; /* a wedged HAL: nothing helps but a reset */
 	if (h->op_running) {
 		h->op_end = h->now;
+		h->op_latched = 1;
 		h->op_result = HBP_I2C_TIMEOUT;
 	}
 }
@@ -342,6 +365,8 @@ static uint64_t next_event(const struct hbp_host *h)
 	uint64_t t = h->core_due ? h->now : h->core_wake;
 	if (h->op_running && h->op_end < t)
 		t = h->op_end;
+	if (h->op_running && !h->op_latched && h->op_latch < t)
+		t = h->op_latch;
 	if (h->in_n && h->in_at[h->in_head] < t)
 		t = h->in_at[h->in_head];
 	if (h->e_n && h->e_t[h->e_head] < t)
@@ -401,6 +426,7 @@ static void events_now(struct hbp_host *h)
 		h->e_head = (h->e_head + 1) % MAX_EDGES;
 		h->e_n--;
 	}
+	latch_due(h);
 	if (h->op_running && h->op_end <= h->now)
 		h->core_due = 1;
 	if (h->core_wake <= h->now)

@@ -11,7 +11,8 @@
  *     and a 512-byte transmit buffer as in the STM32 build (overflow is counted);
  *   - I2C: a transfer lasts its bit count at the SCL rate (START, 9 bits per byte, STOP,
  *     bus free time); the device sees it when the chip would latch it (after the write
- *     phase, or as the address of the read phase is acknowledged);
+ *     phase, or as the address of the read phase is acknowledged): the owner's xfer() is
+ *     called when simulated time gets there, never ahead;
  *   - faults: SDA held low (freed by N clock pulses, or never), a peripheral that never
  *     finishes (TIMEOUT after the STM32 HAL's bound), a HAL that hangs (for the watchdog);
  *   - the watchdog: no kick for watchdog_us resets the core (reset cause WATCHDOG), with
@@ -28,8 +29,10 @@
 extern "C" {
 #endif
 
-/* One I2C transaction on the simulated bus at time t_ns: write w[0..wn) then (rn > 0) read
- * rn bytes. Returns HBP_I2C_OK, HBP_I2C_NACK_ADDR (nobody at addr7) or HBP_I2C_NACK_DATA. */
+/* One I2C transaction on the simulated bus: write w[0..wn) then (rn > 0) read rn bytes.
+ * Called when simulated time reaches the transfer's latch point, with t_ns equal to
+ * hbp_host_now_ns() (never ahead of it). Returns HBP_I2C_OK, HBP_I2C_NACK_ADDR (nobody at
+ * addr7) or HBP_I2C_NACK_DATA. */
 typedef uint8_t (*hbp_host_xfer_fn)(void *ctx, uint64_t t_ns, uint8_t addr7, const uint8_t *w,
 				    size_t wn, uint8_t *r, size_t rn);
 

@@ -297,7 +297,7 @@ Test(board, monitors_behind_a_bench_probe_are_valid)
 	fclose(f);
 	base[n] = '\0';
 	const char *buses[] = {"probe:serial:/dev/ttyACM0", "probe:tcp://bench-pi:7000",
-			       "probe:rfc2217://bench-pi:7001", "probe:pty:/dev/pts/4",
+			       "probe:rfc2217://bench-pi:7001",
 			       "probe:serial:/dev/serial/by-id/usb-STMicroelectronics_STLINK-V2-1?baud=1000000"};
 	for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++) {
 		char *at = strstr(base, "ftdi-i2c://0403:6014/1");
@@ -309,6 +309,13 @@ Test(board, monitors_behind_a_bench_probe_are_valid)
 			     "%s: %s", buses[i], err);
 		cr_assert_str_eq(b.monitors[0].bus, buses[i]);
 	}
+	/* a pty is the virtual board's kind of port, not a bench's */
+	char *at = strstr(base, "ftdi-i2c://0403:6014/1");
+	snprintf(text, sizeof text, "%.*sprobe:pty:/dev/pts/4%s", (int)(at - base), base,
+		 at + strlen("ftdi-i2c://0403:6014/1"));
+	struct hb_board b;
+	cr_assert_eq(hb_board_load_string(text, "probe.ini", &b, err, sizeof err), HB_ERR_FORMAT);
+	cr_assert(strstr(err, "a probe bus is probe:<transport URI>"), "%s", err);
 }
 
 Test(board, a_string_loads_like_the_file_and_names_itself_in_messages)
