@@ -19,6 +19,7 @@ libcriterion-dev libsqlite3-dev libcjson-dev libinih-dev libgsl-dev zlib1g-dev n
 verilator yosys nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb iverilog openfpgaloader
 ser2net gnuplot-nox
 clang libclang-rt-14-dev
+gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm stlink-tools
 "
 
 JOBS="${HB_JOBS:-2}"

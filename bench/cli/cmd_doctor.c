@@ -40,7 +40,7 @@ static void help(void)
 	       "  USB devices (VID:PID, serial, interfaces) and FTDI adapters, through libusb;\n"
 	       "  serial ports with their USB VID:PID and serial number (libserialport);\n"
 	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5/xilinx, icepack/icetime, ecppack, vivado,\n"
-	       "  verilator, ser2net;\n"
+	       "  verilator, ser2net, st-flash, arm-none-eabi-gcc, qemu-system-arm;\n"
 	       "  udev rules and group membership for FTDI access;\n"
 	       "  for each board profile (or only --board NAME): flasher, USB adapter, UART and\n"
 	       "  power-monitor buses present or missing.\n"
@@ -178,6 +178,9 @@ static const struct tool tools[] = {
 	{"nextpnr-xilinx", NULL, "Artix-7 bitstreams with openXC7 where Vivado is absent"},
 	{"verilator", "--version", "the virtual board"},
 	{"ser2net", "-v", "serial ports over the network (rfc2217)"},
+	{"st-flash", "--version", "flashing the bench probe (docs/probe.md)"},
+	{"arm-none-eabi-gcc", "--version", "building the bench-probe firmware"},
+	{"qemu-system-arm", "--version", "the probe firmware's QEMU test"},
 };
 
 static int find_in_path(const char *name, char *out, size_t cap)
@@ -354,6 +357,15 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 					 t.serial[0] ? " serial " : "", t.serial,
 					 usb_state(d, nd, usb_ok, (uint16_t)t.vid, (uint16_t)t.pid,
 						   t.serial));
+		} else if (strncmp(m->bus, "probe:serial:", 13) == 0 ||
+			   strncmp(m->bus, "probe:pty:", 10) == 0) {
+			/* the bench probe's port (without its ?query); 'hilbench probe info' talks
+			 * to it */
+			char dev[200];
+			const char *p = strchr(m->bus + 6, ':') + 1;
+			snprintf(dev, sizeof dev, "%.*s", (int)strcspn(p, "?") % 200, p);
+			snprintf(state, sizeof state, "bench probe port %s %s", dev,
+				 access(dev, F_OK) == 0 ? "present (hilbench probe info)" : "MISSING");
 		}
 		printf("    monitor %s: %s @ 0x%02x on %s%s%s\n", m->rail, m->chip, m->address,
 		       m->bus, state[0] ? "; " : "", state);

@@ -13,6 +13,7 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv);
 int hb_cmd_flash(struct hb_global *g, int argc, char **argv);
 int hb_cmd_power(struct hb_global *g, int argc, char **argv);
 int hb_cmd_vboard(struct hb_global *g, int argc, char **argv);
+int hb_cmd_probe(struct hb_global *g, int argc, char **argv);
 int hb_cmd_build(struct hb_global *g, int argc, char **argv);
 int hb_cmd_sweep(struct hb_global *g, int argc, char **argv);
 int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv);
@@ -31,5 +32,6 @@ const struct hb_cmd hb_commands[] = {
 	{"flash", "load a bitstream onto a board with openFPGALoader", hb_cmd_flash},
 	{"power", "live readout of a board's power monitors (INA219)", hb_cmd_power},
 	{"vboard", "run the virtual board (simulated gateware, pty UART, INA219, truth)", hb_cmd_vboard},
+	{"probe", "the bench probe: 'probe info URI', 'probe flash' (st-flash)", hb_cmd_probe},
 };
 const unsigned hb_n_commands = sizeof hb_commands / sizeof hb_commands[0];

@@ -908,6 +908,18 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 	if (!is_hw(b->family) && (!bus || bus->hardware))
 		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
 			     m->bus);
+	if (strcmp(scheme, "probe") == 0) {
+		/* The bench probe (docs/probe.md), reached through a transport of the registry
+		 * that reaches hardware (a pty counts: ser2net or a probe's own bridge). */
+		char tscheme[32], texamples[160];
+		uri_scheme(m->bus + 6, tscheme, sizeof tscheme);
+		const struct hb_transport_ops *tr = hb_transport_find(tscheme);
+		hb_transport_examples(1, texamples, sizeof texamples);
+		if (!tr || !tr->hardware)
+			return mfail(v, m, MI_BUS,
+				     "'%s': a probe bus is probe:<transport URI> (probe:serial:/dev/ttyACM0; "
+				     "transports: %s)", m->bus, texamples);
+	}
 	if (strcmp(scheme, "ftdi-i2c") == 0) {
 		struct hb_ftdi_target t;
 		if (!ftdi_target(m->bus, &t))

@@ -314,21 +314,15 @@ static int pump(const struct hb_flash_opts *o, struct stream *s, char *all, size
 	return 1;
 }
 
-enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_result *res)
+enum hb_status hb_child_run(const char *program, char *const argv[], int timeout_ms,
+			    hb_flash_line_fn on_line, void *ctx, char **output, int *exit_code,
+			    int *timed_out)
 {
-	struct hb_flash_argv a;
-	memset(res, 0, sizeof *res);
-	enum hb_status st = hb_flash_build_argv(o, &a);
-	if (st != HB_OK) {
-		snprintf(res->message, sizeof res->message, "%s",
-			 st == HB_ERR_NOTFOUND ? "openFPGALoader not found" : "invalid options");
-		return st;
-	}
-	if (access(o->bitstream, R_OK) != 0) {
-		snprintf(res->message, sizeof res->message, "bitstream %s: %s", o->bitstream,
-			 strerror(errno));
-		return errno == EACCES ? HB_ERR_PERM : HB_ERR_NOTFOUND;
-	}
+	const struct hb_flash_opts lines = {.on_line = on_line, .ctx = ctx};
+	const struct hb_flash_opts *o = &lines;
+	*output = NULL;
+	*exit_code = -1;
+	*timed_out = 0;
 	int po[2], pe[2];
 	if (pipe2(po, O_CLOEXEC) != 0)
 		return HB_ERR_IO;
@@ -347,20 +341,16 @@ enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_resul
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&at, 0);
 	pid_t pid;
-	int rc = posix_spawn(&pid, a.program, &fa, &at, a.argv, environ);
+	int rc = posix_spawn(&pid, program, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(po[1]);
 	close(pe[1]);
 	if (rc != 0) {
 		close(po[0]), close(pe[0]);
-		snprintf(res->message, sizeof res->message, "cannot run %.200s: %s", a.program,
-			 strerror(rc));
+		hb_err("cannot run %s: %s", program, strerror(rc));
 		return rc == ENOENT ? HB_ERR_NOTFOUND : HB_ERR_IO;
 	}
-	char cmd[1024];
-	if (hb_flash_format(&a, cmd, sizeof cmd) == HB_OK)
-		hb_info("running %s", cmd);
 	struct stream s[2] = {{.fd = po[0], .is_err = 0}, {.fd = pe[0], .is_err = 1}};
 	enum { ALLCAP = 32768 };
 	char *all = malloc(ALLCAP);
@@ -373,7 +363,8 @@ enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_resul
 	}
 	all[0] = 0;
 	struct hb_clock *clk = hb_clock_system();
-	int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 120000;
+	if (timeout_ms <= 0)
+		timeout_ms = 120000;
 	uint64_t deadline = clk->now_ns(clk) + (uint64_t)timeout_ms * 1000000u;
 	int open_streams = 2;
 	while (open_streams) {
@@ -387,7 +378,7 @@ enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_resul
 		}
 		uint64_t now = clk->now_ns(clk);
 		if (now >= deadline) {
-			res->timed_out = 1;
+			*timed_out = 1;
 			break;
 		}
 		int left = (int)((deadline - now) / 1000000u) + 1;
@@ -406,7 +397,7 @@ enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_resul
 		}
 	}
 	int status = 0;
-	if (res->timed_out) {
+	if (*timed_out) {
 		kill(-pid, SIGTERM);
 		for (int i = 0; i < 100; i++) {
 			if (waitpid(pid, &status, WNOHANG) == pid)
@@ -421,7 +412,38 @@ reaped:
 	for (int i = 0; i < 2; i++)
 		if (s[i].fd >= 0)
 			close(s[i].fd);
-	res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	*output = all;
+	return HB_OK;
+}
+
+enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_result *res)
+{
+	struct hb_flash_argv a;
+	memset(res, 0, sizeof *res);
+	enum hb_status st = hb_flash_build_argv(o, &a);
+	if (st != HB_OK) {
+		snprintf(res->message, sizeof res->message, "%s",
+			 st == HB_ERR_NOTFOUND ? "openFPGALoader not found" : "invalid options");
+		return st;
+	}
+	if (access(o->bitstream, R_OK) != 0) {
+		snprintf(res->message, sizeof res->message, "bitstream %s: %s", o->bitstream,
+			 strerror(errno));
+		return errno == EACCES ? HB_ERR_PERM : HB_ERR_NOTFOUND;
+	}
+	char cmd[1024];
+	if (hb_flash_format(&a, cmd, sizeof cmd) == HB_OK)
+		hb_info("running %s", cmd);
+	char *all = NULL;
+	int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 120000;
+	st = hb_child_run(a.program, a.argv, timeout_ms, o->on_line, o->ctx, &all,
+			  &res->exit_code, &res->timed_out);
+	if (st != HB_OK) {
+		snprintf(res->message, sizeof res->message, "cannot run %.200s: %s", a.program,
+			 hb_strerror(st));
+		return st;
+	}
 	if (res->timed_out) {
 		free(all);
 		snprintf(res->message, sizeof res->message,

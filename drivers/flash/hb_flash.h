@@ -69,6 +69,15 @@ enum hb_status hb_flash_build_argv(const struct hb_flash_opts *o, struct hb_flas
 enum hb_status hb_flash_format(const struct hb_flash_argv *a, char *buf, size_t cap);
 /* Run it. HB_OK on success; otherwise the status from hb_flash_classify() and res->message. */
 enum hb_status hb_flash_run(const struct hb_flash_opts *o, struct hb_flash_result *res);
+/* Run program (argv[0] included in argv) as a child in its own process group: stdout and
+ * stderr lines (split at \r and \n) go to on_line, the process group is killed after
+ * timeout_ms (0 = 120 s). *output receives the combined output (at most 32 KiB, malloc'ed:
+ * free it), *exit_code the exit code (128 + signal). HB_OK when it ran, whatever its exit
+ * code; HB_ERR_NOTFOUND / HB_ERR_IO when it could not be started. Used for openFPGALoader
+ * here and for st-flash (hb_probe_flash.h). */
+enum hb_status hb_child_run(const char *program, char *const argv[], int timeout_ms,
+			    hb_flash_line_fn on_line, void *ctx, char **output, int *exit_code,
+			    int *timed_out);
 /* Map openFPGALoader's output and exit code to a status and a message (pure). */
 enum hb_status hb_flash_classify(const char *output, int exit_code, char *msg, size_t cap);
 

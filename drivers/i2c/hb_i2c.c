@@ -12,12 +12,14 @@
 extern const struct hb_i2c_ops hb_i2c_ftdi_ops;
 extern const struct hb_i2c_ops hb_i2c_dev_ops;
 extern const struct hb_i2c_ops hb_i2c_vboard_ops;
+extern const struct hb_i2c_ops hb_i2c_probe_ops;
 extern const struct hb_i2c_ops hb_i2c_vtime_ops;
 
 static const struct hb_i2c_ops *const registry[] = {
 	&hb_i2c_ftdi_ops,
 	&hb_i2c_dev_ops,
 	&hb_i2c_vboard_ops,
+	&hb_i2c_probe_ops,
 	&hb_i2c_vtime_ops,
 };
 

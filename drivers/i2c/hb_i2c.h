@@ -4,6 +4,7 @@
  *   ftdi-i2c://0403:6014:<serial>/1?speed=400000   FTDI MPSSE (FT232H/FT2232H), libftdi1
  *   i2c-dev:/dev/i2c-1                             Linux i2c-dev (I2C_RDWR)
  *   vboard:/path/to/i2c.sock                       the virtual board's bus (docs/vboard.md)
+ *   probe:serial:/dev/ttyACM0                      the bench probe's bus (docs/probe.md)
  * Addresses are 7-bit. A missing ACK on the address is HB_ERR_NACK. */
 #ifndef HB_I2C_H
 #define HB_I2C_H

@@ -87,6 +87,8 @@ cases = {
  'shunt_overrange': (HW, sub('max_current_ma = 50', 'max_current_ma = 500'), r'^max_current_ma =', 'monitor.vcore.max_current_ma', "beyond the ina219's 320000 uV full scale", '500 mA through 1 ohm is 500 mV'),
  'monitor_missing_bus': (HW, drop('bus = ftdi-i2c://0403:6014/1'), r'^\[monitor.vcore\]', 'monitor.vcore.bus', 'missing', 'a monitor without a bus'),
  'monitor_vboard_on_hw': (HW, sub('bus = ftdi-i2c://0403:6014/1', 'bus = vboard:'), r'^bus =', 'monitor.vcore.bus', 'not an I2C bus URI for real hardware', 'the virtual bus on a real board'),
+ 'monitor_probe_no_transport': (HW, sub('bus = ftdi-i2c://0403:6014/1', 'bus = probe:/dev/ttyACM0'), r'^bus =', 'monitor.vcore.bus', "a probe bus is probe:<transport URI>", 'the probe needs a transport URI, not a bare path'),
+ 'monitor_probe_on_sim': (SIM, sub('bus = vboard:', 'bus = probe:serial:/dev/ttyACM0'), r'^bus =', 'monitor.vcc3v3.bus', 'sit on the vboard: bus', 'a real probe on the sim board'),
  'unknown_chip': (HW, sub('chip = ina219', 'chip = ina226'), r'^chip =', 'monitor.vcore.chip', "unknown chip 'ina226'", 'not (yet) supported'),
  'nominal_over_chip': (HW, sub('nominal_mv = 1200', 'nominal_mv = 48000'), r'^nominal_mv =', 'monitor.vcore.nominal_mv', 'outside 1..26000 mV', 'beyond the INA219 bus input'),
  'duplicate_monitor_address': (HW, lambda t: t + '\n[monitor.vio]\nchip = ina219\nbus = ftdi-i2c://0403:6014/1\naddress = 0x40\nshunt_uohm = 100000\nmax_current_ma = 100\nnominal_mv = 3300\n', r'^address = 0x40(?![\s\S]*address = 0x40)', 'monitor.vio.address', 'already used by [monitor.vcore]', 'two monitors on one address'),

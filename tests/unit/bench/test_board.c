@@ -287,6 +287,39 @@ Test(board, the_fixtures_base_profiles_are_valid)
 	}
 }
 
+/* The bench probe (docs/probe.md) as a monitor bus: probe:<transport URI>, any transport. */
+Test(board, monitors_behind_a_bench_probe_are_valid)
+{
+	char path[PATH_MAX], err[512];
+	path_of(path, sizeof path, "tests/data/boards/good/fixture_hw.ini");
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char base[4096], text[4096];
+	size_t n = fread(base, 1, sizeof base - 1, f);
+	fclose(f);
+	base[n] = '\0';
+	const char *buses[] = {"probe:serial:/dev/ttyACM0", "probe:tcp://bench-pi:7000",
+			       "probe:rfc2217://bench-pi:7001",
+			       "probe:serial:/dev/serial/by-id/usb-STMicroelectronics_STLINK-V2-1?baud=1000000"};
+	for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++) {
+		char *at = strstr(base, "ftdi-i2c://0403:6014/1");
+		cr_assert_not_null(at);
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(at - base), base, buses[i],
+			 at + strlen("ftdi-i2c://0403:6014/1"));
+		struct hb_board b;
+		cr_assert_eq(hb_board_load_string(text, "probe.ini", &b, err, sizeof err), HB_OK,
+			     "%s: %s", buses[i], err);
+		cr_assert_str_eq(b.monitors[0].bus, buses[i]);
+	}
+	/* a pty is the virtual board's kind of port, not a bench's */
+	char *at = strstr(base, "ftdi-i2c://0403:6014/1");
+	snprintf(text, sizeof text, "%.*sprobe:pty:/dev/pts/4%s", (int)(at - base), base,
+		 at + strlen("ftdi-i2c://0403:6014/1"));
+	struct hb_board b;
+	cr_assert_eq(hb_board_load_string(text, "probe.ini", &b, err, sizeof err), HB_ERR_FORMAT);
+	cr_assert(strstr(err, "a probe bus is probe:<transport URI>"), "%s", err);
+}
+
 Test(board, a_string_loads_like_the_file_and_names_itself_in_messages)
 {
 	char path[PATH_MAX], err[512];
