@@ -7,6 +7,7 @@
 
 #include "hb_cli.h"
 #include "hb_log.h"
+#include "hb_term.h"
 #include "hb_version.h"
 
 int hb_usage_error(const char *cmd, const char *fmt, ...)
@@ -14,7 +15,7 @@ int hb_usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	hb_term_vfprintf(stderr, fmt, ap); /* messages quote file contents: escaped */
 	va_end(ap);
 	fprintf(stderr, "\n(see 'hilbench %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	return HB_EXIT_USAGE;
@@ -25,7 +26,7 @@ int hb_fail(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	hb_term_vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return HB_EXIT_FAIL;
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 			return hb_commands[i].run(&g, sub_argc, sub_argv);
 		}
 	}
-	fprintf(stderr, "hilbench: unknown command '%s'. Commands:", name);
+	fprintf(stderr, "hilbench: unknown command '%s'. Commands:", hb_term(name));
 	for (unsigned i = 0; i < hb_n_commands; i++)
 		fprintf(stderr, " %s", hb_commands[i].name);
 	fprintf(stderr, "\n(see 'hilbench --help')\n");
