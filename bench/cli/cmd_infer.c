@@ -10,6 +10,7 @@
 
 #include "hb_cli.h"
 #include "hb_model.h"
+#include "hb_outfile.h"
 #include "hb_paths.h"
 #include "hb_report.h"
 #include "hb_term.h"
@@ -239,13 +240,18 @@ int hb_cmd_infer(struct hb_global *g, int argc, char **argv)
 	}
 	if (bits_out) {
 		int to_stdout = strcmp(bits_out, "-") == 0;
-		FILE *f = to_stdout ? stdout : fopen(bits_out, "wb");
-		if (!f) {
-			rc = hb_usage_error(CMD, "--bitstreams %s: %s", bits_out, strerror(errno));
+		struct hb_outfile of; /* no planted symlink followed (docs/security.md) */
+		if (!to_stdout && hb_outfile_open(&of, bits_out) != HB_OK) {
+			rc = hb_usage_error(CMD, "--bitstreams %s", of.err);
 			goto out;
 		}
-		size_t w = fwrite(bits, 1, nbytes, f);
-		if ((!to_stdout && fclose(f) != 0) || w != nbytes) {
+		FILE *f = to_stdout ? stdout : of.f;
+		enum hb_status ws = fwrite(bits, 1, nbytes, f) == nbytes ? HB_OK : HB_ERR_IO;
+		if (!to_stdout && ws == HB_OK)
+			ws = hb_outfile_commit(&of);
+		else if (!to_stdout)
+			hb_outfile_abort(&of);
+		if (ws != HB_OK) {
 			rc = hb_fail(CMD, "--bitstreams %s: write failed", bits_out);
 			goto out;
 		}

@@ -11,6 +11,7 @@
 #include "hb_clock.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
+#include "hb_outfile.h"
 #include "hb_params.h"
 #include "hb_power_sampler.h"
 #include "hb_report.h"
@@ -290,6 +291,7 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 	}
 
 	FILE *csv = NULL;
+	struct hb_outfile csvf; /* no planted symlink followed (docs/security.md) */
 	for (int i = 0; i < nr; i++) {
 		struct rail *r = &rails[i];
 		enum hb_status st = hb_i2c_open(r->bus_uri, &r->bus);
@@ -312,11 +314,11 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		hb_power_sampler_init(&r->s, &r->dev, NULL);
 	}
 	if (csv_path) {
-		csv = fopen(csv_path, "w");
-		if (!csv) {
-			rc = hb_usage_error("power", "--csv %s: cannot create the file", csv_path);
+		if (hb_outfile_open(&csvf, csv_path) != HB_OK) {
+			rc = hb_usage_error("power", "--csv %s", csvf.err);
 			goto out;
 		}
+		csv = csvf.f;
 		fprintf(csv, "t_s,rail,bus_mv,shunt_uv,current_ua,power_uw,flags\n");
 	}
 
@@ -395,8 +397,9 @@ done:
 		}
 	}
 out:
-	if (csv && fclose(csv) != 0 && rc == HB_EXIT_OK)
-		rc = hb_fail("power", "--csv %s: write failed", csv_path);
+	/* committed also after a failure: the samples taken are kept */
+	if (csv && hb_outfile_commit(&csvf) != HB_OK && rc == HB_EXIT_OK)
+		rc = hb_fail("power", "--csv %s", csvf.err);
 	for (int i = 0; i < nr; i++)
 		hb_i2c_close(rails[i].bus);
 #ifdef HB_HAVE_VBOARD

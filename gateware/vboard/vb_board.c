@@ -22,6 +22,7 @@
 
 #include "hb_clock.h"
 #include "hb_log.h"
+#include "hb_outfile.h"
 #include "hb_paths.h"
 
 #define RING_CAP (1u << 20)
@@ -1141,13 +1142,14 @@ int hb_vb_board_close(struct hb_vb_board *b)
 	if (!b)
 		return 1;
 	if (b->o.truth_path && b->truth.ck) {
-		FILE *f = fopen(b->o.truth_path, "w");
-		if (!f || hb_vb_truth_write_json(&b->truth, &b->hot.sums, !b->hot.changed, f) != HB_OK) {
-			hb_err("cannot write %s: %s", b->o.truth_path, strerror(errno));
+		struct hb_outfile of; /* no planted symlink followed (docs/security.md) */
+		if (hb_outfile_open(&of, b->o.truth_path) != HB_OK ||
+		    hb_vb_truth_write_json(&b->truth, &b->hot.sums, !b->hot.changed, of.f) != HB_OK ||
+		    hb_outfile_commit(&of) != HB_OK) {
+			hb_outfile_abort(&of);
+			hb_err("cannot write --truth %s", of.err[0] ? of.err : b->o.truth_path);
 			rc = 1;
 		}
-		if (f)
-			fclose(f);
 	}
 	if (!b->o.quiet)
 		fprintf(stderr, "vboard: stopped at cycle %llu (%.6f s simulated, %llu idle cycles "
