@@ -34,6 +34,16 @@ out("net", "hostile_name.json",
 out("net", "escape_description.json",
     tiny.replace('"2-2 network', '"\\u001b[2J\\u009b31m\\u202e network').encode())
 
+# ---- the digits data set: its header and first samples, and malformed lines
+digits = read("tests", "data", "digits", "digits.csv").split(b"\n")
+out("digits", "head.csv", b"\n".join(digits[:12]) + b"\n")
+sample = [l for l in digits if l and not l.startswith(b"#")][0]
+out("digits", "no_newline.csv", sample)
+out("digits", "crlf.csv", sample + b"\r\n" + sample + b"\r\n")
+out("digits", "too_many_fields.csv", sample + b",3\n")
+out("digits", "pixel_17.csv", sample.rsplit(b",", 1)[0] + b",17\n")
+out("digits", "nul_in_line.csv", sample[:10] + b"\x00" + sample[10:] + b"\n")
+
 # ---- board profiles: byte 0 even = from a string, odd = from a file
 for sub in (("bench", "boards"), ("tests", "data", "boards", "good"), ("tests", "data", "boards", "user"),
             ("tests", "data", "boards", "bad"), ("tests", "data", "boards", "mismatch")):

@@ -3,7 +3,7 @@
 #   tests/fuzz/run-fuzz.sh                 # all targets, 60 s each
 #   tests/fuzz/run-fuzz.sh 20              # CI (.ci/run): all targets, 20 s each
 #   tests/fuzz/run-fuzz.sh 3600 net board  # a long run of two targets (docs/security.md)
-# Targets: link_decoder net board telnet vb_ctl ina219.
+# Targets: link_decoder net digits board telnet vb_ctl ina219.
 # Configures a separate clang build in build-fuzz/ (the main build uses gcc). New
 # interesting inputs go to build-fuzz/corpus-<target>/ (the checked-in seed corpus
 # tests/fuzz/corpus/<target>/ is only read); crashes, leaks, timeouts and out-of-memory
@@ -11,7 +11,7 @@
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-link_decoder net board telnet vb_ctl ina219}
+targets=${*:-link_decoder net digits board telnet vb_ctl ina219}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir="$root/build-fuzz"
 CC=${CC_FUZZ:-clang} CXX=${CXX_FUZZ:-clang++} cmake -S "$root" -B "$bdir" \
@@ -26,7 +26,7 @@ for t in $targets; do
 	seeds="$root/tests/fuzz/corpus/$t"
 	[ "$t" = link_decoder ] && seeds="$root/tests/fuzz/corpus/link"
 	case "$t" in
-	net | vb_ctl | link_decoder) maxlen=8192 ;;
+	net | digits | vb_ctl | link_decoder) maxlen=8192 ;;
 	board) maxlen=4096 ;;
 	*) maxlen=2048 ;;
 	esac
