@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "hb_board.h"
@@ -462,4 +463,41 @@ Test(boards_cmd, usage_errors_exit_2_and_say_why)
 	cr_assert(strstr(out, ".ini:"), "names the file and line: %s", out);
 	cr_assert_eq(run("boards --help", out, sizeof out), 0, "%s", out);
 	cr_assert(strstr(out, "Examples:"), "%s", out);
+}
+
+/* A shared profile's free text (description, label, URIs) is printed escaped: it cannot
+ * move the cursor, clear the screen or set the window title (docs/security.md). */
+Test(boards_cmd, profile_text_is_printed_escaped)
+{
+	char dir[] = "/tmp/hb_boards_esc_XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	cr_assert_not_null(mkdtemp(dir));
+	path_of(src, sizeof src, "bench/boards/sim.ini");
+	FILE *in = fopen(src, "r"), *o;
+	snprintf(path, sizeof path, "%s/sim.ini", dir);
+	o = fopen(path, "w");
+	char line[512];
+	while (fgets(line, sizeof line, in)) {
+		if (strncmp(line, "description", 11) == 0)
+			fputs("description = \x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mevil\n", o);
+		else if (strncmp(line, "label", 5) == 0)
+			fputs("label = \x1b[1A\x1b[2Kforged row\n", o);
+		else
+			fputs(line, o);
+	}
+	fclose(in);
+	fclose(o);
+	static char out[65536];
+	const char *cmds[] = {"boards", "boards show sim", "boards show sim --json", "doctor --board sim"};
+	for (int i = 0; i < 4; i++) {
+		char args[PATH_MAX + 64];
+		snprintf(args, sizeof args, "--boards-dir %s %s", dir, cmds[i]);
+		cr_assert_eq(run(args, out, sizeof out), 0, "%s: %s", cmds[i], out);
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "%s: control byte 0x%02x:\n%s",
+				  cmds[i], *p, out);
+		cr_assert_null(strstr(out, "\xc2\x9b"), "%s: C1 control printed", cmds[i]);
+	}
+	cr_assert(strstr(out, "\\x1b]0;owned\\x07"), "%s", out);
+	unlink(path);
+	rmdir(dir);
 }
