@@ -10,12 +10,21 @@
 #include "hb_term.h"
 #include "hb_version.h"
 
+/* One message line: it quotes names and values from files, so everything that could drive
+ * the terminal is escaped, a newline included (a name cannot forge a second line). */
+static void put_message(const char *fmt, va_list ap)
+{
+	char buf[2048];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	hb_term_fputs(buf, stderr, 0);
+}
+
 int hb_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	hb_term_vfprintf(stderr, fmt, ap); /* messages quote file contents: escaped */
+	put_message(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n(see 'hilbench %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	return HB_EXIT_USAGE;
@@ -26,7 +35,7 @@ int hb_fail(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	hb_term_vfprintf(stderr, fmt, ap);
+	put_message(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return HB_EXIT_FAIL;

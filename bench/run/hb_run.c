@@ -487,7 +487,7 @@ static enum hb_status open_power(struct run *r)
 		}
 		rl->started = true;
 		r->n_rails++;
-		say(r, "power: %s via %s at 0x%02x, shunt %u uohm, conversion %.3f ms\n", m->rail, uri,
+		say(r, "power: %s via %s at 0x%02x, shunt %u uohm, conversion %.3f ms\n", m->rail, hb_term(uri),
 		    m->address, m->shunt_uohm, (double)rl->dev.conv_ns / 1e6);
 	}
 	return HB_OK;
@@ -1187,8 +1187,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		free(r);
 		return HB_ERR_ARG;
 	}
-	say(r, "hilbench run: network %s (%u layers, %zu synapses, L = %u) on board %s (%s)\n", r->net.name,
-	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, r->board.description);
+	say(r, "hilbench run: network %s (%u layers, %zu synapses, L = %u) on board %s (%s)\n", hb_term(r->net.name),
+	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, hb_term(r->board.description));
 
 	enum hb_run_status rs = HB_RUN_FAILED;
 	if (r->board.family == HB_FAMILY_SIM)

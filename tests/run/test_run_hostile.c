@@ -2,7 +2,8 @@
  * x';system 'touch PWNED';#, a board profile whose description and rail label carry
  * terminal escapes and the same payload, and output paths built the same way. Nothing may
  * run (no ./PWNED), the plot and the results must still be written, the terminal output
- * must carry no control characters, and the JSON must keep the names exactly. */
+ * must carry no control characters (a newline in the name cannot start a line), and the
+ * JSON must keep the names exactly. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NET_NAME "x';system 'touch PWNED';#\x1b[2J"
+#define NET_NAME "x';system 'touch PWNED';#\x1b[2J\nFORGED"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -88,7 +89,9 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 			  "control byte 0x%02x at %zu of the terminal output:\n%s", (unsigned char)out[i], i,
 			  out);
 	cr_assert_null(strstr(out, "\xc2\x9b"), "a C1 control reached the terminal");
-	cr_assert(strstr(out, "x';system 'touch PWNED';#\\x1b[2J"), "the name is shown escaped:\n%s", out);
+	cr_assert(strstr(out, "x';system 'touch PWNED';#\\x1b[2J\\nFORGED"), "the name is shown escaped:\n%s",
+		  out);
+	cr_assert_null(strstr(out, "\nFORGED"), "a newline in the name started a line:\n%s", out);
 
 	char *svg = slurp("p';system 'touch PWNED';#.svg", NULL);
 	cr_assert(strstr(svg, "</svg>") && strstr(svg, "touch PWNED"), "plot not drawn with its title");
