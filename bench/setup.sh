@@ -15,7 +15,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config git
 libftdi1-dev libusb-1.0-0-dev libserialport-dev
-libcriterion-dev libsqlite3-dev libcjson-dev libinih-dev libgsl-dev
+libcriterion-dev libsqlite3-dev libcjson-dev libinih-dev libgsl-dev zlib1g-dev
 verilator yosys nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb iverilog openfpgaloader
 ser2net gnuplot-nox
 clang libclang-rt-14-dev

@@ -89,6 +89,8 @@ static cJSON *board_json(const struct hb_board *b)
 		cJSON *fl = cJSON_AddObjectToObject(o, "flash");
 		cJSON_AddStringToObject(fl, "openfpgaloader_board", b->ofl_board);
 		cJSON_AddStringToObject(fl, "openfpgaloader_cable", b->ofl_cable);
+		char fif[2] = {b->flash_interface, '\0'};
+		cJSON_AddStringToObject(fl, "interface", fif);
 		cJSON *u = cJSON_AddObjectToObject(o, "usb");
 		char id[8];
 		snprintf(id, sizeof id, "%04x", b->usb_vid);
@@ -249,6 +251,9 @@ static int show_board(struct hb_global *g, const char *name, int json)
 		printf("[flash]\n");
 		kv("openfpgaloader_board", b->ofl_board);
 		kv("openfpgaloader_cable", b->ofl_cable[0] ? b->ofl_cable : "(the board's default)");
+		snprintf(buf, sizeof buf, "%c (--ftdi-channel %d)", b->flash_interface,
+			 b->flash_interface - 'A');
+		kv("interface", buf);
 		printf("[usb]\n");
 		snprintf(buf, sizeof buf, "0x%04x", b->usb_vid);
 		kv("vid", buf);

@@ -21,6 +21,8 @@
 
 #include "hb_cli.h"
 #include "hb_flash.h"
+#include "hb_ftdi_chips.h"
+#include "hb_params.h"
 #include "hb_term.h"
 
 extern char **environ;
@@ -28,6 +30,10 @@ extern char **environ;
 #if __has_include("hb_board.h")
 #include "hb_board.h"
 #define HB_HAVE_BOARDS 1
+#endif
+#if __has_include("hb_vboard_proc.h")
+#include "hb_vboard_proc.h"
+#define HB_HAVE_VBOARD 1
 #endif
 
 #define MAX_USB 64
@@ -111,11 +117,13 @@ static void print_usb(const struct usb_dev *d, int nd, int usb_ok)
 {
 	const struct libusb_version *v = libusb_get_version();
 	printf("USB (libusb %u.%u.%u):\n", v->major, v->minor, v->micro);
-	if (usb_ok == 0 && nd == 0)
-		printf("  No USB devices are visible%s.\n",
-		       access("/dev/bus/usb", F_OK) != 0 ? " (/dev/bus/usb does not exist: no USB "
-							   "in this machine or container)"
-							 : "");
+	if (usb_ok != 0 || (nd == 0 && access("/dev/bus/usb", F_OK) != 0))
+		printf("  No USB devices are visible: this host has no USB at all (libusb sees no "
+		       "bus, /dev/bus/usb does not exist; a container or VM needs the devices passed "
+		       "through). Nothing here can be plugged in.\n");
+	else if (nd == 0)
+		printf("  No USB devices are visible (not even a root hub: check permissions on "
+		       "/dev/bus/usb).\n");
 	int perm = 0;
 	for (int i = 0; i < nd; i++) {
 		const struct usb_dev *u = &d[i];
@@ -317,12 +325,11 @@ static void print_permissions(void)
 }
 
 #ifdef HB_HAVE_BOARDS
-static int tool_present(const char *name)
+/* The host has USB at all: libusb started and sees at least its root hubs (or the device
+ * directory exists). Without it nothing can be "plugged in". */
+static int host_has_usb(int usb_ok, int nd)
 {
-	char path[512];
-	if (strcmp(name, "openFPGALoader") == 0)
-		return hb_flash_find_program(path, sizeof path) == HB_OK;
-	return find_in_path(name, path, sizeof path);
+	return usb_ok == 0 && (nd > 0 || access("/dev/bus/usb", F_OK) == 0);
 }
 
 static int usb_present(const struct usb_dev *d, int nd, uint16_t vid, uint16_t pid,
@@ -335,33 +342,80 @@ static int usb_present(const struct usb_dev *d, int nd, uint16_t vid, uint16_t p
 	return 0;
 }
 
-static void check_board(const struct hb_board *b, const struct usb_dev *d, int nd)
+/* "present", "MISSING (not plugged in)" or "MISSING (this host has no USB ...)". */
+static const char *usb_state(const struct usb_dev *d, int nd, int usb_ok, uint16_t vid,
+			     uint16_t pid, const char *serial)
+{
+	if (!host_has_usb(usb_ok, nd))
+		return "MISSING (this host has no USB at all, see above)";
+	return usb_present(d, nd, vid, pid, serial) ? "present" : "MISSING (not plugged in)";
+}
+
+static const char *chip_name(uint16_t vid, uint16_t pid)
+{
+	const struct hb_ftdi_chip *c = hb_ftdi_chip_find(vid, pid);
+	return c ? c->name : "USB adapter";
+}
+
+static void check_board(const struct hb_board *b, const struct usb_dev *d, int nd, int usb_ok)
 {
 	printf("  %s (%s): %s\n", hb_term(b->name), hb_family_name(b->family), hb_term(b->description));
 	if (b->family == HB_FAMILY_SIM) {
-		char p[512];
-		int v = find_in_path("verilator", p, sizeof p);
-		printf("    virtual board: verilator %s; started by hilbench (nothing to plug in)\n",
-		       v ? "present" : "MISSING");
+#ifdef HB_HAVE_VBOARD
+		char exe[1024];
+		if (hb_vboard_find_exe(exe, sizeof exe) == HB_OK)
+			printf("    virtual board: hilbench-vboard %s present; started by hilbench "
+			       "(nothing to plug in)\n", hb_term(exe));
+		else
+			printf("    virtual board: hilbench-vboard MISSING (build it: cmake --build "
+			       "build --target hilbench-vboard; or set HB_VBOARD)\n");
+#else
+		printf("    virtual board: this hilbench was built without it (needs verilator)\n");
+#endif
 		return;
 	}
-	printf("    flash: openFPGALoader -b %s%s%s: %s\n", hb_term(b->ofl_board),
-	       b->ofl_cable[0] ? " -c " : "", hb_term(b->ofl_cable),
-	       tool_present("openFPGALoader") ? "tool present" : "tool MISSING");
-	printf("    USB adapter %04x:%04x%s%s interface %c: %s\n", b->usb_vid, b->usb_pid,
+	/* the exact command `flash` and `run` would give, from the one argument builder */
+	struct hb_flash_opts fo;
+	struct hb_flash_argv fa;
+	char cmd[1024] = "";
+	hb_flash_opts_board(&fo, b->ofl_board, b->ofl_cable, b->usb_serial, b->flash_interface);
+	fo.bitstream = "BITSTREAM";
+	enum hb_status fst = hb_flash_build_argv(&fo, &fa);
+	if (fst == HB_OK || fst == HB_ERR_NOTFOUND) {
+		fa.argv[0] = "openFPGALoader";
+		hb_flash_format(&fa, cmd, sizeof cmd);
+	}
+	printf("    flash: %s (interface %c): %s\n", hb_term(cmd), b->flash_interface,
+	       fst == HB_OK ? "tool present" : "tool MISSING (apt install openfpgaloader)");
+	printf("    USB %s %04x:%04x%s%s, UART on interface %c, programming on %c: %s\n",
+	       chip_name(b->usb_vid, b->usb_pid), b->usb_vid, b->usb_pid,
 	       b->usb_serial[0] ? " serial " : "", hb_term(b->usb_serial), b->usb_interface,
-	       usb_present(d, nd, b->usb_vid, b->usb_pid, b->usb_serial) ? "present"
-									 : "MISSING (not plugged in)");
+	       b->flash_interface, usb_state(d, nd, usb_ok, b->usb_vid, b->usb_pid, b->usb_serial));
 	printf("    UART %s @ %u baud\n", hb_term(b->uart_uri), b->uart_baud);
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
-		const char *state = "";
-		if (strncmp(m->bus, "i2c-dev:", 8) == 0)
-			state = access(m->bus + 8, F_OK) == 0 ? "present" : "MISSING";
-		else if (strncmp(m->bus, "ftdi-i2c:", 9) == 0)
-			state = nd ? "check with the adapter above" : "MISSING (no USB)";
-		printf("    monitor %s: %s @ 0x%02x on %s %s\n", hb_term(m->rail), hb_term(m->chip),
-		       m->address, hb_term(m->bus), state);
+		char state[300] = "";
+		if (strncmp(m->bus, "i2c-dev:", 8) == 0) {
+			char dev[200];
+			snprintf(dev, sizeof dev, "%.*s", (int)strcspn(m->bus + 8, "?"), m->bus + 8);
+			snprintf(state, sizeof state, "%s %s", dev,
+				 access(dev, F_OK) == 0 ? "present" : "MISSING");
+		} else if (strncmp(m->bus, "ftdi-i2c:", 9) == 0) {
+			/* the I2C master is its own adapter (an FT232H), not the board's UART */
+			char tmp[256], *scheme, *target, *query;
+			struct hb_ftdi_target t;
+			snprintf(tmp, sizeof tmp, "%s", m->bus);
+			if (hb_uri_split(tmp, &scheme, &target, &query) == 0 &&
+			    hb_ftdi_parse_target(target, &t) == HB_OK)
+				snprintf(state, sizeof state, "I2C master: %s %04x:%04x%s%s: %s",
+					 chip_name((uint16_t)t.vid, (uint16_t)t.pid), t.vid, t.pid,
+					 t.serial[0] ? " serial " : "", t.serial,
+					 usb_state(d, nd, usb_ok, (uint16_t)t.vid, (uint16_t)t.pid,
+						   t.serial));
+		}
+		/* profile text (and the serial in it): escaped */
+		printf("    monitor %s: %s @ 0x%02x on %s%s%s\n", hb_term(m->rail), hb_term(m->chip),
+		       m->address, hb_term(m->bus), state[0] ? "; " : "", hb_term(state));
 	}
 }
 #endif
@@ -400,7 +454,7 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 		struct hb_board b;
 		if (hb_board_find(board, g->boards_dir, &b, err, sizeof err) != HB_OK)
 			return hb_usage_error("doctor", "--board %s: %s", board, err);
-		check_board(&b, devs, nd);
+		check_board(&b, devs, nd, usb_ok);
 	} else {
 		struct hb_board *list = NULL;
 		size_t n = 0;
@@ -408,7 +462,7 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 			printf("  cannot list board profiles: %s\n", hb_term(err));
 		} else {
 			for (size_t i = 0; i < n; i++)
-				check_board(&list[i], devs, nd);
+				check_board(&list[i], devs, nd, usb_ok);
 			free(list);
 		}
 	}

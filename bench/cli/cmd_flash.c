@@ -131,18 +131,17 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 			       hb_term(b.name));
 			return HB_EXIT_OK;
 		}
+		/* The profile's target (board, cable, serial, programming interface); what the
+		 * user gave on the command line wins. */
+		struct hb_flash_opts p;
+		hb_flash_opts_board(&p, b.ofl_board, b.ofl_cable, b.usb_serial, b.flash_interface);
 		if (!o.ofl_board && !o.cable) {
-			o.ofl_board = b.ofl_board;
-			if (b.ofl_cable[0])
-				o.cable = b.ofl_cable;
+			o.ofl_board = p.ofl_board;
+			o.cable = p.cable;
 		}
-		if (!o.ftdi_serial && b.usb_serial[0])
-			o.ftdi_serial = b.usb_serial;
-		/* With openFPGALoader's own board row the channel is implied; with an explicit
-		 * cable, the profile's USB interface names it. */
-		if (o.ftdi_channel < 0 && o.cable && b.usb_interface >= 'A' &&
-		    b.usb_interface <= 'D')
-			o.ftdi_channel = b.usb_interface - 'A';
+		if (!o.ftdi_serial)
+			o.ftdi_serial = p.ftdi_serial;
+		o.interface = p.interface;
 	}
 #else
 	(void)g;

@@ -17,20 +17,15 @@
 #include "hb_report.h"
 #include "hb_term.h"
 
-#if __has_include("hb_board.h")
 #include "hb_board.h"
-#define HB_HAVE_BOARDS 1
-#endif
-#if __has_include("hb_vboard_proc.h")
-#include "hb_vboard_proc.h"
-#define HB_HAVE_VBOARD 1
-#endif
+#include "hb_session.h"
 
 #define MAX_RAILS 4
 #define SPARK 32
 
 struct rail {
 	char name[24];
+	const struct hb_ina2xx_chip *chip;
 	char bus_uri[320];
 	uint8_t addr;
 	uint32_t shunt_uohm, max_uA;
@@ -76,7 +71,9 @@ static void help(void)
 	       "monitor given by its I2C bus URI, one sample per conversion, and shows per rail\n"
 	       "volts, milliamps and milliwatts with min/mean/max and a sparkline (plain lines\n"
 	       "once a second when stdout is not a terminal). Ctrl-C stops and prints the summary.\n"
-	       "For --board sim the virtual board is started and its I2C socket used.\n"
+	       "For --board sim (or any board with --virtual) the virtual board is started and its\n"
+	       "INA219 read: with --seconds in simulated time (deterministic), else paced to the\n"
+	       "wall clock (a live meter).\n"
 	       "\n"
 	       "Options:\n"
 	       "  -b, --board NAME     board profile\n"
@@ -89,6 +86,9 @@ static void help(void)
 	       "      --shunt-uohm N   shunt resistor in micro-ohms (100000 = 0.1 ohm)\n"
 	       "      --max-ma M       largest expected current in mA (default 400)\n"
 	       "      --rail NAME      name shown for --bus (default \"rail\")\n"
+	       "      --virtual        read the board's twin (the virtual board at the profile's\n"
+	       "                       monitor) instead of the hardware\n"
+	       "      --pacing P       virtual board: virtual, realtime or fast\n"
 	       "\n"
 	       "Examples:\n"
 	       "  hilbench power --board sim --seconds 5\n"
@@ -102,7 +102,7 @@ static void account(struct rail *r, const struct hb_power_sample *s)
 		r->flagged++;
 		return;
 	}
-	double mw = s->power_uW / 1000.0, ma = s->current_uA / 1000.0;
+	double mw = s->power_mW, ma = s->current_uA / 1000.0; /* the driver's one power formula */
 	if (r->n == 0) {
 		r->min_mw = r->max_mw = mw;
 		r->min_ma = r->max_ma = ma;
@@ -179,7 +179,7 @@ static int parse_u32(const char *s, uint32_t *v, uint32_t min, uint32_t max)
 
 int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 {
-	enum { O_BUS = 256, O_ADDR, O_SHUNT, O_MAXMA, O_RAIL };
+	enum { O_BUS = 256, O_ADDR, O_SHUNT, O_MAXMA, O_RAIL, O_VIRTUAL, O_PACING };
 	static const struct option opts[] = {
 		{"board", required_argument, 0, 'b'},
 		{"seconds", required_argument, 0, 's'},
@@ -189,10 +189,14 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		{"shunt-uohm", required_argument, 0, O_SHUNT},
 		{"max-ma", required_argument, 0, O_MAXMA},
 		{"rail", required_argument, 0, O_RAIL},
+		{"virtual", no_argument, 0, O_VIRTUAL},
+		{"pacing", required_argument, 0, O_PACING},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *board = NULL, *csv_path = NULL, *bus_uri = NULL, *rail_name = "rail";
+	const char *pacing = NULL;
+	int virt = 0;
 	double seconds = 0;
 	uint32_t addr = 0x40, shunt = 0, max_ma = 400;
 	int c;
@@ -222,6 +226,13 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 				return hb_usage_error("power", "--max-ma %s: 1..100000 mA", optarg);
 			break;
 		case O_RAIL: rail_name = optarg; break;
+		case O_VIRTUAL: virt = 1; break;
+		case O_PACING:
+			if (strcmp(optarg, "virtual") && strcmp(optarg, "realtime") && strcmp(optarg, "fast"))
+				return hb_usage_error("power", "--pacing '%s': expected virtual, realtime or fast",
+						      optarg);
+			pacing = optarg;
+			break;
 		case 'h': help(); return HB_EXIT_OK;
 		default: return hb_usage_error("power", "unknown option");
 		}
@@ -238,7 +249,9 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 	static struct rail rails[MAX_RAILS];
 	int nr = 0;
 	memset(rails, 0, sizeof rails);
-	void *vb = NULL;
+	struct hb_session *sess = NULL;
+	FILE *csv = NULL;
+	struct hb_outfile csvf; /* no planted symlink followed (docs/security.md) */
 	int rc = HB_EXIT_OK;
 	if (bus_uri) {
 		struct rail *r = &rails[nr++];
@@ -247,8 +260,8 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		r->addr = (uint8_t)addr;
 		r->shunt_uohm = shunt;
 		r->max_uA = max_ma * 1000;
+		r->chip = hb_ina2xx_chip_by_name("ina219");
 	} else {
-#ifdef HB_HAVE_BOARDS
 		struct hb_board b;
 		char err[512];
 		enum hb_status st = hb_board_find(board, g->boards_dir, &b, err, sizeof err);
@@ -257,41 +270,37 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 						     : hb_fail("power", "%s", err);
 		if (b.n_monitors == 0)
 			return hb_fail("power", "board %s has no [monitor.RAIL] sections", b.name);
-		const char *i2c_sock = NULL;
-		if (b.family == HB_FAMILY_SIM) {
-#ifdef HB_HAVE_VBOARD
-			struct hb_vboard_proc *p;
-			st = hb_vboard_start(NULL, NULL, 20000, &p);
-			if (st != HB_OK)
-				return hb_fail("power", "cannot start the virtual board: %s",
-					       hb_strerror(st));
-			vb = p;
-			i2c_sock = hb_vboard_info(p)->i2c;
-#else
-			return hb_fail("power", "this hilbench was built without the virtual board; "
-				       "use --bus vboard:/path/i2c.sock of a running hilbench-vboard");
-#endif
+		/* The session says where each monitor is: a real bus, or the virtual board's (sim, or
+		 * any board's twin with --virtual). A live readout without --seconds follows the wall
+		 * clock; a timed one runs in simulated time (docs/vboard.md). */
+		struct hb_session_opts so;
+		hb_session_opts_default(&so);
+		so.virtual_board = virt;
+		so.no_flash = 1; /* reading the monitors needs no bitstream */
+		so.pacing = pacing ? pacing : seconds > 0 ? "virtual" : "realtime";
+		so.out = g->quiet ? NULL : stderr;
+		st = hb_session_open(&b, &so, &sess);
+		if (st == HB_OK && (st = hb_session_start(sess)) != HB_OK) {
+			rc = hb_fail("power", "%s", hb_session_error(sess));
+			goto out;
 		}
+		if (st != HB_OK)
+			return hb_fail("power", "board %s: %s", b.name, hb_strerror(st));
 		for (size_t i = 0; i < b.n_monitors && nr < MAX_RAILS; i++) {
 			const struct hb_board_monitor *m = &b.monitors[i];
 			struct rail *r = &rails[nr++];
 			snprintf(r->name, sizeof r->name, "%s", m->rail);
-			if (strcmp(m->bus, "vboard:") == 0 && i2c_sock)
-				snprintf(r->bus_uri, sizeof r->bus_uri, "vboard:%s", i2c_sock);
-			else
-				snprintf(r->bus_uri, sizeof r->bus_uri, "%s", m->bus);
+			if (hb_session_monitor_uri(sess, m, r->bus_uri, sizeof r->bus_uri) != HB_OK) {
+				rc = hb_fail("power", "%s", hb_session_error(sess));
+				goto out;
+			}
 			r->addr = m->address;
 			r->shunt_uohm = m->shunt_uohm;
 			r->max_uA = m->max_current_ma * 1000;
+			r->chip = hb_ina2xx_chip_by_name(m->chip); /* validated with the profile */
 		}
-#else
-		return hb_usage_error("power", "--board: board profiles are not built into this "
-				      "hilbench yet; use --bus URI --addr A --shunt-uohm N");
-#endif
 	}
 
-	FILE *csv = NULL;
-	struct hb_outfile csvf; /* no planted symlink followed (docs/security.md) */
 	for (int i = 0; i < nr; i++) {
 		struct rail *r = &rails[i];
 		enum hb_status st = hb_i2c_open(r->bus_uri, &r->bus);
@@ -305,10 +314,11 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		struct hb_ina2xx_config cfg = {.shunt_uohm = r->shunt_uohm,
 					       .max_current_uA = r->max_uA,
 					       .bus_adc = -1, .shunt_adc = -1, .mode = -1};
-		st = hb_ina2xx_init(&r->dev, r->bus, r->addr, HB_INA219, &cfg);
+		st = r->chip ? hb_ina2xx_init(&r->dev, r->bus, r->addr, r->chip->model, &cfg)
+			     : HB_ERR_UNSUPPORTED;
 		if (st != HB_OK) {
-			rc = hb_fail("power", "%s: INA219 at 0x%02x on %s: %s", r->name, r->addr,
-				     r->bus_uri, hb_strerror(st));
+			rc = hb_fail("power", "%s: %s at 0x%02x on %s: %s", r->name,
+				     r->chip ? r->chip->name : "?", r->addr, r->bus_uri, hb_strerror(st));
 			goto out;
 		}
 		hb_power_sampler_init(&r->s, &r->dev, NULL);
@@ -402,11 +412,6 @@ out:
 		rc = hb_fail("power", "--csv %s", csvf.err);
 	for (int i = 0; i < nr; i++)
 		hb_i2c_close(rails[i].bus);
-#ifdef HB_HAVE_VBOARD
-	if (vb)
-		hb_vboard_stop(vb, 5000, NULL);
-#else
-	(void)vb;
-#endif
+	hb_session_close(sess);
 	return rc;
 }

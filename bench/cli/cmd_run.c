@@ -10,13 +10,17 @@
 #include "hb_run.h"
 #include "hb_term.h"
 
-static volatile sig_atomic_t g_interrupted;
+static volatile sig_atomic_t g_interrupted, g_abort;
 
+/* First Ctrl-C: finish the current step, keep what was measured. Second: every wait gives up
+ * at once; what was measured is still stored (interrupted). Third: exit now. */
 static void on_sigint(int sig)
 {
 	(void)sig;
-	if (g_interrupted) /* second Ctrl-C: give up at once */
+	if (g_abort)
 		_exit(130);
+	if (g_interrupted)
+		g_abort = 1;
 	g_interrupted = 1;
 }
 
@@ -61,8 +65,29 @@ static void help(FILE *f)
 		"  hilbench run                                   # digits on the virtual board\n"
 		"  hilbench run --net mnist-shape --json out.json\n"
 		"  hilbench run --board ecp5 --net digits --plot trace.svg\n"
+		"  hilbench run --board icebreaker --virtual       # rehearse a board on its twin\n"
 		"\n"
-		"Ctrl-C stops after the current step and keeps what was measured (stored as interrupted).\n"
+		"Options:\n"
+		"  -b, --board NAME     board profile or family (hilbench boards); default: sim\n"
+		"  -n, --net NET        digits, mnist-shape, or a network file (default digits)\n"
+		"  -w, --windows N      measurement windows (default 5; median reported)\n"
+		"      --window-s S     length of each window in device seconds (default 3 on\n"
+		"                       hardware, 0.5 in simulated time: no jitter there)\n"
+		"      --baseline-s S   idle baseline length (default 2)\n"
+		"      --samples N      single inferences checked against the golden model (default 50)\n"
+		"      --seed N         inputs of networks without a data set (default 1)\n"
+		"      --json F, --csv F, --plot F.svg|F.png, --db F, --no-db   outputs\n"
+		"      --no-flash, --bitstream F   hardware: what to flash\n"
+		"      --virtual        run the board's twin: the virtual board at the profile's clock\n"
+		"                       and baud (sim is always virtual)\n"
+		"      --pacing P       virtual board: virtual (default; simulated time shared with\n"
+		"                       the host: deterministic, a busy machine only makes it slower),\n"
+		"                       realtime (paced to the wall clock) or fast\n"
+		"      --board-seed N   virtual board: INA219 noise seed (default 1)\n"
+		"  -q, --quiet          only the table\n"
+		"\n"
+		"Ctrl-C stops after the current step and keeps what was measured (stored as interrupted);\n"
+		"a second Ctrl-C gives up the step at once and still stores what was measured.\n"
 		"Exit status: 0 measured and checked; 1 hardware or measurement failure, or results that\n"
 		"differ from the golden model; 2 usage error.\n");
 }
@@ -109,6 +134,8 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 		{"no-flash", no_argument, 0, 10},
 		{"bitstream", required_argument, 0, 11},
 		{"pacing", required_argument, 0, 12},
+		{"virtual", no_argument, 0, 13},
+		{"board-seed", required_argument, 0, 14},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -154,9 +181,17 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 		case 10: o.no_flash = 1; break;
 		case 11: o.bitstream = optarg; break;
 		case 12:
-			if (strcmp(optarg, "realtime") && strcmp(optarg, "free"))
-				return hb_usage_error("run", "--pacing '%s': expected realtime or free", optarg);
+			if (strcmp(optarg, "virtual") && strcmp(optarg, "realtime") && strcmp(optarg, "fast") &&
+			    strcmp(optarg, "free"))
+				return hb_usage_error("run", "--pacing '%s': expected virtual, realtime or fast",
+						      optarg);
 			o.pacing = optarg;
+			break;
+		case 13: o.virtual_board = 1; break;
+		case 14:
+			if ((rc = parse_uint("--board-seed", optarg, 0, 0xFFFFFFFFu, &u)))
+				return rc;
+			o.board_seed = u;
 			break;
 		case 'q': o.quiet = 1; break;
 		case 'h': help(stdout); return HB_EXIT_OK;
@@ -185,6 +220,7 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 	o.interrupted = &g_interrupted;
+	o.abort_now = &g_abort;
 
 	char err[512] = "";
 	enum hb_status st = hb_run(&o, err, sizeof err);

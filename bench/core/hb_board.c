@@ -16,8 +16,13 @@
 
 #define LOG_PREFIX "board"
 #include "hb_board.h"
+#include "hb_ftdi_chips.h"
+#include "hb_i2c.h"
+#include "hb_ina2xx.h"
 #include "hb_log.h"
+#include "hb_params.h"
 #include "hb_paths.h"
+#include "hb_transport.h"
 
 /* ---------------------------------------------------------------- families */
 
@@ -111,39 +116,6 @@ int hb_ofl_cable_known(const char *name)
 	return 0;
 }
 
-/* INA219 (TI datasheet SBOS448): shunt ADC full scale ±320 mV (PGA /8), bus input up to
- * 26 V, address straps A0/A1 give 0x40..0x4F. */
-static const struct hb_monitor_chip monitor_chips[] = {
-	{.name = "ina219", .shunt_fullscale_uv = 320000, .bus_max_mv = 26000},
-};
-static const struct {
-	uint8_t addr_min, addr_max;
-} monitor_chip_addr[] = {
-	{0x40, 0x4F},
-};
-
-const struct hb_monitor_chip *hb_monitor_chip_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof monitor_chips / sizeof monitor_chips[0]; i++)
-		if (strcmp(monitor_chips[i].name, name) == 0)
-			return &monitor_chips[i];
-	return NULL;
-}
-
-/* FTDI chips by USB product id: interfaces and the highest baud rate. */
-static const struct {
-	uint16_t pid;
-	const char *chip;
-	char last_interface;
-	uint32_t max_baud;
-} ftdi_chips[] = {
-	{0x6001, "FT232R", 'A', 3000000},
-	{0x6010, "FT2232H", 'B', 12000000},
-	{0x6011, "FT4232H", 'D', 12000000},
-	{0x6014, "FT232H", 'A', 12000000},
-	{0x6015, "FT-X (FT231X/FT230X)", 'A', 3000000},
-};
-#define FTDI_VID 0x0403
 
 /* ------------------------------------------------------------ field table */
 
@@ -176,7 +148,7 @@ enum {
 	FI_NAME, FI_DESCRIPTION, FI_FAMILY,
 	FI_PART, FI_PACKAGE, FI_OSC_HZ, FI_CORE_HZ, FI_OSC_PIN,
 	FI_SIM_CLOCK, FI_SIM_PACING,
-	FI_OFL_BOARD, FI_OFL_CABLE,
+	FI_OFL_BOARD, FI_OFL_CABLE, FI_OFL_IFACE,
 	FI_VID, FI_PID, FI_IFACE, FI_SERIAL,
 	FI_URI, FI_BAUD, FI_RX_PIN, FI_TX_PIN,
 	FI_TOP, FI_LANES,
@@ -197,6 +169,7 @@ static const struct field board_fields[FI_COUNT] = {
 	[FI_SIM_PACING] = FLD("sim", "pacing", K_STR, sim_pacing, F_REQ_SIM | F_SIM),
 	[FI_OFL_BOARD] = FLD("flash", "openfpgaloader_board", K_STR, ofl_board, F_REQ_HW | F_HW),
 	[FI_OFL_CABLE] = FLD("flash", "openfpgaloader_cable", K_STR, ofl_cable, F_HW),
+	[FI_OFL_IFACE] = FLD("flash", "interface", K_IFACE, flash_interface, F_REQ_HW | F_HW),
 	[FI_VID] = FLD("usb", "vid", K_U16, usb_vid, F_REQ_HW | F_HW),
 	[FI_PID] = FLD("usb", "pid", K_U16, usb_pid, F_REQ_HW | F_HW),
 	[FI_IFACE] = FLD("usb", "interface", K_IFACE, usb_interface, F_REQ_HW | F_HW),
@@ -749,12 +722,24 @@ static bool field_set(const void *base, const struct field *fd)
 	return false;
 }
 
-static bool uri_has_scheme(const char *uri, const char *const *schemes)
+/* The scheme of a URI ("ftdi" of "ftdi://..."), "" when there is no ':'. */
+static void uri_scheme(const char *uri, char *out, size_t cap)
 {
-	for (size_t i = 0; schemes[i]; i++)
-		if (strncmp(uri, schemes[i], strlen(schemes[i])) == 0)
-			return true;
-	return false;
+	size_t n = strcspn(uri, ":");
+	if (!uri[n] || n >= cap)
+		n = 0;
+	memcpy(out, uri, n);
+	out[n] = '\0';
+}
+
+/* An FTDI target "VID:PID[:serial]/N" of a URI (ftdi://, ftdi-i2c://), through the drivers'
+ * own parser. */
+static bool ftdi_target(const char *uri, struct hb_ftdi_target *t)
+{
+	char tmp[512], *scheme, *target, *query;
+	snprintf(tmp, sizeof tmp, "%s", uri);
+	return hb_uri_split(tmp, &scheme, &target, &query) == 0 &&
+	       hb_ftdi_parse_target(target, t) == HB_OK;
 }
 
 static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_monitor *m)
@@ -766,43 +751,58 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 				 : mon_fields[i].kind == K_STR && !field_set(m, &mon_fields[i])))
 			return mfail(v, m, i, "%s (required in every [monitor.<rail>] section)",
 				     m->line[i] ? "empty" : "missing");
-	const struct hb_monitor_chip *chip = hb_monitor_chip_find(m->chip);
-	if (!chip)
-		return mfail(v, m, MI_CHIP, "unknown chip '%s' (known: ina219)", m->chip);
-	size_t ci = (size_t)(chip - monitor_chips);
+	/* the chip and its limits: the driver's table */
+	const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
+	if (!chip || !(chip->flags & HB_INA2XX_F_DRIVEN)) {
+		char known[128];
+		hb_ina2xx_driven_names(known, sizeof known);
+		return mfail(v, m, MI_CHIP, "unknown chip '%s' (known: %s)", m->chip, known);
+	}
 
-	static const char *const hw_buses[] = {"ftdi-i2c://", "i2c-dev:", NULL};
-	static const char *const sim_buses[] = {"vboard:", NULL};
-	if (is_hw(b->family) && !uri_has_scheme(m->bus, hw_buses))
-		return mfail(v, m, MI_BUS,
-			     "'%s' is not an I2C bus URI for real hardware (ftdi-i2c://VID:PID/N or "
-			     "i2c-dev:/dev/i2c-N)", m->bus);
-	if (!is_hw(b->family) && !uri_has_scheme(m->bus, sim_buses))
+	/* the bus: a scheme of the I2C registry, real or virtual as the board is */
+	char scheme[32], examples[160];
+	uri_scheme(m->bus, scheme, sizeof scheme);
+	const struct hb_i2c_ops *bus = hb_i2c_find(scheme);
+	hb_i2c_examples(1, examples, sizeof examples);
+	if (is_hw(b->family) && (!bus || !bus->hardware))
+		return mfail(v, m, MI_BUS, "'%s' is not an I2C bus URI for real hardware (%s)",
+			     m->bus, examples);
+	if (!is_hw(b->family) && (!bus || bus->hardware))
 		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
 			     m->bus);
+	if (strcmp(scheme, "ftdi-i2c") == 0) {
+		struct hb_ftdi_target t;
+		if (!ftdi_target(m->bus, &t))
+			return mfail(v, m, MI_BUS, "'%s' is not ftdi-i2c://VID:PID[:SERIAL]/N", m->bus);
+		const struct hb_ftdi_chip *fc = hb_ftdi_chip_find((uint16_t)t.vid, (uint16_t)t.pid);
+		if (fc && !(fc->mpsse_mask >> (t.iface - 1) & 1))
+			return mfail(v, m, MI_BUS,
+				     "'%s': interface %c of the %s (%04x:%04x) has no MPSSE to be an "
+				     "I2C master (an FT232H, or interface A/B of an FT2232H/FT4232H)",
+				     m->bus, 'A' + t.iface - 1, fc->name, fc->vid, fc->pid);
+	}
 
 	if (m->address < 0x03 || m->address > 0x77)
 		return mfail(v, m, MI_ADDRESS, "0x%02x is outside the 7-bit range 0x03..0x77",
 			     m->address);
-	if (m->address < monitor_chip_addr[ci].addr_min || m->address > monitor_chip_addr[ci].addr_max)
+	if (m->address < chip->addr_min || m->address > chip->addr_max)
 		return mfail(v, m, MI_ADDRESS, "0x%02x: an %s answers at 0x%02x..0x%02x only",
-			     m->address, chip->name, monitor_chip_addr[ci].addr_min,
-			     monitor_chip_addr[ci].addr_max);
+			     m->address, chip->name, chip->addr_min, chip->addr_max);
 	if (m->shunt_uohm == 0)
 		return mfail(v, m, MI_SHUNT, "must be > 0");
 	if (m->max_current_ma == 0)
 		return mfail(v, m, MI_MAX_MA, "must be > 0");
 	/* shunt voltage at the largest current, in uV: mA * uohm / 1000 */
 	uint64_t v_uv = (uint64_t)m->max_current_ma * m->shunt_uohm / 1000u;
-	if (v_uv > chip->shunt_fullscale_uv)
+	if (v_uv > (uint64_t)chip->shunt_fs_uV)
 		return mfail(v, m, MI_MAX_MA,
-			     "%u mA through %u uohm is %llu uV, beyond the %s's %u uV full scale "
+			     "%u mA through %u uohm is %llu uV, beyond the %s's %d uV full scale "
 			     "(use a smaller shunt)",
 			     m->max_current_ma, m->shunt_uohm, (unsigned long long)v_uv, chip->name,
-			     chip->shunt_fullscale_uv);
-	if (m->nominal_mv == 0 || m->nominal_mv > chip->bus_max_mv)
+			     chip->shunt_fs_uV);
+	if (m->nominal_mv == 0 || m->nominal_mv > chip->bus_max_mV)
 		return mfail(v, m, MI_NOMINAL, "%u mV is outside 1..%u mV (%s bus input)",
-			     m->nominal_mv, chip->bus_max_mv, chip->name);
+			     m->nominal_mv, chip->bus_max_mV, chip->name);
 	for (const struct hb_board_monitor *o = b->monitors; o < m; o++)
 		if (o->address == m->address && strcmp(o->bus, m->bus) == 0)
 			return mfail(v, m, MI_ADDRESS,
@@ -843,11 +843,12 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 	if (hw && (b->osc_hz == 0 || b->osc_hz > 1000000000ull))
 		return vfail(&v, FI_OSC_HZ, "%llu Hz is outside 1 Hz..1 GHz",
 			     (unsigned long long)b->osc_hz);
-	if (!hw && strcmp(b->sim_pacing, "free") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
-		return vfail(&v, FI_SIM_PACING, "'%s' is not 'free' or 'realtime'", b->sim_pacing);
+	if (!hw && strcmp(b->sim_pacing, "virtual") != 0 && strcmp(b->sim_pacing, "free") != 0 &&
+	    strcmp(b->sim_pacing, "fast") != 0 && strcmp(b->sim_pacing, "realtime") != 0)
+		return vfail(&v, FI_SIM_PACING, "'%s' is not 'virtual', 'realtime' or 'fast'", b->sim_pacing);
 
 	/* flashing */
-	uint32_t max_baud = 12000000;
+	const struct hb_ftdi_chip *uart_chip = NULL;
 	if (hw) {
 		int fam = ofl_board_family(b->ofl_board);
 		if (fam < 0) {
@@ -878,48 +879,51 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 			return vfail(&v, FI_PID, "must not be 0");
 		if (b->usb_interface < 'A' || b->usb_interface > 'D')
 			return vfail(&v, FI_IFACE, "must be A, B, C or D");
-		if (b->usb_vid == FTDI_VID) {
-			for (size_t i = 0; i < sizeof ftdi_chips / sizeof ftdi_chips[0]; i++) {
-				if (ftdi_chips[i].pid != b->usb_pid)
-					continue;
-				if (b->usb_interface > ftdi_chips[i].last_interface)
-					return vfail(&v, FI_IFACE,
-						     "%c: an %s (0403:%04x) has interfaces A..%c",
-						     b->usb_interface, ftdi_chips[i].chip, b->usb_pid,
-						     ftdi_chips[i].last_interface);
-				max_baud = ftdi_chips[i].max_baud;
-			}
+		if (b->flash_interface < 'A' || b->flash_interface > 'D')
+			return vfail(&v, FI_OFL_IFACE, "must be A, B, C or D");
+		uart_chip = hb_ftdi_chip_find(b->usb_vid, b->usb_pid);
+		if (uart_chip) {
+			char last = (char)('A' + uart_chip->n_interfaces - 1);
+			if (b->usb_interface > last)
+				return vfail(&v, FI_IFACE, "%c: an %s (%04x:%04x) has interfaces A..%c",
+					     b->usb_interface, uart_chip->name, b->usb_vid, b->usb_pid,
+					     last);
+			if (b->flash_interface > last)
+				return vfail(&v, FI_OFL_IFACE,
+					     "%c: the board's %s (%04x:%04x) has interfaces A..%c",
+					     b->flash_interface, uart_chip->name, b->usb_vid, b->usb_pid,
+					     last);
 		}
 	}
 
-	/* UART */
-	static const char *const hw_uris[] = {"serial:", "ftdi://", "tcp://", "rfc2217://", NULL};
-	static const char *const sim_uris[] = {"vboard:", "pty:", NULL};
-	if (!uri_has_scheme(b->uart_uri, hw ? hw_uris : sim_uris))
-		return vfail(&v, FI_URI, "'%s': expected %s", b->uart_uri,
-			     hw ? "serial:/dev/..., ftdi://VID:PID/N, tcp://host:port or "
-				  "rfc2217://host:port"
-				: "vboard: (the virtual board hilbench starts) or pty:/dev/pts/N");
-	if (hw && strncmp(b->uart_uri, "ftdi://", 7) == 0) {
-		unsigned vid, pid, port;
-		char sep;
-		const char *slash = strrchr(b->uart_uri, '/');
-		if (sscanf(b->uart_uri, "ftdi://%4x:%4x%c", &vid, &pid, &sep) != 3 ||
-		    (sep != '/' && sep != ':') || !slash || sscanf(slash, "/%u", &port) != 1)
+	/* UART: a scheme of the transport registry (real or virtual as the board is), or the
+	 * virtual board hilbench starts */
+	char scheme[32], examples[200];
+	uri_scheme(b->uart_uri, scheme, sizeof scheme);
+	const struct hb_transport_ops *tr = hb_transport_find(scheme);
+	hb_transport_examples(hw, examples, sizeof examples);
+	if (hw && (!tr || !tr->hardware))
+		return vfail(&v, FI_URI, "'%s': expected %s", b->uart_uri, examples);
+	if (!hw && strcmp(b->uart_uri, "vboard:") != 0 && (!tr || tr->hardware))
+		return vfail(&v, FI_URI, "'%s': expected vboard: (the virtual board hilbench starts) "
+			     "or %s", b->uart_uri, examples);
+	if (hw && strcmp(scheme, "ftdi") == 0) {
+		struct hb_ftdi_target t;
+		if (!ftdi_target(b->uart_uri, &t))
 			return vfail(&v, FI_URI, "'%s' is not ftdi://VID:PID[:SERIAL]/N", b->uart_uri);
-		if (vid != b->usb_vid || pid != b->usb_pid)
-			return vfail(&v, FI_URI, "names %04x:%04x but [usb] says %04x:%04x", vid, pid,
-				     b->usb_vid, b->usb_pid);
-		if (port != (unsigned)(b->usb_interface - 'A' + 1))
+		if (t.vid != b->usb_vid || t.pid != b->usb_pid)
+			return vfail(&v, FI_URI, "names %04x:%04x but [usb] says %04x:%04x", t.vid,
+				     t.pid, b->usb_vid, b->usb_pid);
+		if (t.iface != (unsigned)(b->usb_interface - 'A' + 1))
 			return vfail(&v, FI_URI,
-				     "port /%u is interface %c, but [usb] interface is %c (/%d)", port,
-				     port >= 1 && port <= 4 ? 'A' + port - 1 : '?', b->usb_interface,
-				     b->usb_interface - 'A' + 1);
+				     "port /%u is interface %c, but [usb] interface is %c (/%d)", t.iface,
+				     'A' + t.iface - 1, b->usb_interface, b->usb_interface - 'A' + 1);
 	}
 	if (b->uart_baud < 9600 || b->uart_baud > 12000000)
 		return vfail(&v, FI_BAUD, "%u is outside 9600..12000000", b->uart_baud);
-	if (b->uart_baud > max_baud)
-		return vfail(&v, FI_BAUD, "%u is above the USB-UART chip's %u", b->uart_baud, max_baud);
+	char why[256];
+	if (uart_chip && hb_ftdi_chip_check_baud(uart_chip, b->uart_baud, why, sizeof why) != HB_OK)
+		return vfail(&v, FI_BAUD, "%s", why);
 	/* the gateware's UART divides the core clock by an integer: at least 4 cycles per bit,
 	 * and the rounded divisor within 2 % of the wanted rate */
 	uint64_t div = (b->core_clock_hz + b->uart_baud / 2) / b->uart_baud;

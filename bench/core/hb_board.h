@@ -63,6 +63,8 @@ struct hb_board {
 	/* [flash] (hardware families) */
 	char ofl_board[32];       /* openFPGALoader --board */
 	char ofl_cable[32];       /* openFPGALoader --cable, "" = the board's default */
+	char flash_interface;     /* 'A'..'D': the FTDI interface that programs the FPGA
+				     (openFPGALoader --ftdi-channel 0..3) */
 	/* [usb] (hardware families) */
 	uint16_t usb_vid, usb_pid;
 	char usb_interface;       /* 'A'..'D' */
@@ -129,13 +131,9 @@ int hb_ofl_board_known(const char *name);
 extern const char *const hb_ofl_cables[];
 int hb_ofl_cable_known(const char *name);
 
-/* Power-monitor chips hilbench can drive: name, full-scale shunt voltage, bus voltage limit. */
-struct hb_monitor_chip {
-	const char *name;
-	uint32_t shunt_fullscale_uv; /* largest shunt voltage the chip reads */
-	uint32_t bus_max_mv;         /* largest bus voltage it reads */
-};
-const struct hb_monitor_chip *hb_monitor_chip_find(const char *name);
+/* The power-monitor chips and their limits are the driver's table (drivers/power/hb_ina2xx.h,
+ * hb_ina2xx_chip_by_name); the FTDI chips the transports' (hb_ftdi_chips.h); the URI schemes
+ * the transport and I2C registries'. The validator asks them. */
 
 #ifdef __cplusplus
 }

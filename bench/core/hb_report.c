@@ -40,14 +40,20 @@ void hb_report_row_unavailable(struct hb_platform_result *r, const char *platfor
 void hb_report_set_ratio(struct hb_platform_result *measured,
 			 const struct hb_platform_result *modeled)
 {
+	hb_report_set_ratio_of(measured, measured->energy_per_inf_nj, modeled);
+}
+
+void hb_report_set_ratio_of(struct hb_platform_result *measured, double energy_nj,
+			    const struct hb_platform_result *modeled)
+{
 	measured->has_ratio = false;
 	measured->ratio_to_model = 0;
 	if (!measured->available || !modeled->available)
 		return;
-	if (!(modeled->energy_per_inf_nj > 0) || !isfinite(measured->energy_per_inf_nj) ||
+	if (!(modeled->energy_per_inf_nj > 0) || !isfinite(energy_nj) ||
 	    !isfinite(modeled->energy_per_inf_nj))
 		return;
-	measured->ratio_to_model = measured->energy_per_inf_nj / modeled->energy_per_inf_nj;
+	measured->ratio_to_model = energy_nj / modeled->energy_per_inf_nj;
 	measured->has_ratio = true;
 }
 

@@ -50,6 +50,10 @@ void hb_report_row_unavailable(struct hb_platform_result *r, const char *platfor
  * modeled energy is positive; otherwise has_ratio = false. */
 void hb_report_set_ratio(struct hb_platform_result *measured,
 			 const struct hb_platform_result *modeled);
+/* The same with another energy of the measured row (e.g. its dynamic energy: the model has
+ * no static power). */
+void hb_report_set_ratio_of(struct hb_platform_result *measured, double energy_nj,
+			    const struct hb_platform_result *modeled);
 
 /* Stable sort as compare(): by energy_per_inf_nj ascending, unavailable rows last (in their
  * original order). A NaN energy sorts with the unavailable rows' key (+inf). */

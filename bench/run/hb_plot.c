@@ -120,7 +120,8 @@ static void write_script(struct wr *w, const struct hb_plot *p, const char *term
 	wr_put(w, "set title ", 10);
 	gp_string(w, title, sizeof title);
 	wr_put(w, " noenhanced\n", 12);
-	wr_printf(w, "set xlabel 'host time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n");
+	wr_printf(w, "set xlabel '%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
+		  p->simulated_time ? "simulated" : "host");
 	for (size_t i = 0; i < p->n_windows; i++) {
 		double a = p->windows[i].t0_s, b = p->windows[i].t1_s;
 		if (!isfinite(a) || !isfinite(b))

@@ -25,13 +25,14 @@ struct hb_plot_span {
 };
 
 struct hb_plot {
-	const double *t_s;        /* sample times, host seconds from the first sample */
+	const double *t_s;        /* sample times, seconds from the first sample */
 	const double *power_mw;   /* sample power; non-finite samples are left out */
 	size_t n;
 	const struct hb_plot_span *windows; /* shaded behind the trace */
 	size_t n_windows;
 	int have_idle;            /* draw the idle baseline at idle_mw */
 	double idle_mw;
+	int simulated_time;       /* the time axis is simulated time (virtual board), not host time */
 	/* title parts, any bytes (NULL or "" = left out) */
 	const char *net, *board, *rail, *rail_label;
 };

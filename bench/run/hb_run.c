@@ -1,8 +1,9 @@
-/* hilbench — `hilbench run`: the measurement procedure (docs/measurement.md). */
+/* hilbench — `hilbench run`: the measurement procedure (docs/measurement.md). The kind of
+ * board is the session's business (hb_session.h), the power monitors the rails'
+ * (hb_rails.h), the figures and outputs the report's (hb_run_report.c). */
 #define LOG_PREFIX "run"
-#include "hb_run.h"
+#include "hb_run_int.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,29 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hb_board.h"
 #include "hb_clock.h"
-#include "hb_db.h"
-#include "hb_energy_model.h"
-#include "hb_flash.h"
-#include "hb_i2c.h"
-#include "hb_ina2xx.h"
-#include "hb_link_client.h"
 #include "hb_log.h"
-#include "hb_measure.h"
-#include "hb_model.h"
-#include "hb_outfile.h"
 #include "hb_paths.h"
-#include "hb_plot.h"
-#include "hb_power_sampler.h"
 #include "hb_progress.h"
-#include "hb_report.h"
 #include "hb_stats.h"
 #include "hb_term.h"
 #include "hb_transport.h"
-#include "hb_vboard_proc.h"
-
-#define MAX_WINDOWS 64
 
 void hb_run_opts_default(struct hb_run_opts *o)
 {
@@ -45,122 +30,14 @@ void hb_run_opts_default(struct hb_run_opts *o)
 	o->board = "sim";
 	o->net = "digits";
 	o->windows = 5;
-	o->window_s = 3.0;
+	o->window_s = 0; /* by the session: HB_RUN_WINDOW_S_HW or HB_RUN_WINDOW_S_SIM */
 	o->baseline_s = 2.0;
 	o->warmup_s = 0.2;
 	o->samples = 50;
 	o->seed = 1;
+	o->board_seed = 1;
 	o->out = stdout;
 }
-
-/* ---- power rails: one sampler thread per INA2xx ---------------------------------------- */
-
-struct rail {
-	const struct hb_board_monitor *mon;
-	struct hb_i2c *bus;
-	struct hb_ina2xx dev;
-	struct hb_power_sampler sampler;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	struct hb_meas_sample *s; /* guarded by mu */
-	size_t n, cap;
-	enum hb_status error;     /* first sampler error (HB_OK while healthy) */
-	char error_msg[200];
-	volatile int stop;
-};
-
-static int rail_append(void *ctx, const struct hb_power_sample *ps)
-{
-	struct rail *r = ctx;
-	if (r->stop)
-		return 1;
-	struct hb_meas_sample m = {.t_ns = ps->t_ns, .flags = 0};
-	/* P = V_bus * I from the raw conversions: mV * uV / uohm = mW (finer than the power register). */
-	m.power_mw = (double)ps->bus_mV * (double)ps->shunt_uV / (double)r->mon->shunt_uohm;
-	if (ps->flags & HB_POWER_SAMPLE_SATURATED)
-		m.flags |= HB_MEAS_SATURATED;
-	if (ps->flags & HB_POWER_SAMPLE_OVF)
-		m.flags |= HB_MEAS_OVERFLOW;
-	pthread_mutex_lock(&r->mu);
-	if (r->n == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 4096;
-		struct hb_meas_sample *ns = realloc(r->s, nc * sizeof *ns);
-		if (!ns) {
-			pthread_mutex_unlock(&r->mu);
-			return 1;
-		}
-		r->s = ns;
-		r->cap = nc;
-	}
-	r->s[r->n++] = m;
-	pthread_mutex_unlock(&r->mu);
-	return 0;
-}
-
-static void *rail_thread(void *arg)
-{
-	struct rail *r = arg;
-	enum hb_status st = hb_power_sampler_run(&r->sampler, 0, rail_append, r);
-	if (st != HB_OK && !r->stop) {
-		pthread_mutex_lock(&r->mu);
-		r->error = st;
-		snprintf(r->error_msg, sizeof r->error_msg, "power monitor %.24s (%.100s @0x%02x) failed: %.40s",
-			 r->mon->rail, r->mon->bus, r->mon->address, hb_strerror(st));
-		pthread_mutex_unlock(&r->mu);
-		hb_err("%s", r->error_msg);
-	}
-	return NULL;
-}
-
-/* ---- the run context --------------------------------------------------------------------- */
-
-struct window {
-	uint32_t n;
-	uint64_t t0, t1, busy;      /* device stamps and busy cycles */
-	double dev_s;               /* (t1 - t0) / clock */
-	struct hb_window_power pw;  /* summed over rails when available */
-	double power_mw, e_total_nj, e_dyn_nj, throughput, latency_cycles;
-	bool golden_ok;
-	bool have_truth;
-	struct hb_vboard_truth truth;
-	double truth_e_nj, truth_power_mw;
-};
-
-struct run {
-	const struct hb_run_opts *o;
-	struct hb_board board;
-	struct hb_net net;
-	bool net_loaded;
-	char net_path[1024];
-	struct hb_digits digits;
-	bool have_digits;
-	struct hb_vboard_proc *vb;
-	struct hb_transport *tr;
-	struct hb_link *link;
-	struct hb_link_identity id;
-	double clock_hz;
-	struct rail rails[HB_BOARD_MAX_MONITORS];
-	size_t n_rails;
-	char power_unavailable[256]; /* why there are no power figures ("" when there are) */
-	/* results */
-	char started_at[40], finished_at[40];
-	unsigned n_checked, n_mismatch, n_correct, n_labelled;
-	double *rtt_ms;
-	size_t n_rtt;
-	uint64_t latency_cycles;     /* from INFER (busy cycles of one inference) */
-	struct hb_model_result last_golden;
-	bool have_last_golden;
-	struct hb_sync_point idle_sync[2];
-	struct hb_window_power idle_pw;
-	double p_idle_mw;
-	bool have_idle;
-	bool have_idle_truth;
-	struct hb_vboard_truth idle_truth;
-	struct window win[MAX_WINDOWS];
-	unsigned n_win;
-	char err[512];
-};
 
 static void set_err(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(struct run *r, const char *fmt, ...)
@@ -267,104 +144,18 @@ static void net_to_cfg(const struct hb_net *net, struct hb_link_netcfg *c, const
 
 /* ---- phases ---------------------------------------------------------------------------------- */
 
-static enum hb_status start_sim(struct run *r)
-{
-	char clock[32], baud[32];
-	snprintf(clock, sizeof clock, "%llu", (unsigned long long)r->board.core_clock_hz);
-	snprintf(baud, sizeof baud, "%u", r->board.uart_baud);
-	const char *pace = r->o->pacing ? r->o->pacing : (r->board.sim_pacing[0] ? r->board.sim_pacing : "realtime");
-	if (strcmp(pace, "free") == 0)
-		pace = "fast";
-	/* The INA219 model gets one current LSB (20 uA) of noise per conversion, as a real chip
-	 * has: it dithers the 10 uV shunt quantisation, so the mean over a window resolves the
-	 * dynamic power far below one LSB (docs/measurement.md). Seeded: runs repeat. */
-	const char *args[] = {"--clock-hz", clock, "--baud", baud, "--pace", pace, "--noise-uA", "20",
-			      "--seed", "1", NULL};
-	struct hb_progress p;
-	hb_progress_begin(&p, r->o->out, r->o->quiet, "starting the virtual board", 0, "");
-	enum hb_status st = hb_vboard_start(r->o->vboard_exe, args, 20000, &r->vb);
-	if (st != HB_OK) {
-		hb_progress_end(&p, "failed");
-		set_err(r, "could not start the virtual board (hilbench-vboard): %s", hb_strerror(st));
-		return st;
-	}
-	const struct hb_vboard_info *vi = hb_vboard_info(r->vb);
-	char res[256];
-	snprintf(res, sizeof res, "uart %.100s, i2c %.100s, %.3g MHz, %.10s pacing", vi->uart, vi->i2c,
-		 vi->clock_hz / 1e6, pace);
-	hb_progress_end(&p, res);
-	return HB_OK;
-}
-
-static enum hb_status flash_board(struct run *r)
-{
-	if (r->o->no_flash) {
-		say(r, "flash: skipped (--no-flash); the bitstream already on the board is used\n");
-		return HB_OK;
-	}
-	/* The bitstream: --bitstream, else what the gateware flow built for this board. */
-	char path[1024] = "";
-	if (r->o->bitstream) {
-		snprintf(path, sizeof path, "%s", r->o->bitstream);
-	} else {
-		static const char *const ext[] = {"bin", "bit"};
-		const char *dir = r->board.family == HB_FAMILY_ICE40 ? "icebreaker"
-				  : r->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
-		for (size_t i = 0; i < 2 && !path[0]; i++) {
-			char c[1024];
-			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
-			if (access(c, R_OK) == 0)
-				snprintf(path, sizeof path, "%s", c);
-		}
-		if (!path[0]) {
-			set_err(r, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
-				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
-				r->board.name, dir);
-			return HB_ERR_NOTFOUND;
-		}
-	}
-	struct hb_flash_opts fo = {
-		.ofl_board = r->board.ofl_board[0] ? r->board.ofl_board : NULL,
-		.cable = r->board.ofl_cable[0] ? r->board.ofl_cable : NULL,
-		.ftdi_serial = r->board.usb_serial[0] ? r->board.usb_serial : NULL,
-		.ftdi_channel = -1,
-		.bitstream = path,
-	};
-	struct hb_progress p;
-	char phase[160];
-	snprintf(phase, sizeof phase, "flash %.100s (openFPGALoader, SRAM)", path);
-	hb_progress_begin(&p, r->o->out, r->o->quiet, phase, 0, "");
-	struct hb_flash_result res;
-	enum hb_status st = hb_flash_run(&fo, &res);
-	if (st != HB_OK) {
-		hb_progress_end(&p, "failed");
-		set_err(r, "flash: %s", res.message[0] ? res.message : hb_strerror(st));
-		return st;
-	}
-	hb_progress_end(&p, "done");
-	return HB_OK;
-}
-
 static enum hb_status open_link(struct run *r)
 {
 	char uri[400];
-	if (r->vb)
-		snprintf(uri, sizeof uri, "pty:%s", hb_vboard_info(r->vb)->uart);
-	else
-		snprintf(uri, sizeof uri, "%s", r->board.uart_uri);
-	enum hb_status st = hb_transport_open(uri, r->board.uart_baud, &r->tr);
+	enum hb_status st = hb_session_uart_uri(r->sess, uri, sizeof uri);
+	if (st == HB_OK)
+		st = hb_transport_open(uri, r->board.uart_baud, &r->tr);
 	if (st != HB_OK) {
 		set_err(r, "cannot open the UART %s: %s", uri, hb_strerror(st));
 		return st;
 	}
 	struct hb_link_opts lo;
-	hb_link_opts_default(&lo);
-	if (r->vb) {
-		/* The simulation may run slower than its clock for a while on a busy host: give
-		 * every answer more slack than a real board needs. */
-		lo.base_timeout_ms = 2000;
-		lo.compute_margin_pct = 400;
-	}
+	hb_session_link_opts(r->sess, &lo);
 	st = hb_link_open(r->tr, &lo, &r->link);
 	if (st != HB_OK) {
 		set_err(r, "link: %s", hb_strerror(st));
@@ -431,83 +222,7 @@ static enum hb_status load_network(struct run *r)
 
 static enum hb_status open_power(struct run *r)
 {
-	if (r->board.n_monitors == 0) {
-		snprintf(r->power_unavailable, sizeof r->power_unavailable,
-			 "board profile %s has no power monitor", r->board.name);
-		return HB_OK;
-	}
-	for (size_t i = 0; i < r->board.n_monitors; i++) {
-		const struct hb_board_monitor *m = &r->board.monitors[i];
-		struct rail *rl = &r->rails[r->n_rails];
-		memset(rl, 0, sizeof *rl);
-		rl->mon = m;
-		char uri[400];
-		if (r->vb && strncmp(m->bus, "vboard:", 7) == 0 && m->bus[7] == '\0')
-			snprintf(uri, sizeof uri, "vboard:%s", hb_vboard_info(r->vb)->i2c);
-		else
-			snprintf(uri, sizeof uri, "%s", m->bus);
-		enum hb_status st = hb_i2c_open(uri, &rl->bus);
-		if (st == HB_OK) {
-			struct hb_ina2xx_config c = {
-				.shunt_uohm = m->shunt_uohm,
-				.max_current_uA = m->max_current_ma * 1000u,
-				/* Shunt: 12 bit averaged over 4 (2.13 ms), bus: 12 bit (0.53 ms); one
-				 * sample every 2.66 ms leaves the host time to read it on a busy bus, and
-				 * is still < 0.1 % of a 3 s window. */
-				.bus_adc = hb_ina219_adc_code(12, 1),
-				.shunt_adc = hb_ina219_adc_code(12, 4),
-				.mode = -1,
-			};
-			const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
-			st = chip ? hb_ina2xx_init(&rl->dev, rl->bus, m->address, HB_INA219, &c)
-				  : HB_ERR_UNSUPPORTED;
-		}
-		if (st != HB_OK) {
-			snprintf(r->power_unavailable, sizeof r->power_unavailable,
-				 "power monitor %.24s (%.16s at %.120s 0x%02x) not usable: %.40s", m->rail, m->chip, uri,
-				 m->address, hb_strerror(st));
-			hb_err("%s", r->power_unavailable);
-			if (rl->bus)
-				hb_i2c_close(rl->bus);
-			rl->bus = NULL;
-			return HB_OK; /* timing figures are still worth measuring */
-		}
-		pthread_mutex_init(&rl->mu, NULL);
-		hb_power_sampler_init(&rl->sampler, &rl->dev, NULL);
-		/* The virtual board keeps pace with the wall clock only on average (a loaded host
-		 * makes it fall behind for a moment): allow it 100 ms before calling the monitor
-		 * stopped. The gaps still count, and a gapped window is reported unavailable. */
-		if (r->vb)
-			rl->sampler.stall_periods = (unsigned)(100000000u / (rl->dev.conv_ns ? rl->dev.conv_ns : 1000000u)) + 4;
-		if (pthread_create(&rl->thread, NULL, rail_thread, rl) != 0) {
-			snprintf(r->power_unavailable, sizeof r->power_unavailable, "cannot start sampler thread");
-			pthread_mutex_destroy(&rl->mu);
-			hb_i2c_close(rl->bus);
-			return HB_OK;
-		}
-		rl->started = true;
-		r->n_rails++;
-		say(r, "power: %s via %s at 0x%02x, shunt %u uohm, conversion %.3f ms\n", m->rail, hb_term(uri),
-		    m->address, m->shunt_uohm, (double)rl->dev.conv_ns / 1e6);
-	}
-	return HB_OK;
-}
-
-static void close_power(struct run *r)
-{
-	for (size_t i = 0; i < r->n_rails; i++) {
-		struct rail *rl = &r->rails[i];
-		rl->stop = 1;
-	}
-	for (size_t i = 0; i < r->n_rails; i++) {
-		struct rail *rl = &r->rails[i];
-		if (rl->started)
-			pthread_join(rl->thread, NULL);
-		rl->started = false;
-		if (rl->bus)
-			hb_i2c_close(rl->bus);
-		rl->bus = NULL;
-	}
+	return hb_rails_open(r->sess, r->o->out, r->o->quiet, &r->rails);
 }
 
 static enum hb_status sync_point(struct run *r, struct hb_sync_point *p)
@@ -522,54 +237,18 @@ static enum hb_status sync_point(struct run *r, struct hb_sync_point *p)
 	return st;
 }
 
-/* Sum the rails' mean power over host interval [h0, h1]. `stretch` >= 1 is how much longer
- * a conversion lasts in host time than its nominal length: 1 for a real INA219 (its own
- * oscillator runs in real time); for the virtual board, whose INA219 converts in simulated
- * time, the ratio of host time to device time observed over the window (the simulation may
- * fall behind the wall clock for a while). */
-static void board_window_power(struct run *r, double h0, double h1, double guard_ns, double stretch,
+/* Rails' power over host interval [h0, h1]. A conversion lasts longer in host time than
+ * nominally only when the board's time runs slower than the host's: a virtual board paced
+ * to the wall clock that fell behind (then the ratio observed over the window). */
+static void board_window_power(struct run *r, const struct hb_timemap *m, double h0, double h1,
 			       struct hb_window_power *out)
 {
-	memset(out, 0, sizeof *out);
-	if (r->n_rails == 0) {
-		snprintf(out->reason, sizeof out->reason, "%.159s",
-			 r->power_unavailable[0] ? r->power_unavailable : "no power monitor");
-		return;
+	double stretch = 1.0;
+	if (!hb_session_simulated(r->sess) && hb_session_has_truth(r->sess)) {
+		double k = m->ns_per_cycle * r->clock_hz / 1e9;
+		stretch = k > 1.0 ? k : 1.0;
 	}
-	double sum = 0, var = 0;
-	for (size_t i = 0; i < r->n_rails; i++) {
-		struct rail *rl = &r->rails[i];
-		struct hb_window_opts wo = {.conv_ns = (uint64_t)((double)rl->dev.conv_ns * stretch),
-					    .guard_ns = guard_ns, .min_samples = 10};
-		struct hb_window_power w;
-		pthread_mutex_lock(&rl->mu);
-		if (rl->error != HB_OK) {
-			snprintf(out->reason, sizeof out->reason, "%s", rl->error_msg);
-			pthread_mutex_unlock(&rl->mu);
-			return;
-		}
-		hb_window_power(rl->s, rl->n, h0, h1, &wo, &w);
-		pthread_mutex_unlock(&rl->mu);
-		out->n_samples += w.n_samples;
-		out->n_gaps += w.n_gaps;
-		if (!w.available) {
-			snprintf(out->reason, sizeof out->reason, "rail %.24s: %.120s", rl->mon->rail, w.reason);
-			return;
-		}
-		sum += w.mean_mw;
-		var += w.stddev_mw * w.stddev_mw;
-	}
-	out->mean_mw = sum;
-	out->stddev_mw = sqrt(var);
-	out->available = 1;
-}
-
-static double conv_stretch(struct run *r, const struct hb_timemap *m)
-{
-	if (!r->vb)
-		return 1.0;
-	double k = m->ns_per_cycle * r->clock_hz / 1e9;
-	return k > 1.0 ? k : 1.0;
+	hb_rails_window(r->rails, h0, h1, m->uncertainty_ns, stretch, out);
 }
 
 static bool compare_golden(struct run *r, const struct hb_model_result *g, const uint16_t *counts,
@@ -689,10 +368,11 @@ static enum hb_status run_baseline(struct run *r)
 	hb_timemap_fit(r->idle_sync, 2, r->clock_hz, &m);
 	double h0 = hb_timemap_host_ns(&m, r->idle_sync[0].cycle);
 	double h1 = hb_timemap_host_ns(&m, r->idle_sync[1].cycle);
-	board_window_power(r, h0, h1, m.uncertainty_ns, conv_stretch(r, &m), &r->idle_pw);
+	board_window_power(r, &m, h0, h1, &r->idle_pw);
 	r->have_idle = r->idle_pw.available;
 	r->p_idle_mw = r->idle_pw.mean_mw;
-	if (r->vb && hb_vboard_truth(r->vb, r->idle_sync[0].cycle, r->idle_sync[1].cycle, &r->idle_truth) == HB_OK)
+	if (hb_session_has_truth(r->sess) &&
+	    hb_session_truth(r->sess, r->idle_sync[0].cycle, r->idle_sync[1].cycle, &r->idle_truth) == HB_OK)
 		r->have_idle_truth = true;
 	char res[200];
 	if (r->have_idle)
@@ -723,7 +403,7 @@ static enum hb_status run_windows(struct run *r)
 		set_err(r, "warm-up BATCH: %s", hb_link_last_error(r->link));
 		return st;
 	}
-	uint32_t n = batch_size(r, r->o->window_s);
+	uint32_t n = batch_size(r, r->window_s);
 	struct hb_progress p;
 	char phase[96];
 	snprintf(phase, sizeof phase, "windows (%u x %u inferences)", r->o->windows, n);
@@ -759,15 +439,15 @@ static enum hb_status run_windows(struct run *r)
 			r->n_mismatch++;
 		struct hb_timemap m;
 		hb_timemap_fit(sp, 2, r->clock_hz, &m);
-		board_window_power(r, hb_timemap_host_ns(&m, b.t_first_start),
-				   hb_timemap_host_ns(&m, b.t_last_done), m.uncertainty_ns, conv_stretch(r, &m),
-				   &wi->pw);
+		board_window_power(r, &m, hb_timemap_host_ns(&m, b.t_first_start),
+				   hb_timemap_host_ns(&m, b.t_last_done), &wi->pw);
 		if (wi->pw.available) {
 			wi->power_mw = wi->pw.mean_mw;
 			wi->e_total_nj = hb_energy_nj(wi->power_mw, wi->dev_s) / b.n;
 			wi->e_dyn_nj = r->have_idle ? hb_energy_nj(wi->power_mw - r->p_idle_mw, wi->dev_s) / b.n : NAN;
 		}
-		if (r->vb && hb_vboard_truth(r->vb, b.t_first_start, b.t_last_done, &wi->truth) == HB_OK) {
+		if (hb_session_has_truth(r->sess) &&
+		    hb_session_truth(r->sess, b.t_first_start, b.t_last_done, &wi->truth) == HB_OK) {
 			wi->have_truth = true;
 			wi->truth_e_nj = wi->truth.energy_nj / b.n;
 			wi->truth_power_mw = wi->truth.avg_power_mw;
@@ -781,372 +461,6 @@ static enum hb_status run_windows(struct run *r)
 	char res[64];
 	snprintf(res, sizeof res, "%u of %u windows", r->n_win, r->o->windows);
 	hb_progress_end(&p, res);
-	return st;
-}
-
-/* ---- results --------------------------------------------------------------------------------- */
-
-struct figures {
-	double latency_cycles, latency_ms, throughput, power_mw, e_total_nj, e_dyn_nj;
-	double truth_power_mw, truth_e_nj, truth_idle_mw;
-	bool power_ok, truth_ok;
-	char power_reason[200];
-};
-
-static double median_of(struct run *r, double (*get)(const struct window *))
-{
-	double v[MAX_WINDOWS];
-	size_t n = 0;
-	for (unsigned i = 0; i < r->n_win; i++) {
-		double x = get(&r->win[i]);
-		if (!isnan(x))
-			v[n++] = x;
-	}
-	return hb_stats_median(v, n);
-}
-
-static double g_lat(const struct window *w) { return w->latency_cycles; }
-static double g_thr(const struct window *w) { return w->throughput; }
-static double g_pow(const struct window *w) { return w->pw.available ? w->power_mw : NAN; }
-static double g_etot(const struct window *w) { return w->pw.available ? w->e_total_nj : NAN; }
-static double g_edyn(const struct window *w) { return w->pw.available ? w->e_dyn_nj : NAN; }
-static double g_tpow(const struct window *w) { return w->have_truth ? w->truth_power_mw : NAN; }
-static double g_te(const struct window *w) { return w->have_truth ? w->truth_e_nj : NAN; }
-
-static void compute_figures(struct run *r, struct figures *f)
-{
-	memset(f, 0, sizeof *f);
-	f->latency_cycles = r->n_win ? median_of(r, g_lat) : (double)r->latency_cycles;
-	f->latency_ms = r->clock_hz > 0 ? f->latency_cycles / r->clock_hz * 1e3 : NAN;
-	f->throughput = r->n_win ? median_of(r, g_thr) : NAN;
-	f->power_ok = r->n_win > 0;
-	for (unsigned i = 0; i < r->n_win; i++)
-		if (!r->win[i].pw.available) {
-			f->power_ok = false;
-			snprintf(f->power_reason, sizeof f->power_reason, "window %u: %s", i + 1, r->win[i].pw.reason);
-			break;
-		}
-	if (r->n_win == 0)
-		snprintf(f->power_reason, sizeof f->power_reason, "no window was measured");
-	f->power_mw = f->power_ok ? median_of(r, g_pow) : NAN;
-	f->e_total_nj = f->power_ok ? median_of(r, g_etot) : NAN;
-	f->e_dyn_nj = f->power_ok && r->have_idle ? median_of(r, g_edyn) : NAN;
-	f->truth_ok = r->vb && r->n_win > 0;
-	for (unsigned i = 0; i < r->n_win; i++)
-		f->truth_ok = f->truth_ok && r->win[i].have_truth;
-	f->truth_power_mw = f->truth_ok ? median_of(r, g_tpow) : NAN;
-	f->truth_e_nj = f->truth_ok ? median_of(r, g_te) : NAN;
-	f->truth_idle_mw = r->have_idle_truth ? r->idle_truth.avg_power_mw : NAN;
-}
-
-static cJSON *num(double x)
-{
-	return hb_report_json_number(x);
-}
-
-static cJSON *measured_json(struct run *r, const struct figures *f, bool truth)
-{
-	cJSON *o = cJSON_CreateObject();
-	double lat_c = f->latency_cycles;
-	if (truth) { /* the simulator's own count of busy cycles, independent of the device's */
-		double v[MAX_WINDOWS];
-		size_t n = 0;
-		for (unsigned i = 0; i < r->n_win; i++)
-			if (r->win[i].have_truth)
-				v[n++] = (double)r->win[i].truth.busy_cycles / r->win[i].n;
-		lat_c = hb_stats_median(v, n);
-	}
-	cJSON_AddItemToObject(o, "latency_cycles", num(lat_c));
-	cJSON_AddItemToObject(o, "clock_hz", num(r->clock_hz));
-	uint64_t inf = 0;
-	for (unsigned i = 0; i < r->n_win; i++)
-		inf += r->win[i].n;
-	cJSON_AddItemToObject(o, "inferences", num((double)inf));
-	cJSON *ws = cJSON_AddArrayToObject(o, "windows");
-	for (unsigned i = 0; i < r->n_win; i++) {
-		const struct window *w = &r->win[i];
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddItemToObject(x, "inferences", num(w->n));
-		cJSON_AddItemToObject(x, "t_first_start", num((double)w->t0));
-		cJSON_AddItemToObject(x, "t_last_done", num((double)w->t1));
-		cJSON_AddItemToObject(x, "device_s", num(w->dev_s));
-		cJSON_AddItemToObject(x, "latency_cycles", num(w->latency_cycles));
-		cJSON_AddItemToObject(x, "throughput_inf_per_s", num(w->throughput));
-		if (truth) {
-			cJSON_AddItemToObject(x, "p_active_mw", num(w->have_truth ? w->truth_power_mw : NAN));
-			cJSON_AddItemToObject(x, "energy_total_nj", num(w->have_truth ? w->truth_e_nj : NAN));
-			cJSON_AddItemToObject(x, "exact", cJSON_CreateBool(w->have_truth && w->truth.exact));
-		} else {
-			cJSON_AddItemToObject(x, "p_active_mw", num(w->pw.available ? w->power_mw : NAN));
-			cJSON_AddItemToObject(x, "p_active_stddev_mw", num(w->pw.available ? w->pw.stddev_mw : NAN));
-			cJSON_AddItemToObject(x, "energy_total_nj", num(w->pw.available ? w->e_total_nj : NAN));
-			cJSON_AddItemToObject(x, "energy_dynamic_nj", num(w->pw.available ? w->e_dyn_nj : NAN));
-			cJSON_AddItemToObject(x, "samples", num((double)w->pw.n_samples));
-			cJSON_AddItemToObject(x, "dropped_samples", num((double)w->pw.n_gaps));
-			cJSON_AddItemToObject(x, "golden_match", cJSON_CreateBool(w->golden_ok));
-			if (!w->pw.available)
-				cJSON_AddStringToObject(x, "power_unavailable", w->pw.reason);
-		}
-		cJSON_AddItemToArray(ws, x);
-	}
-	if (truth) {
-		double idle = f->truth_idle_mw;
-		cJSON_AddItemToObject(o, "p_idle_mw", num(idle));
-		cJSON_AddItemToObject(o, "p_active_mw", num(f->truth_power_mw));
-		cJSON_AddItemToObject(o, "energy_total_nj", num(f->truth_e_nj));
-		double dyn = NAN;
-		if (f->truth_ok && !isnan(idle)) {
-			double v[MAX_WINDOWS];
-			for (unsigned i = 0; i < r->n_win; i++)
-				v[i] = hb_energy_nj(r->win[i].truth_power_mw - idle, r->win[i].dev_s) / r->win[i].n;
-			dyn = hb_stats_median(v, r->n_win);
-		}
-		cJSON_AddItemToObject(o, "energy_dynamic_nj", num(dyn));
-		return o;
-	}
-	cJSON_AddItemToObject(o, "p_idle_mw", num(r->have_idle ? r->p_idle_mw : NAN));
-	cJSON_AddItemToObject(o, "p_active_mw", num(f->power_mw));
-	cJSON_AddItemToObject(o, "energy_total_nj", num(f->e_total_nj));
-	cJSON_AddItemToObject(o, "energy_dynamic_nj", num(f->e_dyn_nj));
-	if (!f->power_ok)
-		cJSON_AddStringToObject(o, "power_unavailable", f->power_reason);
-	cJSON *lat = cJSON_AddObjectToObject(o, "latency_host_ms");
-	/* the round trips are only summarised once measured: sorting them in place is fine */
-	static const double pc[] = {50, 95, 99};
-	static const char *nm[] = {"p50", "p95", "p99"};
-	for (int k = 0; k < 3; k++)
-		cJSON_AddItemToObject(lat, nm[k], num(hb_stats_percentile(r->rtt_ms, r->n_rtt, pc[k])));
-	cJSON_AddItemToObject(lat, "n", num((double)r->n_rtt));
-	cJSON_AddItemToObject(o, "accuracy", num(r->n_labelled ? (double)r->n_correct / r->n_labelled : NAN));
-	cJSON_AddItemToObject(o, "golden_checked", num(r->n_checked));
-	cJSON_AddItemToObject(o, "golden_mismatches", num(r->n_mismatch));
-	size_t samples = 0, dropped = 0;
-	for (size_t i = 0; i < r->n_rails; i++) {
-		samples += (size_t)r->rails[i].sampler.samples;
-		dropped += (size_t)r->rails[i].sampler.dropped;
-	}
-	cJSON_AddItemToObject(o, "samples", num((double)samples));
-	cJSON_AddItemToObject(o, "dropped_samples", num((double)dropped));
-	return o;
-}
-
-static void relerr_json(cJSON *o, const char *key, double m, double t)
-{
-	cJSON_AddItemToObject(o, key, num(isnan(m) || isnan(t) || t == 0 ? NAN : (m - t) / t));
-}
-
-static enum hb_status write_plot(struct run *r, const char *path);
-
-static enum hb_status report(struct run *r, enum hb_run_status status)
-{
-	struct figures f;
-	compute_figures(r, &f);
-
-	/* Modeled row: the analytic model for the board's family (the virtual board stands in for
-	 * an iCE40) at the gateware's clock. */
-	struct hb_layer_shape shapes[HB_MODEL_MAX_LAYERS];
-	for (unsigned k = 0; k < r->net.n_layers; k++) {
-		shapes[k].n_in = r->net.layers[k].n_in;
-		shapes[k].n_out = r->net.layers[k].n_out;
-	}
-	struct hb_energy_opts eo = hb_energy_opts_default();
-	const char *target = r->board.family == HB_FAMILY_SIM ? "ice40" : hb_family_name(r->board.family);
-	eo.target = target;
-	eo.bitstream_length = r->net.L;
-	eo.clock_mhz = (r->clock_hz > 0 ? r->clock_hz : (double)r->board.core_clock_hz) / 1e6;
-	struct hb_platform_result rows[2];
-	size_t nrows = 0;
-	struct hb_energy_report er;
-	bool have_model = eo.clock_mhz > 0 && hb_energy_estimate(shapes, r->net.n_layers, &eo, &er) == HB_OK;
-
-	char plat[32], notes[128];
-	snprintf(plat, sizeof plat, "fpga_%s (measured)", hb_family_name(r->board.family));
-	bool timing_ok = r->n_win > 0;
-	if (timing_ok && f.power_ok) {
-		snprintf(notes, sizeof notes, "total; dynamic %.4g nJ; %u windows; %u/%u golden match%s",
-			 f.e_dyn_nj, r->n_win, r->n_checked - r->n_mismatch, r->n_checked,
-			 status == HB_RUN_INTERRUPTED ? "; interrupted" : "");
-		hb_report_row_set(&rows[nrows], plat, f.latency_ms, f.throughput, f.power_mw, f.e_total_nj,
-				  HB_SOURCE_MEASURED, notes);
-	} else {
-		snprintf(notes, sizeof notes, "%.127s", timing_ok ? f.power_reason : (r->err[0] ? r->err : "not measured"));
-		hb_report_row_unavailable(&rows[nrows], plat, HB_SOURCE_MEASURED, notes);
-		if (timing_ok) { /* keep the timing figures: they were measured */
-			rows[nrows].latency_ms = f.latency_ms;
-			rows[nrows].throughput_inf_per_s = f.throughput;
-		}
-	}
-	struct hb_platform_result *measured = &rows[nrows++];
-	if (have_model) {
-		struct hb_energy_row er_row;
-		hb_energy_profiler_row(&er, &er_row);
-		char mp[48];
-		snprintf(mp, sizeof mp, "%s (modeled)", er_row.platform);
-		hb_report_row_set(&rows[nrows], mp, er_row.latency_ms, er_row.throughput_inf_per_s,
-				  er_row.power_mw, er_row.energy_per_inf_nj, HB_SOURCE_MODELED, er_row.notes);
-		/* The model has no static power: compare like with like, the measured dynamic
-		 * energy per inference (idle baseline subtracted) with the modeled energy. */
-		if (measured->available && !isnan(f.e_dyn_nj) && rows[nrows].energy_per_inf_nj > 0) {
-			measured->has_ratio = true;
-			measured->ratio_to_model = f.e_dyn_nj / rows[nrows].energy_per_inf_nj;
-		}
-		nrows++;
-	}
-	hb_report_sort(rows, nrows);
-	/* The table always; the detail lines unless --quiet. */
-	fprintf(r->o->out, "%s", r->o->quiet ? "" : "\n");
-	hb_report_format_table(r->o->out, rows, nrows, HB_TABLE_DEFAULT);
-	if (!r->o->quiet) {
-		fprintf(r->o->out, "\n");
-		if (timing_ok)
-			fprintf(r->o->out,
-				"latency: %.0f cycles = %.6f ms at %.6g MHz (device); host round trip p50 %.3f ms "
-				"(stream + infer, transport included)\n",
-				f.latency_cycles, f.latency_ms, r->clock_hz / 1e6,
-				hb_stats_median(r->rtt_ms, r->n_rtt));
-		if (f.power_ok)
-			fprintf(r->o->out,
-				"power: active %.4f mW, idle %.4f mW; energy per inference %.4f nJ total, %.4f nJ "
-				"dynamic\n",
-				f.power_mw, r->p_idle_mw, f.e_total_nj, f.e_dyn_nj);
-		if (f.truth_ok && f.power_ok)
-			fprintf(r->o->out,
-				"virtual board truth: %.4f mW, %.4f nJ/inference -> measured error %+.3f %% "
-				"(power), %+.3f %% (energy)\n",
-				f.truth_power_mw, f.truth_e_nj, 100 * (f.power_mw - f.truth_power_mw) / f.truth_power_mw,
-				100 * (f.e_total_nj - f.truth_e_nj) / f.truth_e_nj);
-		if (r->n_labelled)
-			fprintf(r->o->out, "accuracy: %.1f %% on %u labelled samples; ", 100.0 * r->n_correct / r->n_labelled,
-				r->n_labelled);
-		fprintf(r->o->out, "golden model: %u results checked, %u mismatches\n", r->n_checked, r->n_mismatch);
-	}
-
-	cJSON *doc = hb_report_json_new(rows, nrows);
-	if (!doc)
-		return HB_ERR_NOMEM;
-	cJSON *run = cJSON_CreateObject();
-	cJSON_AddStringToObject(run, "status", hb_run_status_name(status));
-	cJSON_AddStringToObject(run, "board", r->board.name);
-	cJSON_AddStringToObject(run, "family", hb_family_name(r->board.family));
-	cJSON_AddStringToObject(run, "net", r->net.name);
-	cJSON_AddStringToObject(run, "net_file", r->net_path);
-	cJSON_AddItemToObject(run, "L", num(r->net.L));
-	cJSON_AddStringToObject(run, "started_at", r->started_at);
-	cJSON_AddStringToObject(run, "finished_at", r->finished_at);
-	if (r->err[0])
-		cJSON_AddStringToObject(run, "error", r->err);
-	if (r->link) {
-		char h[16];
-		snprintf(h, sizeof h, "%08x", r->id.build_hash);
-		cJSON_AddStringToObject(run, "build_hash", h);
-		cJSON_AddItemToObject(run, "lanes", num(r->id.lanes));
-		cJSON_AddItemToObject(run, "link_retries", num((double)r->link->stats.retries));
-		cJSON_AddItemToObject(run, "link_bytes_tx", num((double)r->link->stats.bytes_tx));
-	}
-	if (have_model) {
-		cJSON_AddStringToObject(run, "model_target", target);
-		cJSON_AddItemToObject(run, "model_clock_mhz", num(eo.clock_mhz));
-	}
-	hb_report_json_attach(doc, "run", run);
-	hb_report_json_attach(doc, "measured", measured_json(r, &f, false));
-	if (r->vb) {
-		cJSON *t = measured_json(r, &f, true);
-		cJSON *acc = cJSON_AddObjectToObject(t, "relative_error");
-		relerr_json(acc, "energy_total_nj", f.e_total_nj, f.truth_e_nj);
-		relerr_json(acc, "p_active_mw", f.power_mw, f.truth_power_mw);
-		relerr_json(acc, "p_idle_mw", r->have_idle ? r->p_idle_mw : NAN, f.truth_idle_mw);
-		hb_report_json_attach(doc, "truth", t);
-	}
-
-	enum hb_status st = HB_OK;
-	/* hb_outfile: no planted symlink followed, the old file replaced only when complete */
-	struct hb_outfile of;
-	if (r->o->json_path) {
-		if (hb_outfile_open(&of, r->o->json_path) != HB_OK ||
-		    hb_report_json_write(of.f, doc) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
-			hb_outfile_abort(&of);
-			hb_err("cannot write --json %s", of.err[0] ? of.err : r->o->json_path);
-			st = HB_ERR_IO;
-		}
-	}
-	if (r->o->csv_path) {
-		if (hb_outfile_open(&of, r->o->csv_path) != HB_OK ||
-		    hb_report_write_csv(of.f, rows, nrows) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
-			hb_outfile_abort(&of);
-			hb_err("cannot write --csv %s", of.err[0] ? of.err : r->o->csv_path);
-			st = HB_ERR_IO;
-		}
-	}
-	if (!r->o->no_db) {
-		struct hb_db *db = NULL;
-		enum hb_status ds = hb_db_open(r->o->db_path, &db);
-		if (ds == HB_OK) {
-			char *js = cJSON_Print(doc);
-			struct hb_db_run dr = {
-				.started_at = r->started_at,
-				.finished_at = r->finished_at,
-				.status = status,
-				.board = r->board.name,
-				.net = r->net.name,
-				.command_line = (char *)(r->o->command_line ? r->o->command_line : "hilbench run"),
-				.result_json = js,
-			};
-			ds = hb_db_append_run(db, &dr, rows, nrows);
-			if (ds == HB_OK && !r->o->quiet)
-				fprintf(r->o->out, "stored as run %lld (hilbench history show %lld)\n", (long long)dr.id,
-					(long long)dr.id);
-			free(js);
-			hb_db_close(db);
-		}
-		if (ds != HB_OK) {
-			hb_err("results not stored in the database: %s", hb_strerror(ds));
-			st = ds;
-		}
-	}
-	cJSON_Delete(doc);
-	if (r->o->plot_path) {
-		enum hb_status ps = write_plot(r, r->o->plot_path);
-		if (ps != HB_OK)
-			st = ps;
-	}
-	return st;
-}
-
-/* ---- the power-trace plot (gnuplot, bench/run/hb_plot.c) ------------------------------------- */
-
-static enum hb_status write_plot(struct run *r, const char *path)
-{
-	if (r->n_rails == 0) {
-		hb_err("--plot: no power samples to draw (%s)", r->power_unavailable);
-		return HB_ERR_UNSUPPORTED;
-	}
-	struct rail *rl = &r->rails[0];
-	pthread_mutex_lock(&rl->mu);
-	size_t n = rl->n;
-	double *t = malloc((n ? n : 1) * sizeof *t), *pw = malloc((n ? n : 1) * sizeof *pw);
-	uint64_t t0 = n ? rl->s[0].t_ns : 0;
-	for (size_t i = 0; t && pw && i < n; i++) {
-		t[i] = (double)(rl->s[i].t_ns - t0) / 1e9;
-		pw[i] = rl->s[i].power_mw;
-	}
-	pthread_mutex_unlock(&rl->mu);
-	/* Windows as shaded rectangles: device seconds, shifted to the plot's host seconds at the
-	 * baseline's first sync point. */
-	struct hb_plot_span win[MAX_WINDOWS];
-	double off = ((double)r->idle_sync[0].host_before_ns - (double)t0) / 1e9 -
-		     (double)r->idle_sync[0].cycle / r->clock_hz;
-	for (unsigned i = 0; i < r->n_win; i++) {
-		win[i].t0_s = (double)r->win[i].t0 / r->clock_hz + off;
-		win[i].t1_s = (double)r->win[i].t1 / r->clock_hz + off;
-	}
-	struct hb_plot p = {.t_s = t, .power_mw = pw, .n = n, .windows = win, .n_windows = r->n_win,
-			    .have_idle = r->have_idle, .idle_mw = r->p_idle_mw, .net = r->net.name,
-			    .board = r->board.name, .rail = rl->mon->rail, .rail_label = rl->mon->label};
-	enum hb_status st = t && pw ? hb_plot_write(&p, path) : HB_ERR_NOMEM;
-	free(t);
-	free(pw);
-	if (st == HB_OK && !r->o->quiet)
-		fprintf(r->o->out, "power trace: %s\n", hb_term(path));
 	return st;
 }
 
@@ -1191,10 +505,29 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, hb_term(r->board.description));
 
 	enum hb_run_status rs = HB_RUN_FAILED;
-	if (r->board.family == HB_FAMILY_SIM)
-		st = start_sim(r);
-	else
-		st = flash_board(r);
+	struct hb_session_opts so;
+	hb_session_opts_default(&so);
+	so.virtual_board = o->virtual_board;
+	so.no_flash = o->no_flash;
+	so.bitstream = o->bitstream;
+	so.vboard_exe = o->vboard_exe;
+	so.pacing = o->pacing;
+	so.seed = o->board_seed;
+	so.extra_args = o->vboard_args;
+	so.out = o->out;
+	so.quiet = o->quiet;
+	so.abort_now = o->abort_now;
+	st = hb_session_open(&r->board, &so, &r->sess);
+	if (st == HB_OK) {
+		st = hb_session_start(r->sess);
+		if (st != HB_OK)
+			set_err(r, "%s", hb_session_error(r->sess));
+	}
+	/* Window length: on hardware long enough that a conversion and the host's timing jitter
+	 * are each < 0.1 % of it; in simulated time there is no jitter and the edges are exact,
+	 * so a window only needs enough conversions (docs/measurement.md). */
+	r->window_s = o->window_s > 0 ? o->window_s
+		      : r->sess && hb_session_simulated(r->sess) ? HB_RUN_WINDOW_S_SIM : HB_RUN_WINDOW_S_HW;
 	if (st == HB_OK && !stop_requested(r))
 		st = open_link(r);
 	if (st == HB_OK && !stop_requested(r))
@@ -1217,41 +550,54 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	} else if (st == HB_OK) {
 		rs = HB_RUN_COMPLETE;
 	}
-	close_power(r);
+	if (r->rails)
+		hb_rails_stop(r->rails);
 	now_iso(r->finished_at, sizeof r->finished_at);
 
-	enum hb_status rep = report(r, rs);
+	/* The status is decided before anything is stored, so the record, the exit code and the
+	 * table say the same thing. */
 	if (st == HB_OK && r->n_mismatch) {
 		st = HB_ERR_MISMATCH;
 		set_err(r, "%u of %u gateware results differ from the golden model", r->n_mismatch, r->n_checked);
 	}
-	if (st == HB_OK && rep != HB_OK)
-		st = rep;
 	if (st == HB_OK) {
-		struct figures f;
-		compute_figures(r, &f);
+		struct hb_run_figures f;
+		hb_run_figures(r, &f);
 		if (!f.power_ok) {
 			set_err(r, "power unavailable: %s", f.power_reason);
 			/* A board with monitors whose power could not be measured is a failure (a
 			 * saturated shunt, a monitor gone); a board without monitors is not. */
 			if (r->board.n_monitors > 0)
 				st = HB_ERR;
+		} else if (f.truth_ok) {
+			/* On a virtual board the truth is known: a measurement outside the documented
+			 * bound is a failed measurement, not a result (docs/measurement.md). */
+			double ee = fabs(f.e_total_nj - f.truth_e_nj) / f.truth_e_nj;
+			double pe = fabs(f.power_mw - f.truth_power_mw) / f.truth_power_mw;
+			if (!(ee <= HB_RUN_TRUTH_BOUND && pe <= HB_RUN_TRUTH_BOUND)) {
+				set_err(r, "measured %s differs from the virtual board's truth by %+.3f %% "
+					   "(bound %.1f %%): the measurement chain is wrong (e.g. a profile shunt "
+					   "that is not the board's)", ee > pe ? "energy" : "power",
+					100 * (ee > pe ? (f.e_total_nj - f.truth_e_nj) / f.truth_e_nj
+						       : (f.power_mw - f.truth_power_mw) / f.truth_power_mw),
+					100 * HB_RUN_TRUTH_BOUND);
+				st = HB_ERR_MISMATCH;
+			}
 		}
 	}
+	if (rs == HB_RUN_COMPLETE && st != HB_OK)
+		rs = HB_RUN_FAILED;
+	enum hb_status rep = hb_run_report(r, rs);
+	if (st == HB_OK && rep != HB_OK)
+		st = rep;
 	snprintf(err, errlen, "%s", r->err);
 
 	if (r->link)
 		hb_link_close(r->link);
 	if (r->tr)
 		hb_transport_close(r->tr);
-	if (r->vb) {
-		int es = 0;
-		hb_vboard_stop(r->vb, 3000, &es);
-	}
-	for (size_t i = 0; i < r->n_rails; i++) {
-		free(r->rails[i].s);
-		pthread_mutex_destroy(&r->rails[i].mu);
-	}
+	hb_rails_free(r->rails);
+	hb_session_close(r->sess);
 	free(r->rtt_ms);
 	if (r->have_digits)
 		hb_digits_free(&r->digits);

@@ -24,7 +24,7 @@ struct hb_run_opts {
 	const char *boards_dir;   /* user boards dir (may be NULL) */
 	const char *net;          /* shipped name or path; NULL = "digits" */
 	unsigned windows;         /* W, default 5 */
-	double window_s;          /* target window length, default 2 s */
+	double window_s;          /* window length in device seconds; 0 = by the session (below) */
 	double baseline_s;        /* idle baseline length, default 2 s */
 	double warmup_s;          /* warm-up batch length, default 0.2 s */
 	unsigned samples;         /* single streamed inferences (golden check, accuracy, host RTT); default 50 */
@@ -32,16 +32,27 @@ struct hb_run_opts {
 	int no_flash;
 	const char *bitstream;    /* override the board's bitstream */
 	const char *vboard_exe;   /* override hilbench-vboard */
-	const char *pacing;       /* sim: override the profile's pacing */
+	const char *pacing;       /* virtual: "virtual" (default), "realtime" or "fast" */
+	int virtual_board;        /* --virtual: the board's twin instead of the hardware */
+	uint64_t board_seed;      /* virtual: INA219 noise and fault seed (default 1) */
+	const char *const *vboard_args; /* virtual: extra hilbench-vboard arguments (tests) */
 	const char *json_path, *csv_path, *plot_path, *db_path;
 	int no_db;
 	int quiet;
 	FILE *out;                /* progress and table (stdout) */
 	const char *command_line; /* stored with the run */
 	volatile sig_atomic_t *interrupted; /* set by a SIGINT handler; polled between steps */
+	volatile sig_atomic_t *abort_now;   /* set by a second SIGINT: waits give up at once */
 };
 
 void hb_run_opts_default(struct hb_run_opts *o);
+
+/* On a virtual board, measured energy and power must be within this share of the board's
+ * exact truth, or the run fails (docs/measurement.md). */
+#define HB_RUN_TRUTH_BOUND 0.005
+/* Default window length: hardware (host clock), simulated time (docs/measurement.md). */
+#define HB_RUN_WINDOW_S_HW 3.0
+#define HB_RUN_WINDOW_S_SIM 0.5
 
 /* Run the whole procedure. Returns HB_OK when every figure was measured and checked,
  * HB_ERR_MISMATCH when results differed from the golden model (the run is still stored),

@@ -57,6 +57,17 @@ enum hb_status hb_flash_find_program(char *buf, size_t cap)
 	return HB_ERR_NOTFOUND;
 }
 
+void hb_flash_opts_board(struct hb_flash_opts *o, const char *ofl_board, const char *cable,
+			 const char *ftdi_serial, char interface)
+{
+	memset(o, 0, sizeof *o);
+	o->ofl_board = ofl_board && *ofl_board ? ofl_board : NULL;
+	o->cable = cable && *cable ? cable : NULL;
+	o->ftdi_serial = ftdi_serial && *ftdi_serial ? ftdi_serial : NULL;
+	o->interface = interface;
+	o->ftdi_channel = -1;
+}
+
 enum hb_status hb_flash_build_argv(const struct hb_flash_opts *o, struct hb_flash_argv *a)
 {
 	memset(a, 0, sizeof *a);
@@ -77,9 +88,17 @@ enum hb_status hb_flash_build_argv(const struct hb_flash_opts *o, struct hb_flas
 		hb_err("FTDI channel %d: valid channels are 0-3 (A-D)", o->ftdi_channel);
 		return HB_ERR_ARG;
 	}
+	if (o->interface && (o->interface < 'A' || o->interface > 'D')) {
+		hb_err("FTDI interface '%c': valid interfaces are A-D", o->interface);
+		return HB_ERR_ARG;
+	}
+	/* the user's --ftdi-channel, else the interface that programs the board */
+	int channel = o->ftdi_channel >= 0 ? o->ftdi_channel
+		      : o->interface     ? o->interface - 'A'
+					 : -1;
 	enum hb_status st = hb_flash_find_program(a->program, sizeof a->program);
 	if (st != HB_OK)
-		return st;
+		snprintf(a->program, sizeof a->program, "openFPGALoader");
 	char **v = a->argv;
 	int n = 0;
 	v[n++] = a->program;
@@ -95,8 +114,8 @@ enum hb_status hb_flash_build_argv(const struct hb_flash_opts *o, struct hb_flas
 		v[n++] = "--ftdi-serial";
 		v[n++] = (char *)o->ftdi_serial;
 	}
-	if (o->ftdi_channel >= 0) {
-		snprintf(a->channel, sizeof a->channel, "%d", o->ftdi_channel);
+	if (channel >= 0) {
+		snprintf(a->channel, sizeof a->channel, "%d", channel);
 		v[n++] = "--ftdi-channel";
 		v[n++] = a->channel;
 	}
@@ -107,7 +126,7 @@ enum hb_status hb_flash_build_argv(const struct hb_flash_opts *o, struct hb_flas
 	v[n++] = (char *)o->bitstream;
 	v[n] = NULL;
 	a->argc = n;
-	return HB_OK;
+	return st;
 }
 
 enum hb_status hb_flash_format(const struct hb_flash_argv *a, char *buf, size_t cap)

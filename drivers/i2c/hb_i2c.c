@@ -12,11 +12,13 @@
 extern const struct hb_i2c_ops hb_i2c_ftdi_ops;
 extern const struct hb_i2c_ops hb_i2c_dev_ops;
 extern const struct hb_i2c_ops hb_i2c_vboard_ops;
+extern const struct hb_i2c_ops hb_i2c_vtime_ops;
 
 static const struct hb_i2c_ops *const registry[] = {
 	&hb_i2c_ftdi_ops,
 	&hb_i2c_dev_ops,
 	&hb_i2c_vboard_ops,
+	&hb_i2c_vtime_ops,
 };
 
 enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
@@ -58,8 +60,33 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
 	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
 		if (strcmp(registry[i]->scheme, scheme) == 0)
 			return hb_i2c_open_ops(registry[i], target, params, out);
-	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard)", scheme, uri);
+	hb_err("unknown I2C scheme '%s' in '%s' (known: ftdi-i2c i2c-dev vboard vtime-i2c)", scheme, uri);
 	return HB_ERR_ARG;
+}
+
+const struct hb_i2c_ops *hb_i2c_find(const char *scheme)
+{
+	for (size_t i = 0; scheme && i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
+			return registry[i];
+	return NULL;
+}
+
+void hb_i2c_examples(int hardware, char *buf, size_t cap)
+{
+	size_t n = 0, k = 0, total = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		total += !registry[i]->hardware == !hardware;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < cap; i++) {
+		if (!registry[i]->hardware != !hardware)
+			continue;
+		k++;
+		int w = snprintf(buf + n, cap - n, "%s%s", k == 1 ? "" : k == total ? " or " : ", ",
+				 registry[i]->example);
+		n += w > 0 ? (size_t)w : 0;
+	}
 }
 
 void hb_i2c_close(struct hb_i2c *bus)
@@ -77,6 +104,44 @@ static enum hb_status xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, 
 	if (!bus || addr7 > 0x7f || (wn && !w) || (rn && !r))
 		return HB_ERR_ARG;
 	return bus->ops->xfer(bus, addr7, w, wn, r, rn);
+}
+
+void hb_i2c_nack_str(const struct hb_i2c_msg *m, char *buf, size_t cap)
+{
+	if (m->nack_byte < 0)
+		snprintf(buf, cap, "no NACK");
+	else if (m->nack_byte == 0)
+		snprintf(buf, cap, "address 0x%02x (%s)", m->addr7, m->wn || !m->rn ? "write" : "read");
+	else if ((size_t)m->nack_byte <= m->wn)
+		snprintf(buf, cap, "byte %d (0x%02x) of the write to 0x%02x", m->nack_byte - 1,
+			 m->w[m->nack_byte - 1], m->addr7);
+	else
+		snprintf(buf, cap, "the read address 0x%02x after the repeated START", m->addr7);
+}
+
+enum hb_status hb_i2c_batch(struct hb_i2c *bus, struct hb_i2c_msg *m, size_t n)
+{
+	if (!bus || (n && !m))
+		return HB_ERR_ARG;
+	for (size_t i = 0; i < n; i++) {
+		m[i].status = HB_ERR;
+		m[i].nack_byte = -1;
+		if (m[i].addr7 > 0x7f || (m[i].wn && !m[i].w) || (m[i].rn && !m[i].r))
+			return HB_ERR_ARG;
+	}
+	if (bus->ops->batch)
+		return bus->ops->batch(bus, m, n);
+	enum hb_status first = HB_OK;
+	for (size_t i = 0; i < n; i++) {
+		m[i].status = bus->ops->xfer(bus, m[i].addr7, m[i].w, m[i].wn, m[i].r, m[i].rn);
+		if (m[i].status == HB_ERR_NACK)
+			m[i].nack_byte = 0; /* this backend does not say which byte */
+		if (m[i].status != HB_OK && first == HB_OK)
+			first = m[i].status;
+		if (m[i].status != HB_OK && m[i].status != HB_ERR_NACK)
+			break; /* the bus itself failed: stop */
+	}
+	return first;
 }
 
 enum hb_status hb_i2c_write(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn)

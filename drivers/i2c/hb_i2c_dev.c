@@ -149,6 +149,8 @@ static enum hb_status dev_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t 
 const struct hb_i2c_ops hb_i2c_dev_ops = {
 	.scheme = "i2c-dev",
 	.description = "Linux i2c-dev adapter via I2C_RDWR (i2c-dev:/dev/i2c-1)",
+	.example = "i2c-dev:/dev/i2c-N",
+	.hardware = 1,
 	.open = dev_open,
 	.close = dev_close,
 	.xfer = dev_xfer,

@@ -5,13 +5,18 @@
  * pull-ups. Open-drain is emulated through the pin direction: a released line is an input,
  * a driven line is an output at 0. Three-phase clocking keeps SDA valid around SCL edges.
  * Clock: 60 MHz / ((1 + div) * 2) with three-phase = 2/3 of that: div = 20 MHz / speed - 1.
- * Every ACK bit is checked (address or data NACK → HB_ERR_NACK). A bus with SDA held low is
- * clocked up to 9 times to release it, then HB_ERR_IO "bus stuck". */
+ * A transaction (or a batch of them) is queued whole — START, address, pointer, repeated
+ * START, address, data, STOP and a read of every ACK bit — and sent in one USB write; the
+ * one reply carries all ACK bits and data, and a NACK is reported naming the byte. A USB
+ * round trip costs at least a 125 us microframe, so one per byte (the old way: 4 per
+ * register read) made an INA219 sample take longer than a conversion. A bus with SDA held
+ * low is clocked up to 9 times to release it, then HB_ERR_IO "bus stuck". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hb_ftdi_api.h"
+#include "hb_ftdi_chips.h"
 #include "hb_i2c.h"
 #include "hb_params.h"
 #include "hb_tr_util.h"
@@ -44,7 +49,8 @@ struct fi_priv {
 	struct ftdi_context *ftdi;
 	char who[160];
 	int timeout_ms;
-	uint8_t cmd[4096];
+	int per_byte;       /* ?batch=0: a USB round trip per written byte (the old way) */
+	uint8_t cmd[8192];
 	size_t n;
 };
 
@@ -213,16 +219,27 @@ static enum hb_status fi_open(struct hb_i2c *bus, const char *target, const char
 		st = hb_params_take_uint(&prm, "ftdi-i2c", "speed", 1000, 1000000, &speed);
 	if (st == HB_OK)
 		st = hb_params_take_uint(&prm, "ftdi-i2c", "timeout", 1, 600000, &to);
+	unsigned long batch = 1;
+	if (st == HB_OK)
+		st = hb_params_take_uint(&prm, "ftdi-i2c", "batch", 0, 1, &batch);
 	if (st == HB_OK)
 		st = hb_params_finish(&prm, "ftdi-i2c");
 	if (st == HB_OK)
 		st = hb_ftdi_parse_target(target, &tg);
 	if (st != HB_OK)
 		return st;
+	const struct hb_ftdi_chip *chip = hb_ftdi_chip_find((uint16_t)tg.vid, (uint16_t)tg.pid);
+	if (chip && !(chip->mpsse_mask >> (tg.iface - 1) & 1)) {
+		hb_err("ftdi-i2c://%s: interface %c of the %s has no MPSSE to be an I2C master "
+		       "(an FT232H 0403:6014, or interface A/B of an FT2232H/FT4232H)", target,
+		       'A' + tg.iface - 1, chip->name);
+		return HB_ERR_ARG;
+	}
 	struct fi_priv *p = calloc(1, sizeof *p);
 	if (!p)
 		return HB_ERR_NOMEM;
 	p->timeout_ms = (int)to;
+	p->per_byte = !batch;
 	snprintf(p->who, sizeof p->who, "ftdi-i2c://%s", target);
 	st = hb_ftdi_open_target(&tg, p->who, &p->ftdi);
 	if (st != HB_OK) {
@@ -275,64 +292,184 @@ static void fi_close(struct hb_i2c *bus)
 	bus->priv = NULL;
 }
 
-/* Send addr+dir and the bytes of w, one USB round trip per byte: the ACK of each byte is
- * checked before the next is clocked out (after a NACK the master must stop). */
-static enum hb_status write_phase(struct fi_priv *p, uint8_t addr_byte, const uint8_t *w,
-				  size_t wn)
+/* Command bytes one transaction queues (START, bytes, Sr, STOP), to keep a group of them
+ * inside the command buffer. */
+static size_t cmd_cost(const struct hb_i2c_msg *m)
 {
-	for (size_t i = 0; i <= wn; i++) {
-		uint8_t ack;
-		write_byte(p, i == 0 ? addr_byte : w[i - 1]);
-		enum hb_status st = exchange(p, &ack, 1);
-		if (st != HB_OK)
-			return st;
-		if (ack & 1) {
-			if (i == 0)
-				hb_dbg("%s: address 0x%02x not acknowledged", p->who, addr_byte >> 1);
-			else
-				hb_dbg("%s: data byte %zu not acknowledged", p->who, i - 1);
-			return HB_ERR_NACK;
-		}
-	}
-	return HB_OK;
+	return 3 * 3 * HOLD_REPEAT * 2 /* START, STOP */ + 4 * 3 * HOLD_REPEAT /* Sr */ +
+	       12 * (m->wn + 2) + 15 * m->rn + 8;
 }
 
-static enum hb_status fi_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn,
-			      uint8_t *r, size_t rn)
+/* Answer bytes of one transaction: an ACK bit per written byte (address included), then
+ * the read address's ACK and the data. */
+static int has_write_phase(const struct hb_i2c_msg *m)
 {
-	struct fi_priv *p = bus->priv;
-	enum hb_status st = HB_OK;
-	if (rn > 256 || wn > 256)
-		return HB_ERR_RANGE;
+	return m->wn || !m->rn;
+}
+
+static size_t answer_len(const struct hb_i2c_msg *m)
+{
+	return (has_write_phase(m) ? 1 + m->wn : 0) + (m->rn ? 1 + m->rn : 0);
+}
+
+/* Queue a whole transaction: START, address, the written bytes, [Sr, address, the read
+ * bytes], STOP, with every ACK bit read back. Nothing waits for an ACK before the next byte
+ * is clocked: the ACKs come back together in the reply and are checked there. */
+static void queue_msg(struct fi_priv *p, const struct hb_i2c_msg *m)
+{
 	start(p);
-	if (wn || !rn)
-		st = write_phase(p, (uint8_t)(addr7 << 1), w, wn);
-	if (st == HB_OK && rn) {
-		if (wn || !rn)
+	if (has_write_phase(m)) {
+		write_byte(p, (uint8_t)(m->addr7 << 1));
+		for (size_t i = 0; i < m->wn; i++)
+			write_byte(p, m->w[i]);
+	}
+	if (m->rn) {
+		if (has_write_phase(m))
 			repeated_start(p);
-		st = write_phase(p, (uint8_t)(addr7 << 1 | 1), NULL, 0);
-		if (st == HB_OK) {
-			for (size_t i = 0; i < rn; i++)
-				read_byte(p, i + 1 == rn);
-			st = exchange(p, r, rn);
+		write_byte(p, (uint8_t)(m->addr7 << 1 | 1));
+		for (size_t i = 0; i < m->rn; i++)
+			read_byte(p, i + 1 == m->rn);
+	}
+	stop(p);
+}
+
+/* Read the ACK bits and data of one transaction out of the reply. */
+static void parse_msg(struct fi_priv *p, struct hb_i2c_msg *m, const uint8_t *ans)
+{
+	size_t k = 0;
+	m->nack_byte = -1;
+	if (has_write_phase(m)) {
+		for (size_t i = 0; i <= m->wn; i++, k++)
+			if ((ans[k] & 1) && m->nack_byte < 0)
+				m->nack_byte = (int)i;
+	}
+	if (m->rn) {
+		if ((ans[k] & 1) && m->nack_byte < 0)
+			m->nack_byte = has_write_phase(m) ? (int)m->wn + 1 : 0;
+		k++;
+		if (m->nack_byte < 0)
+			memcpy(m->r, ans + k, m->rn);
+	}
+	m->status = m->nack_byte < 0 ? HB_OK : HB_ERR_NACK;
+	if (m->nack_byte >= 0) {
+		char what[96];
+		hb_i2c_nack_str(m, what, sizeof what);
+		hb_dbg("%s: %s not acknowledged", p->who, what);
+	}
+}
+
+/* ?batch=0, for comparison only (bench_ina219_sampling): what this driver did before
+ * batching. Each written byte is clocked out and its ACK fetched in its own USB round trip,
+ * stopping at a NACK; the read bytes in one more; the STOP in another. */
+static enum hb_status per_byte_msg(struct fi_priv *p, struct hb_i2c_msg *m)
+{
+	enum hb_status st = HB_OK;
+	uint8_t ack;
+	m->nack_byte = -1;
+	start(p);
+	if (has_write_phase(m)) {
+		for (size_t i = 0; i <= m->wn && st == HB_OK && m->nack_byte < 0; i++) {
+			write_byte(p, i == 0 ? (uint8_t)(m->addr7 << 1) : m->w[i - 1]);
+			st = exchange(p, &ack, 1);
+			if (st == HB_OK && (ack & 1))
+				m->nack_byte = (int)i;
+		}
+	}
+	if (st == HB_OK && m->nack_byte < 0 && m->rn) {
+		if (has_write_phase(m))
+			repeated_start(p);
+		write_byte(p, (uint8_t)(m->addr7 << 1 | 1));
+		st = exchange(p, &ack, 1);
+		if (st == HB_OK && (ack & 1))
+			m->nack_byte = has_write_phase(m) ? (int)m->wn + 1 : 0;
+		if (st == HB_OK && m->nack_byte < 0) {
+			for (size_t i = 0; i < m->rn; i++)
+				read_byte(p, i + 1 == m->rn);
+			st = exchange(p, m->r, m->rn);
 		}
 	}
 	stop(p);
 	enum hb_status st2 = exchange(p, NULL, 0);
 	if (st == HB_OK)
 		st = st2;
-	if (st != HB_OK && st != HB_ERR_GONE) {
+	m->status = st != HB_OK ? st : m->nack_byte < 0 ? HB_OK : HB_ERR_NACK;
+	return m->status;
+}
+
+static enum hb_status fi_batch(struct hb_i2c *bus, struct hb_i2c_msg *m, size_t n)
+{
+	struct fi_priv *p = bus->priv;
+	enum hb_status first = HB_OK;
+	if (p->per_byte) {
+		for (size_t i = 0; i < n; i++) {
+			enum hb_status st = per_byte_msg(p, &m[i]);
+			if (st != HB_OK && first == HB_OK)
+				first = st;
+			if (st != HB_OK && st != HB_ERR_NACK)
+				return st;
+		}
+		if (first != HB_OK) {
+			enum hb_status rs = recover_bus(p);
+			if (rs != HB_OK)
+				return rs;
+		}
+		return first;
+	}
+	uint8_t ans[2048];
+	for (size_t i = 0; i < n;) {
+		if (m[i].wn > 256 || m[i].rn > 256) {
+			m[i].status = HB_ERR_RANGE;
+			return HB_ERR_RANGE;
+		}
+		/* a group: as many transactions as fit the command buffer and the reply */
+		size_t j = i, cmd = 0, an = 0;
+		while (j < n && m[j].wn <= 256 && m[j].rn <= 256 &&
+		       (j == i || (cmd + cmd_cost(&m[j]) < sizeof p->cmd - 8 &&
+				   an + answer_len(&m[j]) <= sizeof ans))) {
+			cmd += cmd_cost(&m[j]);
+			an += answer_len(&m[j]);
+			queue_msg(p, &m[j]);
+			j++;
+		}
+		enum hb_status st = exchange(p, ans, an);
+		if (st != HB_OK) {
+			for (size_t k = i; k < n; k++)
+				m[k].status = st;
+			if (st != HB_ERR_GONE)
+				recover_bus(p);
+			return st;
+		}
+		size_t off = 0;
+		for (size_t k = i; k < j; k++) {
+			parse_msg(p, &m[k], ans + off);
+			off += answer_len(&m[k]);
+			if (m[k].status != HB_OK && first == HB_OK)
+				first = m[k].status;
+		}
+		i = j;
+	}
+	if (first != HB_OK) {
 		enum hb_status rs = recover_bus(p);
 		if (rs != HB_OK)
 			return rs;
 	}
-	return st;
+	return first;
+}
+
+static enum hb_status fi_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *w, size_t wn,
+			      uint8_t *r, size_t rn)
+{
+	struct hb_i2c_msg m = {.addr7 = addr7, .w = w, .wn = wn, .r = r, .rn = rn};
+	return fi_batch(bus, &m, 1);
 }
 
 const struct hb_i2c_ops hb_i2c_ftdi_ops = {
 	.scheme = "ftdi-i2c",
 	.description = "I2C master on an FTDI MPSSE (ftdi-i2c://0403:6014/1?speed=400000)",
+	.example = "ftdi-i2c://VID:PID/N",
+	.hardware = 1,
 	.open = fi_open,
 	.close = fi_close,
 	.xfer = fi_xfer,
+	.batch = fi_batch,
 };

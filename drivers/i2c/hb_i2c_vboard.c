@@ -121,6 +121,8 @@ static enum hb_status vb_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *
 const struct hb_i2c_ops hb_i2c_vboard_ops = {
 	.scheme = "vboard",
 	.description = "the virtual board's I2C socket (vboard:/path/i2c.sock)",
+	.example = "vboard:",
+	.hardware = 0,
 	.open = vb_open,
 	.close = vb_close,
 	.xfer = vb_xfer,

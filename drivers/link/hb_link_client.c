@@ -172,6 +172,11 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 		uint64_t now = now_ns(l);
 		bool in_frame = hb_link_decoder_in_frame(&l->dec);
 		struct hb_link_event ev;
+		if (l->opts.abort_now && *l->opts.abort_now) {
+			*st_out = HB_ERR_INTERRUPTED;
+			snprintf(why, why_cap, "interrupted");
+			return AW_IO;
+		}
 		if (in_frame && now >= last_byte + ib) {
 			hb_link_decoder_timeout(&l->dec, &ev);
 			if (ev.kind == HB_LINK_EV_TIMEOUT) {
@@ -307,6 +312,9 @@ enum hb_status hb_link_transact(struct hb_link *l, uint8_t type, const void *req
 	enum await last = AW_TIMEOUT;
 	unsigned attempts = l->opts.retries + 1;
 	for (unsigned a = 0; a < attempts; a++) {
+		if (l->opts.abort_now && *l->opts.abort_now)
+			return fail(l, HB_ERR_INTERRUPTED, "%s seq %u: interrupted", hb_link_type_name(type),
+				    l->seq);
 		if (a > 0) {
 			l->stats.retries++;
 			hb_dbg("%s seq %u: retry %u/%u after: %s", hb_link_type_name(type), l->seq, a,

@@ -35,6 +35,7 @@
 #ifndef HB_LINK_CLIENT_H
 #define HB_LINK_CLIENT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,9 @@ struct hb_link_opts {
 	bool verify;
 	/* Clock for timeouts and back-off; NULL = hb_clock_default() at open. */
 	struct hb_clock *clock;
+	/* When set (nonzero) by a signal handler, a request in progress gives up at its next
+	 * wait or retry with HB_ERR_INTERRUPTED (Ctrl-C while the link is retrying). NULL: never. */
+	volatile sig_atomic_t *abort_now;
 };
 
 /* Fill opts with the defaults above. */

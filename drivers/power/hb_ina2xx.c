@@ -1,6 +1,7 @@
 /* hilbench — INA2xx driver (see hb_ina2xx.h). */
 #include "hb_ina2xx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,9 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_num_uA = 40960000000,  /* 0.04096 */
 		.cal_max = 0xfffe,          /* bit 0 void */
 		.config_default = 0x399f,
-		.shunt_fs_uV = 320000,
+		.shunt_fs_uV = 320000,      /* PGA /8 */
+		.bus_max_mV = 26000,        /* SBOS448: bus input 0..26 V */
+		.addr_min = 0x40, .addr_max = 0x4f, /* A0/A1 to GND, VS, SDA or SCL */
 	},
 	[HB_INA226] = {
 		.name = "ina226",
@@ -40,6 +43,8 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_max = 0x7fff,
 		.config_default = 0x4127,
 		.shunt_fs_uV = 81920,
+		.bus_max_mV = 36000,
+		.addr_min = 0x40, .addr_max = 0x4f,
 	},
 	[HB_INA228] = {
 		.name = "ina228",
@@ -55,6 +60,8 @@ const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N] = {
 		.cal_max = 0x7fff,
 		.config_default = 0x0000,
 		.shunt_fs_uV = 163840,
+		.bus_max_mV = 85000,
+		.addr_min = 0x40, .addr_max = 0x4f,
 	},
 };
 
@@ -64,6 +71,19 @@ const struct hb_ina2xx_chip *hb_ina2xx_chip_by_name(const char *name)
 		if (name && strcmp(hb_ina2xx_chips[i].name, name) == 0)
 			return &hb_ina2xx_chips[i];
 	return NULL;
+}
+
+void hb_ina2xx_driven_names(char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap)
+		buf[0] = 0;
+	for (int i = 0; i < HB_INA2XX_N && n < cap; i++) {
+		if (!(hb_ina2xx_chips[i].flags & HB_INA2XX_F_DRIVEN))
+			continue;
+		int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", hb_ina2xx_chips[i].name);
+		n += w > 0 ? (size_t)w : 0;
+	}
 }
 
 int hb_ina219_adc_code(unsigned bits, unsigned samples)
@@ -130,7 +150,10 @@ enum hb_status hb_ina2xx_calibrate(const struct hb_ina2xx_chip *chip, uint32_t s
 enum hb_status hb_ina2xx_read_reg(struct hb_ina2xx *dev, uint8_t reg, uint16_t *v)
 {
 	uint8_t b[2];
-	enum hb_status st = hb_i2c_write_read(dev->bus, dev->addr, &reg, 1, b, 2);
+	/* the pointer stays where the last write put it: no need to write it again */
+	size_t wn = dev->ptr == (int)reg ? 0 : 1;
+	enum hb_status st = hb_i2c_write_read(dev->bus, dev->addr, &reg, wn, b, 2);
+	dev->ptr = st == HB_OK ? reg : -1;
 	if (st == HB_OK)
 		*v = (uint16_t)(b[0] << 8 | b[1]);
 	return st;
@@ -139,7 +162,14 @@ enum hb_status hb_ina2xx_read_reg(struct hb_ina2xx *dev, uint8_t reg, uint16_t *
 enum hb_status hb_ina2xx_write_reg(struct hb_ina2xx *dev, uint8_t reg, uint16_t v)
 {
 	uint8_t b[3] = {reg, (uint8_t)(v >> 8), (uint8_t)v};
-	return hb_i2c_write(dev->bus, dev->addr, b, 3);
+	enum hb_status st = hb_i2c_write(dev->bus, dev->addr, b, 3);
+	dev->ptr = st == HB_OK ? reg : -1;
+	return st;
+}
+
+double hb_ina2xx_power_mw(int32_t bus_mV, int32_t shunt_uV, uint32_t shunt_uohm)
+{
+	return shunt_uohm ? (double)bus_mV * (double)shunt_uV / (double)shunt_uohm : 0.0;
 }
 
 static uint64_t conv_ns(const struct hb_ina2xx_config *c)
@@ -160,13 +190,15 @@ static uint64_t conv_ns(const struct hb_ina2xx_config *c)
 	}
 }
 
-/* Write configuration and CAL, verify by reading them back. */
+/* Write CAL, then the configuration (which clears CNVR and restarts the conversion, so every
+ * conversion that sets CNVR from now on uses this CAL), verify by reading them back. */
 static enum hb_status program(struct hb_ina2xx *dev)
 {
 	const struct hb_ina2xx_chip *c = dev->chip;
-	enum hb_status st = hb_ina2xx_write_reg(dev, c->reg_config, dev->config_reg);
+	dev->have_last = 0;
+	enum hb_status st = hb_ina2xx_write_reg(dev, c->reg_cal, dev->cal);
 	if (st == HB_OK)
-		st = hb_ina2xx_write_reg(dev, c->reg_cal, dev->cal);
+		st = hb_ina2xx_write_reg(dev, c->reg_config, dev->config_reg);
 	uint16_t cfg = 0, cal = 0;
 	if (st == HB_OK)
 		st = hb_ina2xx_read_reg(dev, c->reg_config, &cfg);
@@ -193,6 +225,7 @@ enum hb_status hb_ina2xx_init(struct hb_ina2xx *dev, struct hb_i2c *bus, uint8_t
 	dev->chip = &hb_ina2xx_chips[model];
 	dev->cfg = *cfg;
 	dev->max_retries = 3;
+	dev->ptr = -1;
 	if (!(dev->chip->flags & HB_INA2XX_F_DRIVEN)) {
 		hb_err("%s: table row present, driver support not written yet", dev->chip->name);
 		return HB_ERR_UNSUPPORTED;
@@ -279,84 +312,143 @@ void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r)
 	r->bus_mV = (int32_t)((uint64_t)(r->bus_raw >> c->bus_shift) * c->bus_lsb_pV / 1000000000u);
 	r->cnvr = !!(r->bus_raw & HB_INA219_BUS_CNVR);
 	r->ovf = !!(r->bus_raw & HB_INA219_BUS_OVF);
-	/* The LSB the chip applies: cal_num / (CAL * R), in µA (rounded to nearest). */
-	int64_t den = (int64_t)dev->cal * dev->cfg.shunt_uohm;
-	if (den == 0) {
-		r->current_uA = 0;
-		r->power_uW = 0;
-		return;
-	}
-	int64_t num = (int64_t)r->current_raw * (int64_t)c->cal_num_uA;
-	r->current_uA = (int32_t)((num + (num >= 0 ? den / 2 : -den / 2)) / den);
-	int64_t pnum = (int64_t)r->power_raw * c->power_mult_x10 * (int64_t)c->cal_num_uA;
-	r->power_uW = (pnum + 5 * den) / (10 * den);
+	int64_t R = dev->cfg.shunt_uohm ? dev->cfg.shunt_uohm : 1;
+	int64_t num = (int64_t)r->shunt_uV * 1000000;
+	r->current_uA = (int32_t)((num + (num >= 0 ? R / 2 : -R / 2)) / R);
+	r->power_mW = hb_ina2xx_power_mw(r->bus_mV, r->shunt_uV, dev->cfg.shunt_uohm);
+	double uw = r->power_mW * 1000.0;
+	r->power_uW = (int64_t)(uw >= 0 ? uw + 0.5 : uw - 0.5);
 	int32_t fs_counts = (int32_t)((int64_t)dev->cfg.pga_mV * 1000 * 1000000 /
 				      (int64_t)c->shunt_lsb_pV);
 	r->saturated = r->shunt_raw >= fs_counts || r->shunt_raw <= -fs_counts;
 }
 
-/* have_bus: bus already holds the bus register just read by the caller. */
-static enum hb_status read_all(struct hb_ina2xx *dev, struct hb_ina2xx_reading *r, int have_bus,
-			       uint16_t bus)
+/* The chip lost CAL (a brown-out reset): configure it again, a bounded number of times in a
+ * row. */
+static enum hb_status recover(struct hb_ina2xx *dev)
 {
-	const struct hb_ina2xx_chip *c = dev->chip;
-	uint16_t sh, cur, pw;
-	enum hb_status st = have_bus ? HB_OK : hb_ina2xx_read_reg(dev, c->reg_bus, &bus);
-	if (st == HB_OK)
-		st = hb_ina2xx_read_reg(dev, c->reg_shunt, &sh);
-	if (st == HB_OK)
-		st = hb_ina2xx_read_reg(dev, c->reg_current, &cur);
-	if (st == HB_OK)
-		st = hb_ina2xx_read_reg(dev, c->reg_power, &pw);
-	if (st != HB_OK)
-		return st;
-	memset(r, 0, sizeof *r);
-	r->shunt_raw = (int16_t)sh;
-	r->bus_raw = bus;
-	r->current_raw = (int16_t)cur;
-	r->power_raw = pw;
-	hb_ina2xx_convert(dev, r);
-	return HB_OK;
+	if (dev->reset_streak >= dev->max_retries) {
+		hb_err("%s@0x%02x: CAL still reads 0 after %u re-initialisations: chip gone",
+		       dev->chip->name, dev->addr, dev->reset_streak);
+		return HB_ERR_GONE;
+	}
+	hb_warn("%s@0x%02x: CAL reads 0: the chip reset; re-initialising", dev->chip->name,
+		dev->addr);
+	dev->reset_streak++;
+	dev->resets_seen++;
+	enum hb_status st = program(dev);
+	return st == HB_ERR_MISMATCH ? HB_OK : st; /* still wrong: the next check sees it */
 }
 
-static enum hb_status read_checked(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out,
-				   int have_bus, uint16_t bus)
+enum hb_status hb_ina2xx_check_alive(struct hb_ina2xx *dev, int *reset)
 {
+	uint16_t cal = 0, cfg = 0;
+	*reset = 0;
+	enum hb_status st = hb_ina2xx_read_reg(dev, dev->chip->reg_cal, &cal);
+	if (st == HB_OK)
+		st = hb_ina2xx_read_reg(dev, dev->chip->reg_config, &cfg);
+	if (st != HB_OK)
+		return st;
+	if (cal == dev->cal && cfg == dev->config_reg)
+		return HB_OK;
+	*reset = 1;
+	return recover(dev);
+}
+
+static uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+enum hb_status hb_ina2xx_sample(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out,
+				enum hb_ina2xx_fresh *fresh)
+{
+	*fresh = HB_INA2XX_NONE;
 	if (!dev || !out || !dev->chip)
 		return HB_ERR_ARG;
-	for (unsigned attempt = 0;; attempt++) {
-		enum hb_status st = read_all(dev, out, have_bus && attempt == 0, bus);
-		if (st != HB_OK)
-			return st;
-		if (out->current_raw != 0 || out->power_raw != 0)
+	const struct hb_ina2xx_chip *c = dev->chip;
+	uint8_t rb = c->reg_bus, rp = c->reg_power, rs = c->reg_shunt;
+	uint8_t b1[2], p[2], sh[2], b2[2];
+	struct hb_i2c_msg m[4] = {
+		{.addr7 = dev->addr, .w = &rb, .wn = dev->ptr == (int)rb ? 0 : 1, .r = b1, .rn = 2},
+		{.addr7 = dev->addr, .w = &rp, .wn = 1, .r = p, .rn = 2},
+		{.addr7 = dev->addr, .w = &rs, .wn = 1, .r = sh, .rn = 2},
+		{.addr7 = dev->addr, .w = &rb, .wn = 1, .r = b2, .rn = 2},
+	};
+	static const char *const what[] = {"bus (CNVR)", "power", "shunt", "bus"};
+	enum hb_status st = hb_i2c_batch(dev->bus, m, 4);
+	if (st != HB_OK) {
+		dev->ptr = -1;
+		for (int i = 0; i < 4; i++) {
+			if (m[i].status == HB_OK)
+				continue;
+			char nack[96] = "";
+			if (m[i].status == HB_ERR_NACK)
+				hb_i2c_nack_str(&m[i], nack, sizeof nack);
+			hb_err("%s@0x%02x: reading the %s register: %s%s%s", c->name, dev->addr,
+			       what[i], hb_strerror(m[i].status), nack[0] ? ": not acknowledged: " : "",
+			       nack);
 			break;
+		}
+		return st;
+	}
+	dev->ptr = rb;
+	uint16_t bus1 = be16(b1), bus2 = be16(b2), shunt = be16(sh);
+	if (bus2 & HB_INA219_BUS_CNVR) {
+		*fresh = HB_INA2XX_TORN;
+		dev->torn++;
+		if (++dev->torn_streak >= HB_INA2XX_MAX_TORN) {
+			hb_err("%s@0x%02x: %u reads in a row were torn by a completing conversion: "
+			       "conversions (%llu µs) are too short for this bus; choose a longer "
+			       "conversion time or a faster bus", c->name, dev->addr, dev->torn_streak,
+			       (unsigned long long)(dev->conv_ns / 1000));
+			dev->torn_streak = 0;
+			return HB_ERR_TIMEOUT;
+		}
+		return HB_OK;
+	}
+	dev->torn_streak = 0;
+	if (!(bus1 & HB_INA219_BUS_CNVR)) {
+		/* CNVR was clear before the power read cleared it. A conversion that completed
+		 * between those two reads shows as values that changed (equal values would give
+		 * the same figure anyway); otherwise there is nothing new. */
+		uint16_t flags = HB_INA219_BUS_CNVR | HB_INA219_BUS_OVF;
+		if (!dev->have_last ||
+		    (shunt == dev->last_shunt_raw && (bus2 & ~flags) == (dev->last_bus_raw & ~flags)))
+			return HB_OK;
+	}
+	memset(out, 0, sizeof *out);
+	out->shunt_raw = (int16_t)shunt;
+	out->bus_raw = bus2;
+	out->power_raw = be16(p);
+	hb_ina2xx_convert(dev, out);
+	out->cnvr = !!(bus1 & HB_INA219_BUS_CNVR); /* 0: it completed during this read */
+	if (out->power_raw == 0 && !out->ovf) {
+		/* CAL 0 (a chip that reset) makes the power register 0: check it */
 		uint16_t cal;
-		st = hb_ina2xx_read_reg(dev, dev->chip->reg_cal, &cal);
+		st = hb_ina2xx_read_reg(dev, c->reg_cal, &cal);
 		if (st != HB_OK)
 			return st;
-		if (cal != 0)
-			break; /* a genuine zero current */
-		if (attempt >= dev->max_retries) {
-			hb_err("%s@0x%02x: CAL still reads 0 after %u re-initialisations: chip gone",
-			       dev->chip->name, dev->addr, attempt);
-			return HB_ERR_GONE;
-		}
-		hb_warn("%s@0x%02x: CAL reads 0: the chip reset; re-initialising",
-			dev->chip->name, dev->addr);
-		dev->resets_seen++;
-		st = program(dev);
-		if (st != HB_OK && st != HB_ERR_MISMATCH)
+		if (cal == 0) {
+			st = recover(dev);
+			if (st == HB_OK)
+				*fresh = HB_INA2XX_RESET;
 			return st;
-		hb_sleep_ns(dev->conv_ns ? dev->conv_ns : 1000000);
+		}
 	}
+	dev->reset_streak = 0;
+	dev->have_last = 1;
+	dev->last_shunt_raw = shunt;
+	dev->last_bus_raw = bus2;
+	*fresh = HB_INA2XX_NEW;
 	if (out->saturated) {
-		hb_warn("%s@0x%02x: shunt saturated (%d µV at the ±%u mV PGA limit)",
-			dev->chip->name, dev->addr, out->shunt_uV, dev->cfg.pga_mV);
+		hb_warn("%s@0x%02x: shunt saturated (%d µV at the ±%u mV PGA limit)", c->name,
+			dev->addr, out->shunt_uV, dev->cfg.pga_mV);
 		return HB_ERR_RANGE;
 	}
 	if (out->ovf) {
-		hb_warn("%s@0x%02x: math overflow (current or power out of range)",
-			dev->chip->name, dev->addr);
+		hb_warn("%s@0x%02x: math overflow (current or power out of range)", c->name,
+			dev->addr);
 		return HB_ERR_RANGE;
 	}
 	return HB_OK;
@@ -364,11 +456,39 @@ static enum hb_status read_checked(struct hb_ina2xx *dev, struct hb_ina2xx_readi
 
 enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out)
 {
-	return read_checked(dev, out, 0, 0);
-}
-
-enum hb_status hb_ina2xx_read_after_bus(struct hb_ina2xx *dev, uint16_t bus_raw,
-					struct hb_ina2xx_reading *out)
-{
-	return read_checked(dev, out, 1, bus_raw);
+	if (!dev || !out || !dev->chip)
+		return HB_ERR_ARG;
+	uint64_t conv = dev->conv_ns ? dev->conv_ns : 1000000;
+	uint64_t step = conv / 8 ? conv / 8 : 1, waited = 0;
+	for (;;) {
+		int ready = 0;
+		enum hb_status st = hb_ina2xx_ready(dev, &ready);
+		if (st != HB_OK)
+			return st;
+		if (ready) {
+			enum hb_ina2xx_fresh fresh;
+			st = hb_ina2xx_sample(dev, out, &fresh);
+			if (st != HB_OK && st != HB_ERR_RANGE)
+				return st;
+			if (fresh == HB_INA2XX_NEW)
+				return st;
+			if (fresh == HB_INA2XX_TORN)
+				continue; /* the conversion that tore it is flagged: read it now */
+			if (fresh == HB_INA2XX_RESET)
+				waited = 0; /* restarted: wait a conversion again */
+		} else if (waited >= 4 * conv) {
+			int reset;
+			st = hb_ina2xx_check_alive(dev, &reset);
+			if (st != HB_OK)
+				return st;
+			if (!reset) {
+				hb_err("%s@0x%02x: no conversion in %llu µs: not converting",
+				       dev->chip->name, dev->addr, (unsigned long long)(waited / 1000));
+				return HB_ERR_TIMEOUT;
+			}
+			waited = 0;
+		}
+		hb_sleep_ns(step);
+		waited += step;
+	}
 }

@@ -7,10 +7,19 @@
  *   current LSB = 0.04096 / (CAL * R_shunt), power LSB = 20 * current LSB.
  * Robustness: a zero current with CAL read back as 0 means the chip reset: re-initialise,
  * wait one worst-case conversion, retry (bounded), then HB_ERR_GONE. A shunt register at
- * the PGA limit is HB_ERR_RANGE ("shunt saturated"); the OVF flag is HB_ERR_RANGE too. */
+ * the PGA limit is HB_ERR_RANGE ("shunt saturated"); the OVF flag is HB_ERR_RANGE too.
+ *
+ * A sample (hb_ina2xx_sample) reads only what the power figure needs, as one bus batch
+ * (one USB exchange on ftdi-i2c):
+ *   bus (CNVR: a conversion completed since the last sample?), power (only to clear CNVR,
+ *   and as a reset check), shunt, bus again (CNVR still clear: no conversion completed
+ *   while shunt and bus were read, so both come from one conversion).
+ * The figure is P = V_bus * V_shunt / R_shunt (hb_ina2xx_power_mw): the chip's own current
+ * and power registers truncate to its current LSB and 20 of them; bus and shunt do not. */
 #ifndef HB_INA2XX_H
 #define HB_INA2XX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hb_i2c.h"
@@ -40,10 +49,15 @@ struct hb_ina2xx_chip {
 	uint32_t cal_max;           /* largest CAL value */
 	uint16_t config_default;    /* configuration register after power-on/reset */
 	int32_t shunt_fs_uV;        /* largest shunt voltage (widest range) */
+	uint32_t bus_max_mV;        /* largest bus voltage the input is rated for */
+	uint8_t addr_min, addr_max; /* 7-bit addresses its A0/A1 straps give */
 };
 
 extern const struct hb_ina2xx_chip hb_ina2xx_chips[HB_INA2XX_N];
 const struct hb_ina2xx_chip *hb_ina2xx_chip_by_name(const char *name);
+/* The chips this driver configures and reads (flag DRIVEN), as "ina219" or "a, b": for
+ * "known:" lists in messages. */
+void hb_ina2xx_driven_names(char *buf, size_t cap);
 
 /* INA219 register fields. */
 #define HB_INA219_CFG_RST (1u << 15)
@@ -87,16 +101,26 @@ struct hb_ina2xx {
 	uint64_t conv_ns;        /* time of one full conversion cycle with these settings */
 	unsigned resets_seen;    /* chip resets detected and recovered */
 	unsigned max_retries;    /* reset recovery attempts before HB_ERR_GONE (default 3) */
+	/* bookkeeping */
+	int ptr;                 /* the chip's register pointer as we left it (-1: unknown); a
+				    read of that register needs no pointer write */
+	unsigned reset_streak;   /* resets in a row without a good conversion in between */
+	unsigned torn;           /* reads a completing conversion tore (and were read again) */
+	unsigned torn_streak;    /* ... in a row */
+	int have_last;
+	uint16_t last_shunt_raw, last_bus_raw; /* the last conversion read */
 };
 
 struct hb_ina2xx_reading {
 	int32_t shunt_uV;
 	int32_t bus_mV;
-	int32_t current_uA;
-	int64_t power_uW;
-	int16_t shunt_raw, current_raw;
+	int32_t current_uA;      /* V_shunt / R_shunt */
+	int64_t power_uW;        /* hb_ina2xx_power_mw, rounded to uW */
+	double power_mW;         /* hb_ina2xx_power_mw */
+	int16_t shunt_raw, current_raw; /* current_raw: 0, a sample does not read it */
 	uint16_t bus_raw, power_raw;
-	int cnvr;       /* a new conversion had completed since the last power read */
+	int cnvr;       /* CNVR was set when the read began (0 for a sample whose conversion
+			   completed during the read: hb_ina2xx_sample saw its values change) */
 	int ovf;        /* math overflow flag */
 	int saturated;  /* shunt register at the PGA limit */
 };
@@ -112,22 +136,52 @@ enum hb_status hb_ina2xx_calibrate(const struct hb_ina2xx_chip *chip, uint32_t s
 				   uint32_t max_current_uA, uint32_t *current_lsb_nA,
 				   uint16_t *cal);
 
-/* Probe and configure the chip at addr: writes configuration and CAL, reads them back. */
+/* The power figure from one conversion's bus and shunt readings: V_bus * V_shunt / R_shunt
+ * (mV * uV / uohm = mW). `hilbench run` and `hilbench power` both use this one formula.
+ * Signed: negative when the current flows from IN- to IN+ (the shunt wired backwards). */
+double hb_ina2xx_power_mw(int32_t bus_mV, int32_t shunt_uV, uint32_t shunt_uohm);
+
+/* What one sample read found. */
+enum hb_ina2xx_fresh {
+	HB_INA2XX_NONE = 0, /* no conversion completed since the last sample */
+	HB_INA2XX_NEW,      /* a new conversion: every figure of *out comes from it */
+	HB_INA2XX_TORN,     /* a conversion completed while the registers were read: the figures
+			       may mix two conversions and were dropped; it is flagged, so the
+			       next read gets it */
+	HB_INA2XX_RESET,    /* the chip had reset (CAL lost) and was re-initialised: its
+			       conversions start over */
+};
+
+/* Probe and configure the chip at addr: writes CAL and configuration (the configuration
+ * write clears CNVR and restarts the conversion), reads them back. */
 enum hb_status hb_ina2xx_init(struct hb_ina2xx *dev, struct hb_i2c *bus, uint8_t addr,
 			      enum hb_ina2xx_model model, const struct hb_ina2xx_config *cfg);
 /* Software reset (RST bit), then the configuration and CAL again. */
 enum hb_status hb_ina2xx_reset(struct hb_ina2xx *dev);
-/* Is a new conversion ready (CNVR)? Reads only the bus register. */
+/* Is a new conversion ready (CNVR)? Reads only the bus register (no pointer write when the
+ * pointer is already there: one short transaction). */
 enum hb_status hb_ina2xx_ready(struct hb_ina2xx *dev, int *ready);
-/* Read shunt, bus, current, power (in that order; the power read clears CNVR). */
-enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out);
-/* The same read for a caller that has just read the bus register (with CNVR set) itself:
- * skips that register, one I2C transaction less per sample (the sampler's path). */
-enum hb_status hb_ina2xx_read_after_bus(struct hb_ina2xx *dev, uint16_t bus_raw,
-					struct hb_ina2xx_reading *out);
 /* Is a new conversion ready? Also returns the bus register read for it. */
 enum hb_status hb_ina2xx_ready_bus(struct hb_ina2xx *dev, int *ready, uint16_t *bus_raw);
-/* Convert raw registers with the device's calibration (pure; used by read()). */
+/* One sample read, never waits: bus, power, shunt, bus as one batch (see the top). *fresh
+ * says what it found; *out is filled only for HB_INA2XX_NEW. A power register of 0 makes
+ * it check CAL: 0 means the chip reset, which is repaired here (HB_INA2XX_RESET; after
+ * max_retries resets in a row HB_ERR_GONE). HB_ERR_RANGE: a NEW reading that is saturated
+ * or overflowed (filled in, flags set). */
+enum hb_status hb_ina2xx_sample(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out,
+				enum hb_ina2xx_fresh *fresh);
+/* Is the chip still configured? Reads CAL and the configuration; a chip that lost them
+ * (reset) is re-initialised (*reset = 1). For a monitor that went silent. */
+enum hb_status hb_ina2xx_check_alive(struct hb_ina2xx *dev, int *reset);
+/* Wait for the next conversion (polling CNVR on the hb_clock) and read it with
+ * hb_ina2xx_sample: every figure from that one conversion. Right after init this is the
+ * first conversion with the new configuration and CAL. A chip that does not convert within
+ * 4 conversion times is HB_ERR_TIMEOUT (after a reset check), and so are conversions so
+ * short that HB_INA2XX_MAX_TORN reads in a row were torn (the bus is slower than the chip). */
+#define HB_INA2XX_MAX_TORN 16
+enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out);
+/* Convert raw shunt/bus/power registers (pure): bus and shunt in their units, current
+ * V_shunt / R_shunt, power hb_ina2xx_power_mw, flags. */
 void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r);
 
 enum hb_status hb_ina2xx_read_reg(struct hb_ina2xx *dev, uint8_t reg, uint16_t *v);

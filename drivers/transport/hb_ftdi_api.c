@@ -52,6 +52,11 @@ void hb_ftdi_api_reset(void)
 	hb_ftdi_api = real;
 }
 
+struct hb_clock *hb_ftdi_clock(void)
+{
+	return hb_ftdi_api.clock ? hb_ftdi_api.clock : hb_clock_system();
+}
+
 static const char udev_hint[] =
 	"permission denied: install a udev rule for FTDI devices "
 	"(docs/99-hilbench-ftdi.rules: copy to /etc/udev/rules.d/, then "

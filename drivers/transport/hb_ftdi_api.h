@@ -9,6 +9,7 @@
 
 #include <ftdi.h>
 
+#include "hb_clock.h"
 #include "hb_params.h"
 #include "hb_status.h"
 
@@ -33,11 +34,16 @@ struct hb_ftdi_api {
 	/* Sets usb_read_timeout / usb_write_timeout (fields of the real context). */
 	void (*set_usb_timeouts)(struct ftdi_context *ftdi, int read_ms, int write_ms);
 	const char *(*get_error_string)(struct ftdi_context *ftdi);
+	/* The clock the chip's timing lives on, for the callers' own deadlines: NULL = the
+	 * system clock (real libftdi1); a board twin's emulated chips live in simulated time. */
+	struct hb_clock *clock;
 };
 
 extern struct hb_ftdi_api hb_ftdi_api;
 /* Restore the real libftdi1 functions. */
 void hb_ftdi_api_reset(void);
+/* hb_ftdi_api.clock, or the system clock. */
+struct hb_clock *hb_ftdi_clock(void);
 
 enum hb_ftdi_op {
 	HB_FTDI_OP_OPEN,   /* ftdi_usb_open_desc_index */

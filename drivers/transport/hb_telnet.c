@@ -67,8 +67,22 @@ static int wanted(uint8_t opt)
 	return opt == HB_TN_OPT_BINARY || opt == HB_TN_OPT_SGA || opt == HB_TN_OPT_COMPORT;
 }
 
+int hb_telnet_binary_state(const struct hb_telnet *tn)
+{
+	const uint8_t o = HB_TN_OPT_BINARY;
+	if (tn->srv_dont[o] || tn->srv_wont[o])
+		return -1;
+	return tn->srv_do[o] && tn->srv_will[o] ? 1 : 0;
+}
+
 static void on_option(struct hb_telnet *tn, uint8_t verb, uint8_t opt)
 {
+	switch (verb) {
+	case HB_TN_DO: tn->srv_do[opt] = 1, tn->srv_dont[opt] = 0; break;
+	case HB_TN_DONT: tn->srv_dont[opt] = 1, tn->srv_do[opt] = 0; break;
+	case HB_TN_WILL: tn->srv_will[opt] = 1, tn->srv_wont[opt] = 0; break;
+	case HB_TN_WONT: tn->srv_wont[opt] = 1, tn->srv_will[opt] = 0; break;
+	}
 	switch (verb) {
 	case HB_TN_DO: /* server asks us to enable opt */
 		if (opt == HB_TN_OPT_COMPORT)

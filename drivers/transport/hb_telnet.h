@@ -45,6 +45,10 @@ struct hb_telnet {
 	uint8_t we_do[256];    /* we asked DO opt */
 	int server_do_comport; /* server accepted our COM-PORT-OPTION (DO 44) */
 	int server_refused_comport;
+	/* What the server said about each option: DO/DONT (our side), WILL/WONT (its side).
+	 * BINARY must be agreed both ways, or the NVT rules apply to data (a CR is sent as
+	 * CR NUL, a bare CR may be changed). */
+	uint8_t srv_do[256], srv_dont[256], srv_will[256], srv_wont[256];
 	/* Latest server replies to COM-PORT commands, and a bit per reply seen (1 << cmd). */
 	uint32_t acked;
 	uint32_t baud;
@@ -57,6 +61,8 @@ struct hb_telnet {
 void hb_telnet_init(struct hb_telnet *tn);
 /* Our opening negotiation: WILL COM-PORT, WILL/DO BINARY, WILL/DO SGA. Returns bytes. */
 size_t hb_telnet_hello(struct hb_telnet *tn, uint8_t *out, size_t cap);
+/* BINARY in both directions: 1 agreed, -1 refused (DONT or WONT), 0 not answered yet. */
+int hb_telnet_binary_state(const struct hb_telnet *tn);
 /* Escape data: each 0xFF doubled. out must hold 2*n bytes. Returns bytes. */
 size_t hb_telnet_escape(const uint8_t *in, size_t n, uint8_t *out);
 /* Consume received bytes; writes the data bytes (IAC-unescaped, commands removed) to out

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hb_ftdi_api.h"
+#include "hb_ftdi_chips.h"
 #include "hb_params.h"
 #include "hb_tr_util.h"
 #include "hb_transport.h"
@@ -16,6 +17,7 @@
 
 struct ftdi_priv {
 	struct ftdi_context *ftdi;
+	const struct hb_ftdi_chip *chip; /* NULL for a VID:PID the table does not know */
 	char who[160];
 };
 
@@ -24,14 +26,27 @@ static enum hb_status cfg(struct ftdi_priv *p, int r)
 	return r < 0 ? hb_ftdi_status(p->ftdi, HB_FTDI_OP_CONFIG, r, p->who) : HB_OK;
 }
 
+/* A rate the chip cannot make is the user's mistake (HB_ERR_ARG naming the rate), found
+ * before libftdi would turn it into an I/O error ("Unsupported baudrate"). */
+static enum hb_status check_baud(const struct hb_ftdi_chip *chip, const char *who, unsigned baud)
+{
+	char why[256];
+	if (baud > 12000000) {
+		hb_err("%s: %u baud is above what any FTDI chip makes (12 Mbaud)", who, baud);
+		return HB_ERR_ARG;
+	}
+	if (chip && hb_ftdi_chip_check_baud(chip, baud, why, sizeof why) != HB_OK) {
+		hb_err("%s: %s", who, why);
+		return HB_ERR_ARG;
+	}
+	return HB_OK;
+}
+
 static enum hb_status ftdi_tr_set_baud(struct hb_transport *t, unsigned baud)
 {
 	struct ftdi_priv *p = t->priv;
-	if (baud > 12000000) {
-		hb_err("%s: %u baud is above the FTDI maximum (12 Mbaud)", p->who, baud);
-		return HB_ERR_RANGE;
-	}
-	return cfg(p, hb_ftdi_api.set_baudrate(p->ftdi, (int)baud));
+	enum hb_status st = check_baud(p->chip, p->who, baud);
+	return st != HB_OK ? st : cfg(p, hb_ftdi_api.set_baudrate(p->ftdi, (int)baud));
 }
 
 static enum hb_status ftdi_tr_open(struct hb_transport *t, const char *target,
@@ -53,6 +68,19 @@ static enum hb_status ftdi_tr_open(struct hb_transport *t, const char *target,
 	if (!p)
 		return HB_ERR_NOMEM;
 	snprintf(p->who, sizeof p->who, "ftdi://%s", target);
+	p->chip = hb_ftdi_chip_find((uint16_t)tg.vid, (uint16_t)tg.pid);
+	if (p->chip && tg.iface > p->chip->n_interfaces) {
+		hb_err("%s: the %s has interface%s A..%c; /%u is interface %c", p->who,
+		       p->chip->name, p->chip->n_interfaces > 1 ? "s" : "",
+		       'A' + p->chip->n_interfaces - 1, tg.iface, 'A' + tg.iface - 1);
+		free(p);
+		return HB_ERR_ARG;
+	}
+	st = check_baud(p->chip, p->who, baud ? baud : 115200);
+	if (st != HB_OK) {
+		free(p);
+		return st;
+	}
 	st = hb_ftdi_open_target(&tg, p->who, &p->ftdi);
 	if (st != HB_OK) {
 		free(p);
@@ -142,6 +170,8 @@ static enum hb_status ftdi_tr_flush(struct hb_transport *t)
 const struct hb_transport_ops hb_transport_ftdi_ops = {
 	.scheme = "ftdi",
 	.description = "FTDI UART via libftdi1 (ftdi://0403:6010[:serial]/2?latency=1)",
+	.example = "ftdi://VID:PID/N",
+	.hardware = 1,
 	.open = ftdi_tr_open,
 	.close = ftdi_tr_close,
 	.read = ftdi_tr_read,

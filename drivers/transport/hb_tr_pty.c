@@ -224,6 +224,8 @@ static enum hb_status pty_set_baud(struct hb_transport *t, unsigned baud)
 const struct hb_transport_ops hb_transport_pty_ops = {
 	.scheme = "pty",
 	.description = "pseudo-terminal or tty via termios (pty:/dev/pts/N)",
+	.example = "pty:/dev/pts/N",
+	.hardware = 0,
 	.open = pty_open,
 	.close = pty_close,
 	.read = pty_read,

@@ -1,8 +1,10 @@
 /* hilbench — rfc2217: transport, Telnet with the COM-PORT-OPTION (ser2net "telnet(rfc2217)").
  * URI: rfc2217://host:port[?connect_timeout=MS&negotiate_timeout=MS].
  * On open: our Telnet options (WILL COM-PORT, BINARY, SGA), wait for the server's DO
- * COM-PORT, then SET-BAUDRATE / SET-DATASIZE 8 / SET-PARITY NONE / SET-STOPSIZE 1, each
- * acknowledged by the server. Data 0xFF bytes are doubled on the wire both ways. */
+ * COM-PORT and for BINARY agreed in both directions (DO BINARY and WILL BINARY: without it
+ * the server may send a CR as CR NUL), then SET-BAUDRATE / SET-DATASIZE 8 / SET-PARITY
+ * NONE / SET-STOPSIZE 1, each acknowledged by the server. Data 0xFF bytes are doubled on
+ * the wire both ways. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,12 @@ static int have_do(struct r2_priv *p, uint32_t arg)
 	return p->tn.server_do_comport;
 }
 
+static int binary_answered(struct r2_priv *p, uint32_t arg)
+{
+	(void)arg;
+	return hb_telnet_binary_state(&p->tn) != 0;
+}
+
 static int have_acks(struct r2_priv *p, uint32_t mask)
 {
 	return (p->tn.acked & mask) == mask;
@@ -115,8 +123,24 @@ static enum hb_status r2_negotiate(struct r2_priv *p, unsigned baud)
 	enum hb_status st = hb_sock_write(p->fd, b, n, 1000, p->who);
 	if (st == HB_OK)
 		st = wait_for(p, have_do, 0, p->neg_ms, "DO COM-PORT-OPTION");
+	if (st == HB_OK)
+		st = wait_for(p, binary_answered, 0, p->neg_ms, "answer to BINARY (DO and WILL)");
+	if (st == HB_ERR_TIMEOUT && p->tn.server_do_comport) {
+		hb_err("%s: the server did not agree to BINARY in both directions (DO %s, WILL %s): "
+		       "data bytes could be changed (CR sent as CR NUL)", p->who,
+		       p->tn.srv_do[HB_TN_OPT_BINARY] ? "yes" : "no",
+		       p->tn.srv_will[HB_TN_OPT_BINARY] ? "yes" : "no");
+		return HB_ERR_PROTO;
+	}
 	if (st != HB_OK)
 		return st;
+	if (hb_telnet_binary_state(&p->tn) < 0) {
+		hb_err("%s: the server refuses BINARY mode (%s%s): data bytes would be changed (a CR "
+		       "sent as CR NUL); configure the port for binary (ser2net: telnet(rfc2217) "
+		       "accepter)", p->who, p->tn.srv_dont[HB_TN_OPT_BINARY] ? "DONT BINARY" : "",
+		       p->tn.srv_wont[HB_TN_OPT_BINARY] ? " WONT BINARY" : "");
+		return HB_ERR_PROTO;
+	}
 	static const uint8_t eight = 8, none = HB_CPO_PARITY_NONE, one = HB_CPO_STOPSIZE_1;
 	n = hb_telnet_comport(HB_CPO_SET_DATASIZE, &eight, 1, b);
 	n += hb_telnet_comport(HB_CPO_SET_PARITY, &none, 1, b + n);
@@ -252,6 +276,8 @@ static enum hb_status r2_set_baud(struct hb_transport *t, unsigned baud)
 const struct hb_transport_ops hb_transport_rfc2217_ops = {
 	.scheme = "rfc2217",
 	.description = "Telnet COM-port control, RFC 2217 (rfc2217://host:port, ser2net telnet)",
+	.example = "rfc2217://host:port",
+	.hardware = 1,
 	.open = r2_open,
 	.close = r2_close,
 	.read = r2_read,

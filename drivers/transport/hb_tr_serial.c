@@ -1,13 +1,18 @@
 /* hilbench — serial: transport, real serial ports through libserialport.
  * URI: serial:/dev/ttyUSB1  or  serial:usb-serial=FT1234XY  (the USB adapter's serial number,
  * found by enumerating the ports). 8N1, no flow control, baud up to 12 Mbaud.
- * libserialport cannot open a pty (use pty:). */
+ * libserialport cannot open a pty (use pty:).
+ * On an FTDI adapter (ftdi_sio) the latency timer is set to 1 ms through sysfs, as the ftdi:
+ * transport does through libftdi: with the kernel's default of 16 ms a short reply waits up
+ * to 16 ms in the chip. A rate the adapter's chip cannot make is HB_ERR_ARG naming it. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hb_ftdi_chips.h"
 #include "hb_params.h"
 #include "hb_sp_api.h"
 #include "hb_transport.h"
@@ -19,6 +24,7 @@ struct sp_priv {
 	struct sp_port *port;
 	char path[200];
 	int node_existed; /* the device node existed at open: its vanishing means unplugged */
+	const struct hb_ftdi_chip *chip; /* the USB adapter's FTDI chip, or NULL */
 };
 
 /* The one place where libserialport results become statuses. */
@@ -101,11 +107,65 @@ static enum hb_status find_by_usb_serial(const char *sn, struct sp_port **out)
 static enum hb_status sp_set_baud_(struct hb_transport *t, unsigned baud)
 {
 	struct sp_priv *p = t->priv;
+	char why[256];
 	if (baud == 0 || baud > 12000000) {
-		hb_err("%s: baud %u out of range (1..12000000)", p->path, baud);
-		return HB_ERR_RANGE;
+		hb_err("%s: %u baud is outside 1..12000000", p->path, baud);
+		return HB_ERR_ARG;
+	}
+	/* ftdi_sio would quietly fall back to 9600 baud for a rate the chip cannot make. */
+	if (p->chip && hb_ftdi_chip_check_baud(p->chip, baud, why, sizeof why) != HB_OK) {
+		hb_err("%s: %s", p->path, why);
+		return HB_ERR_ARG;
 	}
 	return sp_status(hb_sp_api.set_baudrate(p->port, (int)baud), p->path, "set baud");
+}
+
+/* The sysfs root; HB_SYSFS_ROOT replaces /sys (tests build a fake tree). */
+static const char *sysfs_root(void)
+{
+	const char *r = getenv("HB_SYSFS_ROOT");
+	return r && *r ? r : "/sys";
+}
+
+/* ftdi_sio gives each port a latency_timer attribute (ms the chip holds a short packet);
+ * other drivers do not, so its absence means "not an FTDI": nothing to do. Failing to set
+ * it is a warning, not an error: the port works, replies are just late. */
+static void set_ftdi_latency(const char *path)
+{
+	char real[PATH_MAX], attr[PATH_MAX + 128], val[16] = "";
+	const char *dev = realpath(path, real) ? real : path; /* /dev/serial/by-id/... -> ttyUSBn */
+	const char *base = strrchr(dev, '/');
+	base = base ? base + 1 : dev;
+	snprintf(attr, sizeof attr, "%s/bus/usb-serial/devices/%s/latency_timer", sysfs_root(), base);
+	FILE *f = fopen(attr, "r");
+	if (!f)
+		return;
+	if (!fgets(val, sizeof val, f))
+		val[0] = 0;
+	fclose(f);
+	if (atoi(val) == 1)
+		return;
+	f = fopen(attr, "w");
+	int ok = f && fputs("1\n", f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok) {
+		hb_warn("%s: cannot set the FTDI latency timer to 1 ms (%s: %s); short replies may "
+			"wait up to %d ms. The udev rule docs/99-hilbench-ftdi.rules sets it.", path,
+			attr, strerror(errno), atoi(val));
+		return;
+	}
+	hb_dbg("%s: FTDI latency timer %d -> 1 ms", path, atoi(val));
+}
+
+/* The USB adapter's FTDI chip, when the port is one. */
+static const struct hb_ftdi_chip *port_chip(struct sp_port *port)
+{
+	int vid = 0, pid = 0;
+	if (hb_sp_api.get_port_transport(port) != SP_TRANSPORT_USB ||
+	    hb_sp_api.get_port_usb_vid_pid(port, &vid, &pid) != SP_OK)
+		return NULL;
+	return hb_ftdi_chip_find((uint16_t)vid, (uint16_t)pid);
 }
 
 static enum hb_status sp_open_(struct hb_transport *t, const char *target, const char *params,
@@ -133,6 +193,7 @@ static enum hb_status sp_open_(struct hb_transport *t, const char *target, const
 		return st;
 	}
 	snprintf(p->path, sizeof p->path, "%s", hb_sp_api.get_port_name(p->port));
+	p->chip = port_chip(p->port);
 	struct stat sb;
 	p->node_existed = stat(p->path, &sb) == 0;
 	st = sp_status(hb_sp_api.open(p->port, SP_MODE_READ_WRITE), p->path, "open");
@@ -142,6 +203,7 @@ static enum hb_status sp_open_(struct hb_transport *t, const char *target, const
 		return st;
 	}
 	t->priv = p;
+	set_ftdi_latency(p->path);
 	st = sp_set_baud_(t, baud ? baud : 115200);
 	if (st == HB_OK)
 		st = sp_status(hb_sp_api.set_bits(p->port, 8), p->path, "set bits");
@@ -224,6 +286,8 @@ static enum hb_status sp_flush_(struct hb_transport *t)
 const struct hb_transport_ops hb_transport_serial_ops = {
 	.scheme = "serial",
 	.description = "serial port via libserialport (serial:/dev/ttyUSB1, serial:usb-serial=SN)",
+	.example = "serial:/dev/ttyUSB1",
+	.hardware = 1,
 	.open = sp_open_,
 	.close = sp_close_,
 	.read = sp_read_,

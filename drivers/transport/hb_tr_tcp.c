@@ -84,6 +84,8 @@ static enum hb_status tcp_set_baud(struct hb_transport *t, unsigned baud)
 const struct hb_transport_ops hb_transport_tcp_ops = {
 	.scheme = "tcp",
 	.description = "raw TCP byte stream (tcp://host:port, ser2net raw)",
+	.example = "tcp://host:port",
+	.hardware = 1,
 	.open = tcp_open,
 	.close = tcp_close,
 	.read = tcp_read,

@@ -16,6 +16,7 @@ extern const struct hb_transport_ops hb_transport_tcp_ops;
 extern const struct hb_transport_ops hb_transport_rfc2217_ops;
 extern const struct hb_transport_ops hb_transport_serial_ops;
 extern const struct hb_transport_ops hb_transport_ftdi_ops;
+extern const struct hb_transport_ops hb_transport_vtime_ops;
 
 static const struct hb_transport_ops *const registry[] = {
 	&hb_transport_serial_ops,
@@ -23,6 +24,7 @@ static const struct hb_transport_ops *const registry[] = {
 	&hb_transport_pty_ops,
 	&hb_transport_tcp_ops,
 	&hb_transport_rfc2217_ops,
+	&hb_transport_vtime_ops,
 };
 
 enum hb_status hb_transport_open_ops(const struct hb_transport_ops *ops, const char *target,
@@ -73,6 +75,36 @@ enum hb_status hb_transport_open(const char *uri, unsigned baud, struct hb_trans
 	}
 	hb_err("unknown transport scheme '%s' in '%s' (known:%s)", scheme, uri, known);
 	return HB_ERR_ARG;
+}
+
+const struct hb_transport_ops *hb_transport_backend(size_t i)
+{
+	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
+}
+
+const struct hb_transport_ops *hb_transport_find(const char *scheme)
+{
+	for (size_t i = 0; scheme && i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->scheme, scheme) == 0)
+			return registry[i];
+	return NULL;
+}
+
+void hb_transport_examples(int hardware, char *buf, size_t cap)
+{
+	size_t n = 0, k = 0, total = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		total += !registry[i]->hardware == !hardware;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < cap; i++) {
+		if (!registry[i]->hardware != !hardware)
+			continue;
+		k++;
+		int w = snprintf(buf + n, cap - n, "%s%s", k == 1 ? "" : k == total ? " or " : ", ",
+				 registry[i]->example);
+		n += w > 0 ? (size_t)w : 0;
+	}
 }
 
 void hb_transport_close(struct hb_transport *t)

@@ -30,6 +30,9 @@ struct hb_transport;
 struct hb_transport_ops {
 	const char *scheme; /* "serial", "ftdi", "pty", "tcp", "rfc2217", or a test's own */
 	const char *description;
+	const char *example;  /* a URI for messages: "ftdi://VID:PID/N" */
+	int hardware;         /* reaches a real port (a board profile's UART may use it);
+				 0 = a virtual one (the virtual board's pty) */
 	/* target: the URI after "scheme:" (and after "//" when present), without the query;
 	 * params: the raw query string or NULL. Allocate state into t->priv. */
 	enum hb_status (*open)(struct hb_transport *t, const char *target, const char *params,
@@ -57,6 +60,12 @@ enum hb_status hb_transport_open(const char *uri, unsigned baud, struct hb_trans
 enum hb_status hb_transport_open_ops(const struct hb_transport_ops *ops, const char *target,
 				     const char *params, unsigned baud, struct hb_transport **out);
 void hb_transport_close(struct hb_transport *t);
+/* The backend of a scheme ("ftdi"), or NULL. */
+const struct hb_transport_ops *hb_transport_find(const char *scheme);
+/* The registered backends, in order (i < n); NULL past the end. */
+const struct hb_transport_ops *hb_transport_backend(size_t i);
+/* The examples of the backends with ops->hardware == hardware, as "a, b or c". */
+void hb_transport_examples(int hardware, char *buf, size_t cap);
 enum hb_status hb_transport_read(struct hb_transport *t, void *buf, size_t cap, size_t *got,
 				 int timeout_ms);
 enum hb_status hb_transport_read_exact(struct hb_transport *t, void *buf, size_t len,

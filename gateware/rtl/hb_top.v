@@ -27,6 +27,11 @@ module hb_top #(
     output wire        act_imem,
     output wire        act_lif,
     output wire        act_uart
+`ifdef HB_VBOARD_PORTS
+    // Virtual board only (gateware/vboard): the UART's cycles per bit is an input, so one
+    // Verilated model runs any clock and baud (docs/vboard.md, "Clock and baud").
+    , input wire [15:0] uart_div
+`endif
 );
     localparam integer MAX_LAYERS = 4;
     localparam integer MAX_N_IN   = 1024;
@@ -45,11 +50,18 @@ module hb_top #(
     wire       rxb_v, rx_ferr, rx_edge, tx_edge;
     wire [7:0] txb;
     wire       txb_v, txb_rdy;
-    hb_uart_rx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_urx (
-        .clk(clk), .rst(rst), .rx(uart_rx), .data(rxb), .valid(rxb_v),
+`ifdef HB_VBOARD_PORTS
+    localparam integer DYN_DIV = 1;
+    wire [15:0] div_in = uart_div;
+`else
+    localparam integer DYN_DIV = 0;
+    wire [15:0] div_in = 16'd0;
+`endif
+    hb_uart_rx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD), .DYN_DIV(DYN_DIV)) u_urx (
+        .clk(clk), .rst(rst), .div_in(div_in), .rx(uart_rx), .data(rxb), .valid(rxb_v),
         .frame_err(rx_ferr), .edge_seen(rx_edge));
-    hb_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD)) u_utx (
-        .clk(clk), .rst(rst), .data(txb), .valid(txb_v), .ready(txb_rdy), .tx(uart_tx),
+    hb_uart_tx #(.CLK_HZ(CLK_HZ), .BAUD(BAUD), .DYN_DIV(DYN_DIV)) u_utx (
+        .clk(clk), .rst(rst), .div_in(div_in), .data(txb), .valid(txb_v), .ready(txb_rdy), .tx(uart_tx),
         .edge_out(tx_edge));
     assign act_uart = rx_edge | tx_edge;
 

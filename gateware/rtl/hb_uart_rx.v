@@ -15,10 +15,12 @@
 `default_nettype none
 module hb_uart_rx #(
     parameter integer CLK_HZ = 24_000_000,
-    parameter integer BAUD   = 3_000_000
+    parameter integer BAUD   = 3_000_000,
+    parameter integer DYN_DIV = 0          // 1: cycles per bit from div_in (virtual board)
 ) (
     input  wire       clk,
     input  wire       rst,
+    input  wire [15:0] div_in,     // cycles per bit when DYN_DIV (>= 4); else unused
     input  wire       rx,          // pin, idle high
     output wire [7:0] data,        // the shift register: holds >= 2 bit times after valid
     output reg        valid,       // 1-cycle pulse with data
@@ -27,7 +29,10 @@ module hb_uart_rx #(
 );
     localparam integer DIV  = (CLK_HZ + BAUD / 2) / BAUD;
     localparam integer HALF = (DIV - 1) / 2;
-    localparam integer CW   = $clog2(DIV + 1);
+    localparam integer CW   = DYN_DIV ? 16 : $clog2(DIV + 1);
+    // DIV - 1 and HALF, from the parameters or (virtual board) from div_in
+    wire [CW-1:0] div_m1 = DYN_DIV ? div_in[CW-1:0] - 1'b1 : DIV[CW-1:0] - 1'b1;
+    wire [CW-1:0] half   = DYN_DIV ? div_m1 >> 1 : HALF[CW-1:0];
 
     // synthesis: initial values only on the synchroniser so the line reads idle at power-up
     reg s1 = 1'b1, s2 = 1'b1, s3 = 1'b1;
@@ -57,13 +62,13 @@ module hb_uart_rx #(
             case (state)
             IDLE: if (!s2) begin
                 state <= BITS;
-                cnt   <= HALF[CW-1:0];
+                cnt   <= half;
                 nbit  <= 4'd0;
             end
             BITS: if (cnt != 0) begin
                 cnt <= cnt - 1'b1;
             end else begin
-                cnt <= DIV[CW-1:0] - 1'b1;
+                cnt <= div_m1;
                 if (nbit == 4'd0) begin
                     if (s2) state <= IDLE;          // glitch, not a start bit
                     nbit <= 4'd1;

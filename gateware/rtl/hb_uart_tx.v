@@ -4,10 +4,12 @@
 `default_nettype none
 module hb_uart_tx #(
     parameter integer CLK_HZ = 24_000_000,
-    parameter integer BAUD   = 3_000_000
+    parameter integer BAUD   = 3_000_000,
+    parameter integer DYN_DIV = 0          // 1: cycles per bit from div_in (virtual board)
 ) (
     input  wire       clk,
     input  wire       rst,
+    input  wire [15:0] div_in,     // cycles per bit when DYN_DIV; else unused
     input  wire [7:0] data,
     input  wire       valid,
     output wire       ready,
@@ -15,7 +17,8 @@ module hb_uart_tx #(
     output reg        edge_out     // tx changes next cycle (activity)
 );
     localparam integer DIV = (CLK_HZ + BAUD / 2) / BAUD;
-    localparam integer CW  = $clog2(DIV + 1);
+    localparam integer CW  = DYN_DIV ? 16 : $clog2(DIV + 1);
+    wire [CW-1:0] div_m1 = DYN_DIV ? div_in[CW-1:0] - 1'b1 : DIV[CW-1:0] - 1'b1;
 
     reg          active;
     reg [CW-1:0] cnt;
@@ -38,7 +41,7 @@ module hb_uart_tx #(
                 tx       <= 1'b0;                 // start bit
                 edge_out <= tx;
                 sh       <= {1'b1, data};
-                cnt      <= DIV[CW-1:0] - 1'b1;
+                cnt      <= div_m1;
                 nbit     <= 4'd0;
             end
         end else if (cnt != 0) begin
@@ -50,7 +53,7 @@ module hb_uart_tx #(
             edge_out <= tx ^ sh[0];
             sh       <= {1'b1, sh[8:1]};
             nbit     <= nbit + 1'b1;
-            cnt      <= DIV[CW-1:0] - 1'b1;
+            cnt      <= div_m1;
         end
     end
 endmodule

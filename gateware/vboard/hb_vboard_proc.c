@@ -87,6 +87,10 @@ static void kv(struct hb_vboard_info *in, const char *line)
 		snprintf(in->i2c, sizeof in->i2c, "%s", v);
 	else if (KEY("ctl"))
 		snprintf(in->ctl, sizeof in->ctl, "%s", v);
+	else if (KEY("vtime"))
+		snprintf(in->vtime, sizeof in->vtime, "%s", v);
+	else if (KEY("pace"))
+		snprintf(in->pace, sizeof in->pace, "%s", v);
 	else if (KEY("tcp"))
 		snprintf(in->tcp, sizeof in->tcp, "%s", v);
 	else if (KEY("clock_hz"))
@@ -138,6 +142,9 @@ enum hb_status hb_vboard_start(const char *exe, const char *const *args, int tim
 	if (pid == 0) {
 		/* The board must not outlive its parent (a crashed run would leave it spinning). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Its own process group: a Ctrl-C at the terminal reaches hilbench only, which then
+		 * finishes its step and stops the board itself (keeping what it measured). */
+		setpgid(0, 0);
 		dup2(pfd[1], STDOUT_FILENO);
 		execv(exe, (char *const *)argv);
 		fprintf(stderr, "cannot run %s: %s\n", exe, strerror(errno));

@@ -24,11 +24,13 @@
 #include "hb_log.h"
 #include "hb_outfile.h"
 #include "hb_paths.h"
+#include "hb_vtime_proto.h"
 #include "vb_ctl.h"
 #include "vb_sock.h"
 
 #define RING_CAP (1u << 20)
 #define MAX_CLIENTS 8
+#define VT_MAX 32               /* time-socket ports (host threads) */
 #define TRUTH_INTERVAL 16384u  /* cycles between periodic truth checkpoints */
 #define FAST_CHUNK 8192u
 #define HIST_CYCLES (1u << 20)  /* per-cycle activity history: ~44 ms at 24 MHz, 8 MiB */
@@ -66,6 +68,17 @@ struct client {
 	uint8_t buf[4096];
 };
 
+/* A port on the time socket (docs/vboard.md, "Virtual time"). */
+enum vt_state { VT_HOLD, VT_WAIT, VT_PARK };
+struct vt_client {
+	int fd;
+	size_t n;
+	uint8_t buf[2 * (HB_VT_HDR + HB_VT_MAX_PAYLOAD)];
+	enum vt_state state;
+	uint64_t deadline;      /* VT_WAIT: reply when the board reaches this cycle */
+	int want_rx;            /* VT_WAIT: or when UART bytes for the host are there */
+};
+
 struct hb_vb_board {
 	struct hb_vb_hot hot;
 	struct hb_vb_opts o;
@@ -77,13 +90,26 @@ struct hb_vb_board {
 	struct hb_ina219m ina;
 	char power_file[512];
 	/* endpoints */
-	char dir[256], i2c_path[320], ctl_path[320];
+	char dir[256], i2c_path[320], ctl_path[320], vt_path[320];
 	int own_dir;
 	int pty_master, pty_slave;
 	char pty_name[128];
 	int tcp_listen, tcp_client;
 	int i2c_listen, ctl_listen;
 	struct client i2c_cl[MAX_CLIENTS], ctl_cl[MAX_CLIENTS];
+	int vt_listen;
+	struct vt_client vt[VT_MAX];
+	/* byte-level I2C bus state (HB_VT_I2C_ADDR ...): one transaction in progress */
+	struct {
+		int active, target, rd;  /* after START: the INA219 is addressed, for reading */
+		uint8_t w[8];
+		size_t wn;               /* bytes written since the address, not yet applied */
+		int have_r, rpos;
+		uint16_t rval;
+	} bus;
+	int vt_uart;              /* a port uses the UART: its bytes go there, not to the pty */
+	int vt_rx_waiting;        /* a port waits for UART bytes */
+	uint64_t vt_requests;
 	/* UART */
 	struct ring rxq, txq;
 	uint16_t rx_frame;
@@ -128,17 +154,20 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"\n"
 		"Usage: hilbench-vboard [options]\n"
 		"\n"
-		"Prints 'uart: /dev/pts/N', 'i2c: DIR/i2c.sock', 'ctl: DIR/ctl.sock' (one 'key: value'\n"
-		"per line) then 'ready', and runs until SIGTERM, SIGINT or 'quit' on the control socket.\n"
+		"Prints 'uart: /dev/pts/N', 'i2c: DIR/i2c.sock', 'ctl: DIR/ctl.sock', 'vtime:\n"
+		"DIR/vtime.sock' (one 'key: value' per line) then 'ready', and runs until SIGTERM,\n"
+		"SIGINT or 'quit' on the control socket.\n"
 		"\n"
 		"Options:\n"
-		"  --clock-hz HZ       simulated clock (default %.0f, the build's CLK_HZ)\n"
-		"  --baud B            UART baud (default %.0f); clock/baud must keep the build's\n"
-		"                      divider of %.0f cycles per bit\n"
-		"  --pace realtime|fast  realtime (default): simulated time never runs ahead of the\n"
-		"                      wall clock (sleeps when idle); fast: as fast as possible\n"
+		"  --clock-hz HZ       simulated clock (default %.0f)\n"
+		"  --baud B            UART baud (default %.0f); clock/baud is the UART's cycles per\n"
+		"                      bit, 4 .. 65535 (any pair: the divider is an input of this build)\n"
+		"  --pace virtual|realtime|fast  realtime (default): simulated time never runs ahead\n"
+		"                      of the wall clock (sleeps when idle); fast: as fast as possible;\n"
+		"                      virtual: only as far as the host's ports on the time socket\n"
+		"                      allow (what hilbench uses: deterministic, load-proof)\n"
 		"  --tcp PORT          also serve the UART on 127.0.0.1:PORT (tcp://127.0.0.1:PORT)\n"
-		"  --dir DIR           where to create i2c.sock and ctl.sock (default: a new\n"
+		"  --dir DIR           where to create the sockets (default: a new\n"
 		"                      /tmp/hb-vboard-XXXXXX, removed at exit)\n"
 		"  --truth FILE        write the ground truth as JSON at exit\n"
 		"  --power-model FILE  power model ini (default gateware/vboard/power-%s.ini)\n"
@@ -146,6 +175,12 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"  --noise-uA X        INA219 current noise per conversion, 1 sigma, in uA (default 0)\n"
 		"  --max-seconds S     stop after S seconds of simulated time\n"
 		"  --no-idle-skip      evaluate every cycle in realtime pace too (see docs/vboard.md)\n"
+		"  --family F          IDENTIFY reports family F: sim, ice40, ecp5, artix7 (and the\n"
+		"                      power model defaults to power-F.ini; sim uses ice40's)\n"
+		"  --ina219-addr A     the INA219's 7-bit address (default: the power model's)\n"
+		"  --shunt-uohm N      its shunt in micro-ohms (default: the power model's)\n"
+		"  --core-rail-mv MV   put the INA219 on the FPGA core supply at MV millivolts (a\n"
+		"                      board profile's monitor) instead of the board's input rail\n"
 		"  --fault SPEC        inject a fault, repeatable: NAME[=ARG][@SIM_SECONDS]\n"
 		"      bit-error=RATE    flip each bit on the RX pin with probability RATE\n"
 		"      drop=RATE         drop a host byte with probability RATE\n"
@@ -163,8 +198,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"\n"
 		"Example:\n"
 		"  hilbench-vboard --pace fast --truth truth.json --fault drop=0.001@0.5\n",
-		bld->top_name, bld->clk_hz, bld->baud, nearbyint(bld->clk_hz / bld->baud),
-		bld->family);
+		bld->top_name, bld->clk_hz, bld->baud, bld->family);
 }
 
 /* hb_vb_fault_parse: gateware/vboard/vb_ctl.c */
@@ -197,6 +231,8 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		{"noise-uA", required_argument, 0, 'n'}, {"fault", required_argument, 0, 'f'},
 		{"max-seconds", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
 		{"no-idle-skip", no_argument, 0, 'S'},
+		{"family", required_argument, 0, 'F'},   {"ina219-addr", required_argument, 0, 'A'},
+		{"shunt-uohm", required_argument, 0, 'R'}, {"core-rail-mv", required_argument, 0, 'V'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -204,6 +240,8 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 
 	memset(o, 0, sizeof *o);
 	o->seed = 1;
+	o->family = -1;
+	o->ina_addr = -1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -220,8 +258,10 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 				o->pace = HB_VB_PACE_REALTIME;
 			else if (strcmp(optarg, "fast") == 0)
 				o->pace = HB_VB_PACE_FAST;
+			else if (strcmp(optarg, "virtual") == 0)
+				o->pace = HB_VB_PACE_VIRTUAL;
 			else
-				return usage("--pace '%s': use realtime or fast", optarg);
+				return usage("--pace '%s': use realtime, fast or virtual", optarg);
 			break;
 		case 't':
 			if (parse_num(optarg, 1, 65535, &v))
@@ -256,25 +296,53 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'S': o->no_idle_skip = 1; break;
+		case 'F': {
+			static const char *const fam[] = {"sim", "ice40", "ecp5", "artix7"};
+			o->family = -1;
+			for (int i = 0; i < 4; i++)
+				if (strcmp(optarg, fam[i]) == 0)
+					o->family = i;
+			if (o->family < 0)
+				return usage("--family '%s': use sim, ice40, ecp5 or artix7", optarg);
+			break;
+		}
+		case 'A':
+			if (parse_num(optarg, 0x03, 0x77, &v) || v != floor(v))
+				return usage("--ina219-addr '%s': give a 7-bit address 0x03..0x77", optarg);
+			o->ina_addr = (int)v;
+			break;
+		case 'R':
+			if (parse_num(optarg, 100, 1e8, &v))
+				return usage("--shunt-uohm '%s': give micro-ohms, 100 .. 1e8", optarg);
+			o->shunt_ohm = v * 1e-6;
+			break;
+		case 'V':
+			if (parse_num(optarg, 100, 60000, &v))
+				return usage("--core-rail-mv '%s': give millivolts, 100 .. 60000", optarg);
+			o->core_rail_v = v * 1e-3;
+			break;
 		case 'h': hb_vb_print_help(stdout, bld); return 3;
 		default: fprintf(stderr, "(see 'hilbench-vboard --help')\n"); return 2;
 		}
 	}
 	if (optind < argc)
 		return usage("unexpected argument '%s'", argv[optind]);
-	/* The UART divider is compiled into the RTL: keep clock/baud at its ratio. */
-	double cpb = nearbyint(bld->clk_hz / bld->baud);
+	/* The UART's cycles per bit is an input of the simulation build: any clock and baud
+	 * whose ratio the RTL can count (4 .. 65535 cycles per bit). */
+	/* Only one given: keep the build's cycles per bit (as a board's divider would). */
 	if (!o->clock_hz && !o->baud) {
 		o->clock_hz = bld->clk_hz;
 		o->baud = bld->baud;
 	} else if (!o->baud) {
-		o->baud = o->clock_hz / cpb;
+		o->baud = o->clock_hz / nearbyint(bld->clk_hz / bld->baud);
 	} else if (!o->clock_hz) {
-		o->clock_hz = o->baud * cpb;
-	} else if (nearbyint(o->clock_hz / o->baud) != cpb) {
+		o->clock_hz = o->baud * nearbyint(bld->clk_hz / bld->baud);
+	}
+	double cpb = nearbyint(o->clock_hz / o->baud);
+	if (cpb < 4 || cpb > 65535) {
 		char msg[160];
-		snprintf(msg, sizeof msg, "%.0f Hz / %.0f baud is %.2f cycles per bit, but this build's "
-			 "UART divider is %.0f", o->clock_hz, o->baud, o->clock_hz / o->baud, cpb);
+		snprintf(msg, sizeof msg, "%.0f Hz / %.0f baud is %.2f cycles per bit; the UART needs "
+			 "4 .. 65535", o->clock_hz, o->baud, o->clock_hz / o->baud);
 		return usage("--clock-hz/--baud: %s", msg);
 	}
 	return 0;
@@ -348,9 +416,11 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	b->baud = o->baud;
 	b->cpb = (uint64_t)nearbyint(o->clock_hz / o->baud);
 	b->pty_master = b->pty_slave = b->tcp_listen = b->tcp_client = -1;
-	b->i2c_listen = b->ctl_listen = -1;
+	b->i2c_listen = b->ctl_listen = b->vt_listen = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		b->i2c_cl[i].fd = b->ctl_cl[i].fd = -1;
+	for (int i = 0; i < VT_MAX; i++)
+		b->vt[i].fd = -1;
 	b->rng = o->seed * 0x2545F4914F6CDD1Dull + 7;
 	b->hot.hist = calloc(HIST_CYCLES, sizeof *b->hot.hist);
 	b->hot.hist_mask = HIST_CYCLES - 1;
@@ -360,11 +430,12 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 		return HB_ERR_NOMEM;
 
 	/* power model */
+	static const char *const fam_model[] = {"ice40", "ice40", "ecp5", "artix7"};
 	if (o->power_path) {
 		snprintf(b->power_file, sizeof b->power_file, "%s", o->power_path);
 	} else {
 		snprintf(b->power_file, sizeof b->power_file, "%s/gateware/vboard/power-%s.ini",
-			 hb_data_dir(), bld->family);
+			 hb_data_dir(), o->family >= 0 ? fam_model[o->family] : bld->family);
 		if (access(b->power_file, R_OK) != 0) {
 			hb_warn("%s not found: using the built-in iCE40 coefficients", b->power_file);
 			b->power_file[0] = 0;
@@ -376,6 +447,18 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 			return st;
 	} else {
 		hb_vb_power_defaults(&b->pm);
+	}
+	/* A twin puts the monitor where the board profile has it. */
+	if (o->ina_addr >= 0)
+		b->pm.ina_addr = (unsigned)o->ina_addr;
+	if (o->shunt_ohm > 0)
+		b->pm.r_shunt_ohm = o->shunt_ohm;
+	if (o->core_rail_v > 0) {
+		/* In series with the core supply: the rail is the core's own voltage, carrying the
+		 * core's current only (I = P_core / V). */
+		b->pm.rail_v = o->core_rail_v;
+		b->pm.core_supply_v = o->core_rail_v;
+		b->pm.board_a = 0;
 	}
 	st = hb_vb_truth_init(&b->truth, &b->pm, b->clock_hz);
 	if (st != HB_OK)
@@ -405,12 +488,14 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	}
 	snprintf(b->i2c_path, sizeof b->i2c_path, "%s/i2c.sock", b->dir);
 	snprintf(b->ctl_path, sizeof b->ctl_path, "%s/ctl.sock", b->dir);
+	snprintf(b->vt_path, sizeof b->vt_path, "%s/vtime.sock", b->dir);
 	st = open_pty(b);
 	if (st != HB_OK)
 		return st;
 	b->i2c_listen = hb_vb_listen_unix(b->i2c_path);
 	b->ctl_listen = hb_vb_listen_unix(b->ctl_path);
-	if (b->i2c_listen < 0 || b->ctl_listen < 0)
+	b->vt_listen = hb_vb_listen_unix(b->vt_path);
+	if (b->i2c_listen < 0 || b->ctl_listen < 0 || b->vt_listen < 0)
 		return HB_ERR_IO;
 	if (o->tcp_port) {
 		b->tcp_listen = hb_vb_listen_tcp(o->tcp_port);
@@ -427,7 +512,7 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	/* The framer drops a partial frame after clock/100 cycles and the error LED runs 1/8 s
 	 * (visible on led[2], which the loop watches): 12 ms of quiet pins means every
 	 * transient inside hb_top is over. */
-	b->quiet_cycles = (uint64_t)(b->clock_hz * 0.012);
+	b->quiet_cycles = (uint64_t)(bld->clk_hz * 0.012); /* the build's CLK_HZ: the RTL counts in it */
 	b->end_cycle = o->max_seconds > 0 ? (uint64_t)(o->max_seconds * b->clock_hz) : HB_VB_NEVER;
 
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -443,11 +528,16 @@ void hb_vb_board_announce(struct hb_vb_board *b, FILE *f)
 	fprintf(f, "uart: %s\n", b->pty_name);
 	fprintf(f, "i2c: %s\n", b->i2c_path);
 	fprintf(f, "ctl: %s\n", b->ctl_path);
+	fprintf(f, "vtime: %s\n", b->vt_path);
 	if (b->tcp_listen >= 0)
 		fprintf(f, "tcp: 127.0.0.1:%d\n", b->o.tcp_port);
 	fprintf(f, "clock_hz: %.0f\n", b->clock_hz);
 	fprintf(f, "baud: %.0f\n", b->baud);
+	fprintf(f, "pace: %s\n", b->o.pace == HB_VB_PACE_VIRTUAL ? "virtual"
+				 : b->o.pace == HB_VB_PACE_FAST  ? "fast" : "realtime");
 	fprintf(f, "ina219: 0x%02x\n", b->pm.ina_addr);
+	fprintf(f, "shunt_uohm: %.0f\n", b->pm.r_shunt_ohm * 1e6);
+	fprintf(f, "rail_mv: %.0f\n", b->pm.rail_v * 1e3);
 	fprintf(f, "power_model: %s\n", b->power_file[0] ? b->power_file : "built-in");
 	fprintf(f, "ready\n");
 	fflush(f);
@@ -474,6 +564,8 @@ void hb_vb_skipped(struct hb_vb_board *b, uint64_t n)
 
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b) { return &b->hot; }
 uint64_t hb_vb_board_cycles_per_bit(const struct hb_vb_board *b) { return b->cpb; }
+double hb_vb_board_clock_hz(const struct hb_vb_board *b) { return b->clock_hz; }
+int hb_vb_board_family(const struct hb_vb_board *b) { return b->o.family; }
 int hb_vb_board_quitting(const struct hb_vb_board *b) { return b->quit || g_stop; }
 
 /* ---- pin-level UART ---------------------------------------------------------------- */
@@ -526,6 +618,8 @@ static void tx_emit(struct hb_vb_board *b, uint8_t v)
 	}
 	if (!ring_put(&b->txq, v))
 		b->tx_overflow++;
+	else if (b->vt_rx_waiting)
+		b->hot.brk = 1; /* a port waits for this byte: answer it at this cycle */
 }
 
 void hb_vb_tx_sample(struct hb_vb_board *b, uint8_t level)
@@ -653,6 +747,8 @@ static void host_bytes_in(struct hb_vb_board *b, const uint8_t *p, size_t n)
 
 static void flush_tx(struct hb_vb_board *b)
 {
+	if (b->vt_uart)
+		return; /* the bytes are for the time-socket port that uses the UART */
 	while (b->txq.len) {
 		size_t n = b->txq.len, head = b->txq.head;
 		if (head + n > RING_CAP)
@@ -702,6 +798,66 @@ static void send_all(int fd, const void *p, size_t n)
 	}
 }
 
+/* One transaction on the board's bus; returns the I2C status (0 ACK, 1 address NACK, ...). */
+static uint8_t i2c_xfer(struct hb_vb_board *b, uint8_t addr, const uint8_t *w, uint8_t wn,
+			uint8_t *r, uint8_t rn)
+{
+	if (addr != b->pm.ina_addr)
+		return 1;
+	return (uint8_t)hb_ina219m_xfer(&b->ina, w, wn, r, rn);
+}
+
+/* The byte-level bus: written bytes are applied to the INA219 model at a repeated START or
+ * STOP (as one transaction, like the chip latches a register write after its last byte); the
+ * first byte read latches the pointed register, read MSB first, then LSB, repeating. */
+static void bus_commit(struct hb_vb_board *b)
+{
+	if (b->bus.active && b->bus.target && !b->bus.rd && b->bus.wn)
+		hb_ina219m_xfer(&b->ina, b->bus.w, b->bus.wn, NULL, 0);
+	b->bus.wn = 0;
+}
+
+static uint8_t bus_addr(struct hb_vb_board *b, uint8_t addr_rw)
+{
+	bus_commit(b);
+	b->bus.active = 1;
+	b->bus.rd = addr_rw & 1;
+	b->bus.target = (addr_rw >> 1) == b->pm.ina_addr;
+	b->bus.have_r = 0;
+	return b->bus.target ? 0 : 1;
+}
+
+static uint8_t bus_wbyte(struct hb_vb_board *b, uint8_t v)
+{
+	if (!b->bus.active || !b->bus.target || b->bus.rd)
+		return 2;
+	if (b->bus.wn == 0 && v > HB_INA219M_REG_CAL)
+		return 2; /* the chip does not acknowledge a pointer it does not have */
+	if (b->bus.wn < sizeof b->bus.w)
+		b->bus.w[b->bus.wn++] = v;
+	return 0;
+}
+
+static uint8_t bus_rbyte(struct hb_vb_board *b)
+{
+	if (!b->bus.active || !b->bus.target || !b->bus.rd)
+		return 0xFF;
+	if (!b->bus.have_r) {
+		uint8_t r[2];
+		hb_ina219m_xfer(&b->ina, NULL, 0, r, 2);
+		b->bus.rval = (uint16_t)(r[0] << 8 | r[1]);
+		b->bus.have_r = 1;
+		b->bus.rpos = 0;
+	}
+	return (b->bus.rpos++ & 1) ? (uint8_t)(b->bus.rval & 0xFF) : (uint8_t)(b->bus.rval >> 8);
+}
+
+static void bus_stop(struct hb_vb_board *b)
+{
+	bus_commit(b);
+	b->bus.active = 0;
+}
+
 static void i2c_process(struct hb_vb_board *b, struct client *c)
 {
 	for (;;) {
@@ -712,15 +868,9 @@ static void i2c_process(struct hb_vb_board *b, struct client *c)
 			return;
 		uint8_t resp[1 + 255];
 		size_t rlen = 1;
-		if (op != 'X') {
-			resp[0] = 3;
-		} else if (addr != b->pm.ina_addr) {
-			resp[0] = 1;
-		} else {
-			resp[0] = (uint8_t)hb_ina219m_xfer(&b->ina, c->buf + 4, wn, resp + 1, rn);
-			if (resp[0] == 0)
-				rlen += rn;
-		}
+		resp[0] = op != 'X' ? 3 : i2c_xfer(b, addr, c->buf + 4, wn, resp + 1, rn);
+		if (resp[0] == 0)
+			rlen += rn;
 		send_all(c->fd, resp, rlen);
 		memmove(c->buf, c->buf + 4 + wn, c->n - 4 - wn);
 		c->n -= 4u + wn;
@@ -819,6 +969,165 @@ static void ctl_process(struct hb_vb_board *b, struct client *c)
 	}
 }
 
+/* ---- time socket (docs/vboard.md, "Virtual time") ---------------------------------- */
+
+static void vt_drop(struct hb_vb_board *b, struct vt_client *c, const char *why)
+{
+	if (why && !b->o.quiet)
+		fprintf(stderr, "vboard: time-socket port closed at cycle %llu: %s\n",
+			(unsigned long long)b->hot.cyc, why);
+	close(c->fd);
+	c->fd = -1;
+	c->n = 0;
+}
+
+static void vt_reply(struct vt_client *c, uint8_t op, uint8_t status, uint64_t cycle,
+		     const void *pl, size_t len)
+{
+	uint8_t h[HB_VT_HDR];
+	hb_vt_put_hdr(h, op, status, (uint16_t)len, cycle);
+	send_all(c->fd, h, sizeof h);
+	if (len)
+		send_all(c->fd, pl, len);
+}
+
+/* Answer a wait with the time, and with the UART bytes waiting for the host if it asked. */
+static void vt_wake(struct hb_vb_board *b, struct vt_client *c)
+{
+	uint8_t pl[HB_VT_MAX_PAYLOAD];
+	size_t n = 0;
+	if (c->want_rx)
+		while (n < sizeof pl && ring_get(&b->txq, &pl[n]))
+			n++;
+	c->state = VT_HOLD;
+	vt_reply(c, HB_VT_TIME, 0, b->hot.cyc, pl, n);
+}
+
+/* Handle every complete request in c's buffer. Each happens at the current cycle. */
+static void vt_process(struct hb_vb_board *b, struct vt_client *c)
+{
+	while (c->fd >= 0 && c->n >= HB_VT_HDR) {
+		uint8_t op, flags;
+		uint16_t len;
+		uint64_t arg;
+		hb_vt_get_hdr(c->buf, &op, &flags, &len, &arg);
+		if (len > HB_VT_MAX_PAYLOAD)
+			return vt_drop(b, c, "request longer than the protocol allows");
+		if (c->n < HB_VT_HDR + len)
+			return;
+		const uint8_t *pl = c->buf + HB_VT_HDR;
+		b->vt_requests++;
+		c->state = VT_HOLD;
+		switch (op) {
+		case HB_VT_HELLO: {
+			double v[2] = {b->clock_hz, b->baud};
+			vt_reply(c, HB_VT_TIME, 0, b->hot.cyc, v, sizeof v);
+			break;
+		}
+		case HB_VT_UART:
+			b->vt_uart = 1;
+			host_bytes_in(b, pl, len);
+			break;
+		case HB_VT_FLUSH:
+			b->vt_uart = 1;
+			b->txq.head = b->txq.len = 0;
+			break;
+		case HB_VT_I2C: {
+			uint8_t r[255];
+			if (len < 3 || len != 3u + pl[1])
+				return vt_drop(b, c, "malformed I2C request");
+			uint8_t st = i2c_xfer(b, pl[0], pl + 3, pl[1], r, pl[2]);
+			vt_reply(c, HB_VT_I2C_REPLY, st, b->hot.cyc, r, st == 0 ? pl[2] : 0);
+			break;
+		}
+		case HB_VT_WAIT:
+			c->state = VT_WAIT;
+			c->deadline = arg;
+			c->want_rx = flags & HB_VT_WAKE_RX;
+			if (c->want_rx)
+				b->vt_uart = 1;
+			break;
+		case HB_VT_PARK:
+			c->state = VT_PARK;
+			break;
+		case HB_VT_I2C_ADDR:
+			vt_reply(c, HB_VT_I2C_REPLY, bus_addr(b, (uint8_t)arg), b->hot.cyc, NULL, 0);
+			break;
+		case HB_VT_I2C_WBYTE:
+			vt_reply(c, HB_VT_I2C_REPLY, bus_wbyte(b, (uint8_t)arg), b->hot.cyc, NULL, 0);
+			break;
+		case HB_VT_I2C_RBYTE: {
+			uint8_t v = bus_rbyte(b);
+			vt_reply(c, HB_VT_I2C_REPLY, 0, b->hot.cyc, &v, 1);
+			break;
+		}
+		case HB_VT_I2C_STOP:
+			bus_stop(b);
+			break;
+		case HB_VT_NOW:
+			vt_reply(c, HB_VT_TIME, 0, b->hot.cyc, NULL, 0);
+			break;
+		default:
+			return vt_drop(b, c, "unknown request");
+		}
+		size_t used = HB_VT_HDR + len;
+		memmove(c->buf, c->buf + used, c->n - used);
+		c->n -= used;
+	}
+}
+
+static void vt_read(struct hb_vb_board *b, struct vt_client *c)
+{
+	ssize_t r = recv(c->fd, c->buf + c->n, sizeof c->buf - c->n, 0);
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+		return vt_drop(b, c, NULL); /* the host thread is done */
+	if (r > 0) {
+		c->n += (size_t)r;
+		vt_process(b, c);
+	}
+}
+
+static void vt_accept(struct hb_vb_board *b)
+{
+	int fd = accept4(b->vt_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < VT_MAX; i++) {
+		if (b->vt[i].fd < 0) {
+			/* A new port holds time from the start: its thread acts before it waits. */
+			b->vt[i] = (struct vt_client){.fd = fd, .state = VT_HOLD};
+			return;
+		}
+	}
+	close(fd);
+}
+
+/* Wake the waits that are due. Returns the cycle the board may run to: the earliest
+ * deadline when every port waits or is parked, HB_VB_NEVER when time is held (a port is
+ * computing, or nobody waits). */
+static uint64_t vt_settle(struct hb_vb_board *b)
+{
+	uint64_t target = HB_VB_NEVER;
+	int hold = 0, rx = 0;
+	for (int i = 0; i < VT_MAX; i++) {
+		struct vt_client *c = &b->vt[i];
+		if (c->fd < 0)
+			continue;
+		if (c->state == VT_WAIT &&
+		    (c->deadline <= b->hot.cyc || (c->want_rx && b->txq.len)))
+			vt_wake(b, c);
+		if (c->state == VT_HOLD)
+			hold = 1;
+		if (c->state == VT_WAIT) {
+			if (c->deadline < target)
+				target = c->deadline;
+			rx |= c->want_rx;
+		}
+	}
+	b->vt_rx_waiting = rx;
+	return hold ? HB_VB_NEVER : target;
+}
+
 /* ---- poll loop --------------------------------------------------------------------- */
 
 static void accept_into(int lfd, struct client *cl)
@@ -855,15 +1164,16 @@ static void read_client(struct hb_vb_board *b, struct client *c, int is_ctl)
 
 static void do_poll(struct hb_vb_board *b, int timeout_us)
 {
-	struct pollfd pf[8 + 2 * MAX_CLIENTS];
-	int n = 0, i_pty = -1, i_tl = -1, i_tc = -1, i_il = -1, i_cl = -1;
-	int i_ic[MAX_CLIENTS], i_cc[MAX_CLIENTS];
+	struct pollfd pf[8 + 2 * MAX_CLIENTS + VT_MAX];
+	int n = 0, i_pty = -1, i_tl = -1, i_tc = -1, i_il = -1, i_cl = -1, i_vl = -1;
+	int i_ic[MAX_CLIENTS], i_cc[MAX_CLIENTS], i_vc[VT_MAX];
 	int want_in = b->rxq.len < RING_CAP / 2;
+	int want_out = b->txq.len && !b->vt_uart;
 
 	if (b->pty_master >= 0) {
 		i_pty = n;
 		pf[n++] = (struct pollfd){b->pty_master, (short)((want_in ? POLLIN : 0) |
-								  (b->txq.len ? POLLOUT : 0)), 0};
+								  (want_out ? POLLOUT : 0)), 0};
 	}
 	if (b->tcp_listen >= 0 && b->tcp_client < 0) {
 		i_tl = n;
@@ -872,7 +1182,16 @@ static void do_poll(struct hb_vb_board *b, int timeout_us)
 	if (b->tcp_client >= 0) {
 		i_tc = n;
 		pf[n++] = (struct pollfd){b->tcp_client, (short)((want_in ? POLLIN : 0) |
-								 (b->txq.len ? POLLOUT : 0)), 0};
+								 (want_out ? POLLOUT : 0)), 0};
+	}
+	i_vl = n;
+	pf[n++] = (struct pollfd){b->vt_listen, POLLIN, 0};
+	for (int k = 0; k < VT_MAX; k++) {
+		i_vc[k] = -1;
+		if (b->vt[k].fd >= 0) {
+			i_vc[k] = n;
+			pf[n++] = (struct pollfd){b->vt[k].fd, POLLIN, 0};
+		}
 	}
 	i_il = n;
 	pf[n++] = (struct pollfd){b->i2c_listen, POLLIN, 0};
@@ -925,9 +1244,72 @@ static void do_poll(struct hb_vb_board *b, int timeout_us)
 		if (i_cc[k] >= 0 && pf[i_cc[k]].revents && b->ctl_cl[k].fd >= 0)
 			read_client(b, &b->ctl_cl[k], 1);
 	}
+	for (int k = 0; k < VT_MAX; k++)
+		if (i_vc[k] >= 0 && pf[i_vc[k]].revents && b->vt[k].fd >= 0)
+			vt_read(b, &b->vt[k]);
+	if (pf[i_vl].revents & POLLIN)
+		vt_accept(b);
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The design may skip the next chunk: provably idle (docs/vboard.md, "Pacing"). */
+static int idle_skippable(struct hb_vb_board *b)
+{
+	struct hb_vb_hot *h = &b->hot;
+	return b->can_skip && h->prev_word == 0 && h->cyc - h->quiet_since >= b->quiet_cycles &&
+	       b->rxq.len == 0 && h->rx_next_edge == HB_VB_NEVER && h->tx_armed;
+}
+
+/* Cycles to the next INA219 conversion-window edge (exact charge there), the next periodic
+ * truth checkpoint, and at most `chunk`: the limit of an evaluated chunk. */
+static uint64_t eval_limit(struct hb_vb_board *b, uint64_t avail, uint64_t chunk)
+{
+	struct hb_vb_hot *h = &b->hot;
+	double te = hb_ina219m_next_event(&b->ina);
+	if (te < 1e299) {
+		double ec = floor(te * b->clock_hz);
+		uint64_t e = ec <= (double)h->cyc ? h->cyc + 1 : (uint64_t)ec;
+		avail = min_u64(avail, e - h->cyc);
+	}
+	avail = min_u64(avail, b->last_mark + TRUTH_INTERVAL - h->cyc);
+	return min_u64(avail, chunk);
+}
+
+/* Virtual pace: run only as far as the time socket's ports allow; block while time is held. */
+static uint64_t vt_service(struct hb_vb_board *b, uint64_t next_fault)
+{
+	struct hb_vb_hot *h = &b->hot;
+	int timeout_us = 0;
+	for (;;) {
+		do_poll(b, timeout_us);
+		if (b->quit || g_stop) {
+			b->quit = 1;
+			return 0;
+		}
+		uint64_t target = vt_settle(b);
+		if (target == HB_VB_NEVER || target <= h->cyc) {
+			/* Held: a host thread is computing, or nobody waits. Sleep until a port
+			 * speaks (or 0.2 s, to notice a signal). */
+			timeout_us = 200000;
+			continue;
+		}
+		uint64_t avail = target - h->cyc;
+		h->skip_ok = idle_skippable(b);
+		if (!h->skip_ok)
+			avail = eval_limit(b, avail, FAST_CHUNK);
+		if (next_fault != HB_VB_NEVER)
+			avail = min_u64(avail, next_fault - h->cyc);
+		if (b->end_cycle != HB_VB_NEVER)
+			avail = min_u64(avail, b->end_cycle - h->cyc);
+		if (avail == 0)
+			avail = 1;
+		b->exit_ns = hb_now_ns();
+		b->exit_cyc = h->cyc;
+		b->exit_was_skip = h->skip_ok;
+		return avail;
+	}
+}
 
 uint64_t hb_vb_service(struct hb_vb_board *b)
 {
@@ -967,6 +1349,9 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 	}
 	if (h->cyc >= b->end_cycle)
 		b->quit = 1;
+	h->brk = 0;
+	if (b->o.pace == HB_VB_PACE_VIRTUAL)
+		return vt_service(b, next_fault);
 
 	for (;;) {
 		uint64_t avail = FAST_CHUNK;
@@ -1024,23 +1409,14 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 		}
 		if (avail == 0)
 			continue;
-		h->skip_ok = b->can_skip && b->o.pace == HB_VB_PACE_REALTIME && h->prev_word == 0 &&
-			     h->cyc - h->quiet_since >= b->quiet_cycles && b->rxq.len == 0 &&
-			     h->rx_next_edge == HB_VB_NEVER && h->tx_armed;
+		h->skip_ok = b->o.pace == HB_VB_PACE_REALTIME && idle_skippable(b);
 		if (!h->skip_ok) {
 			/* Stop at the next INA219 window edge (the cycle before it, then the cycle
 			 * after it, so that its charge is interpolated inside one constant-current
-			 * cycle) and at the next periodic checkpoint. A skipped chunk has constant
-			 * current and marks its own checkpoints. */
-			double te = hb_ina219m_next_event(&b->ina);
-			if (te < 1e299) {
-				double ec = floor(te * b->clock_hz);
-				uint64_t e = ec <= (double)h->cyc ? h->cyc + 1 : (uint64_t)ec;
-				avail = min_u64(avail, e - h->cyc);
-			}
-			avail = min_u64(avail, b->last_mark + TRUTH_INTERVAL - h->cyc);
-			/* poll the host often enough */
-			avail = min_u64(avail, b->o.pace == HB_VB_PACE_REALTIME ? chunk : FAST_CHUNK);
+			 * cycle) and at the next periodic checkpoint; poll the host often enough. A
+			 * skipped chunk has constant current and marks its own checkpoints. */
+			avail = eval_limit(b, avail,
+					   b->o.pace == HB_VB_PACE_REALTIME ? chunk : FAST_CHUNK);
 		}
 		if (next_fault != HB_VB_NEVER)
 			avail = min_u64(avail, next_fault - h->cyc);
@@ -1082,6 +1458,13 @@ int hb_vb_board_close(struct hb_vb_board *b)
 			close(b->i2c_cl[i].fd);
 		if (b->ctl_cl[i].fd >= 0)
 			close(b->ctl_cl[i].fd);
+	}
+	for (int i = 0; i < VT_MAX; i++)
+		if (b->vt[i].fd >= 0)
+			close(b->vt[i].fd);
+	if (b->vt_listen >= 0) {
+		close(b->vt_listen);
+		unlink(b->vt_path);
 	}
 	if (b->tcp_client >= 0)
 		close(b->tcp_client);

@@ -22,7 +22,9 @@ extern "C" {
 
 #define HB_VB_NEVER UINT64_MAX
 
-enum hb_vb_pace { HB_VB_PACE_REALTIME, HB_VB_PACE_FAST };
+/* realtime: paced to the wall clock; fast: as fast as it goes; virtual: only as far as the
+ * host's ports on the time socket allow (docs/vboard.md, "Virtual time"). */
+enum hb_vb_pace { HB_VB_PACE_REALTIME, HB_VB_PACE_FAST, HB_VB_PACE_VIRTUAL };
 
 /* A scheduled fault: NAME[=ARG][@SIM_SECONDS]. */
 struct hb_vb_fault_spec {
@@ -47,6 +49,13 @@ struct hb_vb_opts {
 	double max_seconds;       /* stop after this much simulated time (0 = never) */
 	int quiet;
 	int no_idle_skip;         /* --no-idle-skip: evaluate every cycle in realtime too */
+	/* A twin of a board profile (docs/vboard.md, "Twins"): */
+	int family;               /* --family: IDENTIFY's family byte, -1 = the build's */
+	int ina_addr;             /* --ina219-addr, -1 = the power model's */
+	double shunt_ohm;         /* --shunt-uohm / 1e6, 0 = the power model's */
+	double core_rail_v;       /* --core-rail-mv / 1e3: the INA219 sits on the core supply at
+				   * this voltage (no board current, no regulator); 0 = the power
+				   * model's board rail */
 	struct hb_vb_fault_spec faults[HB_VB_MAX_FAULTS];
 	int n_faults;
 };
@@ -82,6 +91,8 @@ struct hb_vb_hot {
 	uint64_t quiet_since;     /* first cycle of the current all-quiet run (pins idle, no
 				   * activity, no error LED) */
 	int skip_ok;              /* set by hb_vb_service: the next chunk may be skipped */
+	int brk;                  /* end the chunk now (a host port waits for a UART byte and one
+				   * arrived); cleared by hb_vb_service */
 	uint64_t *hist;           /* activity word of cycle c at hist[c & hist_mask] */
 	uint64_t hist_mask;
 };
@@ -97,6 +108,9 @@ void hb_vb_board_begin(struct hb_vb_board *b, uint64_t start_cycle);
 void hb_vb_board_announce(struct hb_vb_board *b, FILE *f);
 struct hb_vb_hot *hb_vb_board_hot(struct hb_vb_board *b);
 uint64_t hb_vb_board_cycles_per_bit(const struct hb_vb_board *b);
+double hb_vb_board_clock_hz(const struct hb_vb_board *b);
+/* IDENTIFY's family byte to report, or -1 for the build's. */
+int hb_vb_board_family(const struct hb_vb_board *b);
 /* Between chunks: I/O, sockets, faults, INA219, truth checkpoints, pacing (may block in
  * poll). Returns how many cycles to run next (0 only when it is time to quit). */
 uint64_t hb_vb_service(struct hb_vb_board *b);

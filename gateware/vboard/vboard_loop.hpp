@@ -12,11 +12,13 @@
 #endif
 
 // Reset: the interval before the first edge plus `cycles` rising edges with rst high.
+// uart_div: cycles per UART bit (the simulation build's RTL takes it as an input).
 // Returns the number of cycles done, which is hb_top's counter value in the first cycle
 // after reset (the counter runs from power-up): the vboard's cycle numbers are the device's.
-template <class Top> static uint64_t hb_vb_reset(Top *top, int cycles)
+template <class Top> static uint64_t hb_vb_reset(Top *top, int cycles, unsigned uart_div)
 {
 	top->uart_rx = 1;
+	top->uart_div = uart_div; // the build's UART takes its cycles per bit from this input
 	top->rst = 1;
 	for (int i = 0; i < cycles; i++) {
 		top->clk = 0;
@@ -48,7 +50,7 @@ template <class Top> static void hb_vb_run(Top *top, struct hb_vb_board *b)
 		}
 #endif
 		uint64_t end = h->cyc + n;
-		while (h->cyc < end) {
+		while (h->cyc < end && !h->brk) {
 			if (h->cyc >= h->rx_next_edge)
 				top->uart_rx = hb_vb_rx_edge(b);
 			top->clk = 1;

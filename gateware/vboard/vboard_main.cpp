@@ -7,6 +7,9 @@
 #include "Vhb_top.h"
 #include "verilated.h"
 #include "vboard_loop.hpp"
+#ifdef HB_VBOARD_IDENT_CLOCK
+#include "Vhb_top___024root.h"
+#endif
 
 #ifndef HB_VBOARD_CLK_HZ
 #define HB_VBOARD_CLK_HZ 24000000
@@ -43,7 +46,20 @@ int main(int argc, char **argv)
 		hb_vb_board_close(b);
 		return 1;
 	}
-	hb_vb_board_begin(b, hb_vb_reset(top.get(), 8));
+	hb_vb_board_begin(b, hb_vb_reset(top.get(), 8, (unsigned)hb_vb_board_cycles_per_bit(b)));
+#ifdef HB_VBOARD_IDENT_CLOCK
+	// IDENTIFY reports the simulated clock, not the build's CLK_HZ (and a twin its board's
+	// family, not the build's): the identity is the
+	// command dispatcher's value RAM at 128..163, clock_hz little-endian at offset 8.
+	{
+		uint32_t hz = (uint32_t)(hb_vb_board_clock_hz(b) + 0.5);
+		for (int i = 0; i < 4; i++)
+			top->rootp->hb_top__DOT__u_cmd__DOT__vm[128 + 8 + i] = (uint8_t)(hz >> (8 * i));
+		// a twin reports its board's family (offset 1)
+		if (hb_vb_board_family(b) >= 0)
+			top->rootp->hb_top__DOT__u_cmd__DOT__vm[128 + 1] = (uint8_t)hb_vb_board_family(b);
+	}
+#endif
 #ifdef HB_VBOARD_SKIP_IDLE
 	hb_vb_board_set_can_skip(b, 1);
 #endif

@@ -57,6 +57,7 @@ struct Bare {
 	Bare()
 	{
 		top.uart_rx = 1;
+		top.uart_div = cpb; // the simulation build's UART divider is an input
 		top.rst = 1;
 		for (int i = 0; i < 8; i++)
 			tick();

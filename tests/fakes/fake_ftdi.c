@@ -58,10 +58,26 @@ static int f_close(struct ftdi_context *c)
 	return 0;
 }
 
+/* libftdi 1.5's ftdi_set_baudrate: the closest divisor of the chip's base clock (12 MHz on
+ * the H series, 3 MHz on FT232R/FT-X: base / (n + k/8), n >= 2, or base / 1, base / 1.5),
+ * then "about 5 %" tolerance, else -1 "Unsupported baudrate". */
 static int f_baud(struct ftdi_context *c, int baud)
 {
 	(void)c;
-	if (baud <= 0 || baud > 12000000) {
+	if (baud <= 0) {
+		fake_ftdi.err = "Silly baudrate <= 0.";
+		return -1;
+	}
+	int h = fake_ftdi.pid == 0x6010 || fake_ftdi.pid == 0x6011 || fake_ftdi.pid == 0x6014;
+	double base = h ? 12e6 : 3e6, best = 0;
+	for (long d8 = 8; d8 <= 131071; d8 = d8 == 8 ? 12 : d8 == 12 ? 16 : d8 + 1) {
+		double r = base * 8 / (double)d8;
+		if (best == 0 || (r > baud ? r - baud : baud - r) < (best > baud ? best - baud : baud - best))
+			best = r;
+		if (r < baud)
+			break;
+	}
+	if (best * 2 < baud || (best < baud ? best * 21 < baud * 20.0 : baud * 21.0 < best * 20)) {
 		fake_ftdi.err = "Unsupported baudrate. Note: bitbang baudrates are automatically multiplied by 4";
 		return -1;
 	}
@@ -108,158 +124,56 @@ static int f_purge(struct ftdi_context *c)
 	(void)c;
 	fake_ftdi.purges++;
 	fake_ftdi.rxn = fake_ftdi.rxoff = 0;
-	fake_ftdi.mpsse.outn = fake_ftdi.mpsse.outoff = 0;
+	fake_mpsse_purge(&fake_ftdi.mpsse);
 	return 0;
 }
 
-/* ---- MPSSE ---- */
+/* ---- USB timing (when a clock is installed) ----
+ * A write reaches the chip at once; the MPSSE runs its commands from then on (or from when
+ * it finishes the previous ones). Answer bytes leave the chip when 0x87 (send immediate)
+ * flushes them, when a packet's worth (max packet - 2 status bytes) has gathered, or when
+ * the latency timer runs out; the host gets them in the next (micro)frame after that: "a
+ * reply needs the next microframe". A read with nothing on the way returns empty after the
+ * latency timer, as the chip's status-only packets make libftdi do. */
 
-static void m_out(struct fake_mpsse *m, uint8_t b)
+static uint64_t usb_now(void)
 {
-	if (m->outn < sizeof m->out)
-		m->out[m->outn++] = b;
+	return fake_ftdi.clock ? fake_ftdi.clock->now_ns(fake_ftdi.clock) : 0;
 }
 
-static int target_low(const struct fake_mpsse *m)
+static int high_speed(void)
 {
-	return m->stuck_pulses > 0;
+	return fake_ftdi.pid == 0x6010 || fake_ftdi.pid == 0x6011 || fake_ftdi.pid == 0x6014;
 }
 
-static void m_lines(struct fake_mpsse *m, int *scl, int *sda)
+uint64_t fake_ftdi_frame_ns(void)
 {
-	*scl = (m->dir & 1) ? (m->val & 1) : 1;
-	int msda = (m->dir & 2) ? (m->val >> 1 & 1) : 1;
-	*sda = msda && !target_low(m);
+	return high_speed() ? 125000u : 1000000u;
 }
 
-static void m_set_low(struct fake_mpsse *m, uint8_t val, uint8_t dir)
+static uint64_t next_frame(uint64_t t)
 {
-	int oscl = m->scl, osda = m->sda;
-	m->val = val, m->dir = dir;
-	int scl, sda;
-	m_lines(m, &scl, &sda);
-	if (!oscl && scl && m->stuck_pulses > 0) {
-		m->stuck_pulses--;
-		m_lines(m, &scl, &sda);
-	}
-	if (oscl && scl && osda && !sda) { /* START or repeated START */
-		m->starts++;
-		m->phase = 1;
-		m->cur = NULL;
-		m->master_nacked = 0;
-	} else if (oscl && scl && !osda && sda) { /* STOP */
-		m->stops++;
-		if (m->cur)
-			m->cur->stop(m->cur->ctx);
-		m->cur = NULL;
-		m->phase = 0;
-	}
-	m->scl = scl, m->sda = sda;
+	uint64_t f = fake_ftdi_frame_ns();
+	return (t / f + 1) * f;
 }
 
-static void m_write_byte(struct fake_mpsse *m, uint8_t b)
+/* When the host can have answer byte i. */
+static uint64_t deliver_at(const struct fake_mpsse *m, size_t i)
 {
-	if (!(m->dir & 2)) { /* SDA not driven: the byte never reaches the bus */
-		m->pending_ack = 1;
-		return;
-	}
-	if (m->phase == 1) {
-		struct fake_i2c_target *t = m->bus ? fake_i2c_bus_find(m->bus, b >> 1) : NULL;
-		if (m->bus)
-			m->bus->transactions++;
-		if (t && t->start(t->ctx, b & 1)) {
-			m->cur = t;
-			m->phase = (b & 1) ? 3 : 2;
-			m->pending_ack = 0;
-		} else {
-			m->cur = NULL;
-			m->phase = 0;
-			m->pending_ack = 1;
-		}
-	} else if (m->phase == 2 && m->cur) {
-		m->pending_ack = m->cur->write(m->cur->ctx, b) ? 0 : 1;
-	} else {
-		m->pending_ack = 1;
-	}
+	uint64_t sent = m->out_sent[i];
+	size_t pkt = (high_speed() ? 512 : 64) - 2;
+	if (!sent && m->outn - m->outoff >= pkt && i < m->outoff + pkt)
+		sent = m->out_t[m->outoff + pkt - 1]; /* a full packet goes without waiting */
+	if (!sent)
+		sent = m->out_t[i] + (uint64_t)(fake_ftdi.latency ? fake_ftdi.latency : 16) * 1000000u;
+	return next_frame(sent);
 }
 
-/* Returns bytes consumed, 0 if the command is incomplete. */
-static size_t m_cmd(struct fake_mpsse *m, const uint8_t *c, size_t n)
+static void advance_to(uint64_t t)
 {
-	size_t len;
-	switch (c[0]) {
-	case 0x80:
-		if (n < 3)
-			return 0;
-		m_set_low(m, c[1], c[2]);
-		return 3;
-	case 0x82:
-		return n < 3 ? 0 : 3;
-	case 0x81: {
-		int scl, sda;
-		m_lines(m, &scl, &sda);
-		m_out(m, (uint8_t)((m->val & ~0x07u) | (unsigned)scl | (m->val & 2) |
-				   (unsigned)sda << 2));
-		return 1;
-	}
-	case 0x83:
-		m_out(m, 0xff);
-		return 1;
-	case 0x11: /* bytes out, -ve edge, MSB first */
-		if (n < 3)
-			return 0;
-		len = (size_t)(c[1] | c[2] << 8) + 1;
-		if (n < 3 + len)
-			return 0;
-		for (size_t i = 0; i < len; i++)
-			m_write_byte(m, c[3 + i]);
-		return 3 + len;
-	case 0x13: /* bits out, -ve edge */
-		if (n < 3)
-			return 0;
-		if (m->phase == 3 && (c[2] & 0x80))
-			m->master_nacked = 1;
-		return 3;
-	case 0x20: /* bytes in, +ve edge */
-		if (n < 3)
-			return 0;
-		len = (size_t)(c[1] | c[2] << 8) + 1;
-		for (size_t i = 0; i < len; i++) {
-			int ok = m->phase == 3 && m->cur && !m->master_nacked && !(m->dir & 2);
-			m_out(m, ok ? m->cur->read(m->cur->ctx) : 0xff);
-		}
-		return 3;
-	case 0x22: /* bits in, +ve edge: the ACK bit */
-		if (n < 2)
-			return 0;
-		m_out(m, (m->dir & 2) ? 0x01 : (uint8_t)m->pending_ack);
-		return 2;
-	case 0x8e: /* clock N+1 bits, no data */
-		if (n < 2)
-			return 0;
-		m->stuck_pulses -= m->stuck_pulses > c[1] ? c[1] + 1 : m->stuck_pulses;
-		return 2;
-	case 0x86:
-		if (n < 3)
-			return 0;
-		m->divisor = (unsigned)(c[1] | c[2] << 8);
-		return 3;
-	case 0x9e:
-		return n < 3 ? 0 : 3;
-	case 0x8a: m->div5_off = 1; return 1;
-	case 0x8b: m->div5_off = 0; return 1;
-	case 0x8c: m->three_phase = 1; return 1;
-	case 0x8d: m->three_phase = 0; return 1;
-	case 0x97: m->adaptive_off = 1; return 1;
-	case 0x85: m->loopback_off = 1; return 1;
-	case 0x84: m->loopback_off = 0; return 1;
-	case 0x87: return 1;
-	default:
-		m->bad_opcodes++;
-		m_out(m, 0xfa);
-		m_out(m, c[0]);
-		return 1;
-	}
+	uint64_t now = usb_now();
+	if (t > now)
+		fake_ftdi.clock->sleep_ns(fake_ftdi.clock, t - now);
 }
 
 static int f_read(struct ftdi_context *c, unsigned char *buf, int size)
@@ -270,20 +184,38 @@ static int f_read(struct ftdi_context *c, unsigned char *buf, int size)
 		fake_ftdi.err = "usb bulk read failed";
 		return LIBUSB_ERROR_NO_DEVICE;
 	}
-	uint8_t *src;
-	size_t *n, *off;
 	if (fake_ftdi.bitmode == BITMODE_MPSSE) {
-		src = fake_ftdi.mpsse.out, n = &fake_ftdi.mpsse.outn, off = &fake_ftdi.mpsse.outoff;
-	} else {
-		src = fake_ftdi.rx, n = &fake_ftdi.rxn, off = &fake_ftdi.rxoff;
+		struct fake_mpsse *m = &fake_ftdi.mpsse;
+		size_t k = 0;
+		if (fake_ftdi.clock) {
+			fake_ftdi.usb_reads++;
+			if (m->outoff == m->outn) {
+				/* nothing coming: status-only packets until the latency timer */
+				advance_to(next_frame(usb_now() + (uint64_t)(fake_ftdi.latency ? fake_ftdi.latency : 16) * 1000000u - 1));
+				return 0;
+			}
+			advance_to(deliver_at(m, m->outoff));
+			uint64_t now = usb_now();
+			while (m->outoff + k < m->outn && k < (size_t)size && deliver_at(m, m->outoff + k) <= now)
+				k++;
+		} else {
+			k = m->outn - m->outoff;
+			if (k > (size_t)size)
+				k = (size_t)size;
+		}
+		memcpy(buf, m->out + m->outoff, k);
+		m->outoff += k;
+		if (m->outoff == m->outn)
+			m->outoff = m->outn = 0;
+		return (int)k;
 	}
-	size_t k = *n - *off;
+	size_t k = fake_ftdi.rxn - fake_ftdi.rxoff;
 	if (k > (size_t)size)
 		k = (size_t)size;
-	memcpy(buf, src + *off, k);
-	*off += k;
-	if (*off == *n)
-		*off = *n = 0;
+	memcpy(buf, fake_ftdi.rx + fake_ftdi.rxoff, k);
+	fake_ftdi.rxoff += k;
+	if (fake_ftdi.rxoff == fake_ftdi.rxn)
+		fake_ftdi.rxoff = fake_ftdi.rxn = 0;
 	return (int)k;
 }
 
@@ -295,13 +227,12 @@ static int f_write(struct ftdi_context *c, const unsigned char *buf, int size)
 		return LIBUSB_ERROR_NO_DEVICE;
 	}
 	if (fake_ftdi.bitmode == BITMODE_MPSSE) {
-		size_t off = 0;
-		while (off < (size_t)size) {
-			size_t k = m_cmd(&fake_ftdi.mpsse, buf + off, (size_t)size - off);
-			if (k == 0)
-				break; /* incomplete command: the real chip would wait; tests send whole ones */
-			off += k;
-		}
+		struct fake_mpsse *m = &fake_ftdi.mpsse;
+		uint64_t now = usb_now();
+		if (m->t_ns < now)
+			m->t_ns = now; /* idle until the data arrives */
+		fake_ftdi.usb_writes++;
+		fake_mpsse_exec(m, buf, (size_t)size);
 		return size;
 	}
 	size_t room = sizeof fake_ftdi.tx - fake_ftdi.txn;
@@ -330,7 +261,7 @@ void fake_ftdi_install(void)
 	fake_ftdi.vid = 0x0403;
 	fake_ftdi.pid = 0x6010;
 	strcpy(fake_ftdi.serial, "FT000001");
-	fake_ftdi.mpsse.scl = fake_ftdi.mpsse.sda = 1;
+	fake_mpsse_reset(&fake_ftdi.mpsse);
 	hb_ftdi_api = (struct hb_ftdi_api){
 		.new_ctx = f_new,
 		.free_ctx = f_free,

@@ -1,6 +1,10 @@
 /* A fake FTDI chip behind the hb_ftdi_api table: USB open errors as libftdi1 reports them,
- * UART mode (what the chip received waits in rx, what it sent lands in tx), the latency
- * timer, purge, a device that vanishes mid-read, and MPSSE mode driven by fake_mpsse. */
+ * UART mode (what the chip received waits in rx, what it sent lands in tx), baud rates
+ * refused the way libftdi refuses them, the latency timer, purge, a device that vanishes
+ * mid-read, and MPSSE mode executed at pin level by fake_mpsse (I2C targets on the bus).
+ * With a clock installed (fake_ftdi.clock, normally a fake clock) USB takes simulated time:
+ * 125 us microframes on the high-speed parts (0403:6010/6011/6014), 1 ms frames otherwise;
+ * a reply needs the next (micro)frame; the MPSSE's commands take their bus time. */
 #ifndef FAKE_FTDI_H
 #define FAKE_FTDI_H
 
@@ -8,23 +12,8 @@
 #include <stdint.h>
 
 #include "fake_i2c_bus.h"
-
-struct fake_mpsse {
-	/* GPIO low byte as the MPSSE drives it */
-	uint8_t val, dir;
-	int scl, sda; /* bus line levels */
-	struct fake_i2c_bus *bus;
-	struct fake_i2c_target *cur;
-	int phase;       /* 0 idle, 1 address expected, 2 target receiving, 3 target sending */
-	int pending_ack; /* 0 = ACK for the next ACK-bit read, 1 = NACK */
-	int master_nacked;
-	int stuck_pulses; /* a target holds SDA low for this many more SCL rising edges */
-	unsigned divisor;
-	int three_phase, div5_off, adaptive_off, loopback_off;
-	unsigned starts, stops, bad_opcodes;
-	uint8_t out[8192];
-	size_t outn, outoff;
-};
+#include "fake_mpsse.h"
+#include "hb_clock.h"
 
 struct fake_ftdi {
 	uint16_t vid, pid;
@@ -42,6 +31,9 @@ struct fake_ftdi {
 	int reads, vanish_at_read; /* read number vanish_at_read fails with NO_DEVICE (0 = never) */
 	struct fake_mpsse mpsse;
 	const char *err;
+	/* USB timing: NULL = untimed (answers are there at once) */
+	struct hb_clock *clock;
+	unsigned usb_writes, usb_reads;
 };
 
 extern struct fake_ftdi fake_ftdi;
@@ -50,5 +42,7 @@ void fake_ftdi_install(void);
 void fake_ftdi_uninstall(void);
 /* Bytes the chip "received on its RX pin", to be read by the host. */
 void fake_ftdi_feed(const void *buf, size_t n);
+/* The USB (micro)frame of the fake's chip (from its PID), ns. */
+uint64_t fake_ftdi_frame_ns(void);
 
 #endif

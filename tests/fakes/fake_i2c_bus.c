@@ -50,6 +50,8 @@ static enum hb_status fb_xfer(struct hb_i2c *bus, uint8_t addr7, const uint8_t *
 	if (fb->fail_with)
 		return (enum hb_status)fb->fail_with;
 	int rc = fake_i2c_bus_xfer(fb, addr7, w, (unsigned)wn, r, (unsigned)rn);
+	if (fb->after)
+		fb->after(fb->after_ctx, addr7, w, (unsigned)wn, r, (unsigned)rn);
 	return rc ? HB_ERR_NACK : HB_OK;
 }
 

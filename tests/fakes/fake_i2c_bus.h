@@ -26,6 +26,11 @@ struct fake_i2c_bus {
 	unsigned n;
 	unsigned transactions;
 	int fail_with; /* nonzero: every transfer returns this hb_status */
+	/* called after each transaction through the hb_i2c (a test can make time pass there:
+	 * a host thread held up between asking and getting the answer) */
+	void (*after)(void *ctx, uint8_t addr7, const uint8_t *w, unsigned wn, const uint8_t *r,
+		      unsigned rn);
+	void *after_ctx;
 };
 
 /* Open an hb_i2c on the fake bus (close with hb_i2c_close). */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hb_board.h"
+#include "hb_ina2xx.h"
 #include "hb_log.h"
 
 #define CHECK(x) \
@@ -52,7 +53,7 @@ static void check_board(const struct hb_board *b)
 		TERMINATED(m->label);
 		CHECK(m->rail[0] != 0);
 		CHECK(m->shunt_uohm > 0);
-		CHECK(hb_monitor_chip_find(m->chip) != NULL);
+		CHECK(hb_ina2xx_chip_by_name(m->chip) != NULL);
 	}
 	char err[512];
 	CHECK(hb_board_validate(b, err, sizeof err) == HB_OK);

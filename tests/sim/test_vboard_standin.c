@@ -397,7 +397,7 @@ Test(vboard_standin, usage_errors_exit_2)
 {
 	char cmd[1024];
 	const char *bad[] = {"--fault bogus", "--fault drop=x", "--pace slow",
-			     "--clock-hz 24000000 --baud 115200", "--noise-uA -1", "extra"};
+			     "--clock-hz 1000000 --baud 3000000", "--noise-uA -1", "extra"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", HB_VBOARD_STANDIN, bad[i]);
 		int st = system(cmd);

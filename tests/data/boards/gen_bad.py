@@ -15,6 +15,7 @@ core_clock_hz = 12000000
 
 [flash]
 openfpgaloader_board = ice40_generic
+interface = A
 
 [usb]
 vid = 0x0403
@@ -92,10 +93,16 @@ cases = {
  'unknown_ofl_board': (HW, sub('openfpgaloader_board = ice40_generic', 'openfpgaloader_board = icebreaker'), r'^openfpgaloader_board =', 'flash.openfpgaloader_board', "'icebreaker' is not an openFPGALoader 0.10 board", 'openFPGALoader calls it ice40_generic'),
  'ofl_wrong_family': (HW, sub('openfpgaloader_board = ice40_generic', 'openfpgaloader_board = ulx3s'), r'^openfpgaloader_board =', 'flash.openfpgaloader_board', "'ulx3s' is an ecp5 board", 'board and family disagree'),
  'unknown_cable': (HW, sub('openfpgaloader_board = ice40_generic', 'openfpgaloader_board = ice40_generic\nopenfpgaloader_cable = ft2233'), r'^openfpgaloader_cable =', 'flash.openfpgaloader_cable', "'ft2233' is not an FTDI cable", 'a cable typo'),
- 'bad_interface': (HW, sub('interface = B', 'interface = E'), r'^interface =', 'usb.interface', 'not an FTDI interface', 'FTDI chips have A..D'),
- 'interface_beyond_chip': (HW, lambda t: t.replace('pid = 0x6010', 'pid = 0x6014').replace('ftdi://0403:6010/2', 'ftdi://0403:6014/2'), r'^interface =', 'usb.interface', 'has interfaces A..A', 'an FT232H has one interface'),
+ 'bad_interface': (HW, sub('interface = B', 'interface = E'), r'^interface = E', 'usb.interface', 'not an FTDI interface', 'FTDI chips have A..D'),
+ 'interface_beyond_chip': (HW, lambda t: t.replace('pid = 0x6010', 'pid = 0x6014').replace('ftdi://0403:6010/2', 'ftdi://0403:6014/2'), r'^interface = B', 'usb.interface', 'has interfaces A..A', 'an FT232H has one interface'),
  'uri_port_mismatch': (HW, sub('uri = ftdi://0403:6010/2', 'uri = ftdi://0403:6010/1'), r'^uri =', 'uart.uri', 'port /1 is interface A', 'the URI and [usb] disagree'),
  'uri_pid_mismatch': (HW, sub('uri = ftdi://0403:6010/2', 'uri = ftdi://0403:6011/2'), r'^uri =', 'uart.uri', 'names 0403:6011', 'the URI and [usb] disagree'),
+ 'flash_interface_missing': (HW, drop('interface = A'), r'^\[flash\]', 'flash.interface', 'missing (required for family ice40)', 'which interface programs the board must be said (issue 12: the UART interface was used)'),
+ 'flash_interface_beyond_chip': (HW, lambda t: t.replace('pid = 0x6010', 'pid = 0x6015').replace('ftdi://0403:6010/2', 'ftdi://0403:6015/1').replace('interface = B', 'interface = A').replace('baud = 3000000', 'baud = 1000000').replace('interface = A\n', 'interface = B\n', 1), r'^interface = B', 'flash.interface', "has interfaces A..A", 'an FT231X has one interface to program through'),
+ 'baud_chip_cannot_make': (HW, lambda t: t.replace('pid = 0x6010', 'pid = 0x6015').replace('ftdi://0403:6010/2', 'ftdi://0403:6015/1').replace('interface = B', 'interface = A').replace('core_clock_hz = 12000000', 'core_clock_hz = 48000000').replace('baud = 3000000', 'baud = 4000000'), r'^baud =', 'uart.baud', "4000000 baud: the FT231X (0403:6015) makes at most 3000000 baud", 'the FT231X stops at 3 Mbaud'),
+ 'uri_unknown_scheme': (HW, sub('uri = ftdi://0403:6010/2', 'uri = uart://0403:6010/2'), r'^uri =', 'uart.uri', "expected serial:/dev/ttyUSB1, ftdi://VID:PID/N, tcp://host:port or rfc2217://host:port", 'not a transport hilbench has'),
+ 'uri_virtual_on_hw': (HW, sub('uri = ftdi://0403:6010/2', 'uri = pty:/dev/pts/3'), r'^uri =', 'uart.uri', "'pty:/dev/pts/3': expected serial:", 'the virtual board\'s transport on a real board'),
+ 'monitor_uart_adapter_bus': (HW, sub('bus = ftdi-i2c://0403:6014/1', 'bus = ftdi-i2c://0403:6015/1'), r'^bus =', 'monitor.vcore.bus', 'has no MPSSE to be an I2C master', 'an FT231X cannot be an I2C master'),
  'uri_scheme': (HW, sub('uri = ftdi://0403:6010/2', 'uri = /dev/ttyUSB1'), r'^uri =', 'uart.uri', "'/dev/ttyUSB1': expected", 'a bare path is not a URI'),
  'baud_low': (HW, sub('baud = 3000000', 'baud = 300'), r'^baud =', 'uart.baud', 'outside 9600..12000000', 'implausible baud'),
  'baud_divisor': (HW, sub('baud = 3000000', 'baud = 2500000'), r'^baud =', 'uart.baud', 'more than 2 % off', '12 MHz / 2.5 Mbaud = 4.8 cycles'),
@@ -112,7 +119,7 @@ cases = {
  'key_outside_section': (HW, lambda t: 'name = fixture\n' + t, r'^name = fixture\n\[board\]', '.name', 'key outside any section', 'before [board]'),
  'sim_with_flash': (SIM, sub('[uart]', '[flash]\nopenfpgaloader_board = ice40_generic\n\n[uart]'), r'^openfpgaloader_board =', 'flash.openfpgaloader_board', 'not used by family sim', 'nothing to flash'),
  'hw_with_sim': (HW, sub('[uart]', '[sim]\npacing = free\n\n[uart]'), r'^pacing =', 'sim.pacing', 'not used by family ice40', 'sim options on hardware'),
- 'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = fast'), r'^pacing =', 'sim.pacing', "'fast' is not 'free' or 'realtime'", 'unknown pacing'),
+ 'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = slow'), r'^pacing =', 'sim.pacing', "'slow' is not 'virtual', 'realtime' or 'fast'", 'unknown pacing'),
  'sim_real_bus': (SIM, sub('bus = vboard:', 'bus = i2c-dev:/dev/i2c-1'), r'^bus =', 'monitor.vcc3v3.bus', 'sit on the vboard: bus', 'a real bus on the sim'),
  'sim_hw_uri': (SIM, sub('uri = vboard:', 'uri = ftdi://0403:6010/2'), r'^uri =', 'uart.uri', 'expected vboard:', 'a real UART on the sim'),
 }

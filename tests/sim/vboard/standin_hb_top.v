@@ -27,9 +27,16 @@ module hb_top #(
     output wire        act_imem,
     output wire        act_lif,
     output wire        act_uart
+`ifdef HB_VBOARD_PORTS
+    , input wire [15:0] uart_div
+`endif
 );
+`ifdef HB_VBOARD_PORTS
+    wire [15:0] DIV = uart_div;
+`else
     localparam integer DIV_I = CLK_HZ / BAUD;
     localparam [15:0] DIV = DIV_I[15:0];
+`endif
 
     // ---- receiver
     reg [1:0]  rx_sync;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "hb_board.h"
+#include "hb_ina2xx.h"
 
 static const char *src_dir(void)
 {
@@ -63,7 +64,8 @@ static void check_board_fields(const struct hb_board *b)
 
 	if (b->family == HB_FAMILY_SIM) {
 		cr_assert_str_eq(b->uart_uri, "vboard:");
-		cr_assert(strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
+		cr_assert(strcmp(b->sim_pacing, "virtual") == 0 || strcmp(b->sim_pacing, "fast") == 0 ||
+			  strcmp(b->sim_pacing, "free") == 0 || strcmp(b->sim_pacing, "realtime") == 0);
 		cr_assert_eq(b->osc_hz, b->core_clock_hz, "sim: the oscillator is the core clock");
 		cr_assert_str_empty(b->ofl_board);
 	} else {
@@ -85,7 +87,7 @@ static void check_board_fields(const struct hb_board *b)
 	cr_assert_geq(b->n_monitors, 1, "%s: no power monitor", b->name);
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
-		const struct hb_monitor_chip *chip = hb_monitor_chip_find(m->chip);
+		const struct hb_ina2xx_chip *chip = hb_ina2xx_chip_by_name(m->chip);
 		cr_assert_not_null(chip, "%s: chip %s", b->name, m->chip);
 		cr_assert(m->address >= 0x40 && m->address <= 0x4F, "%s: INA219 address 0x%02x",
 			  b->name, m->address);
@@ -93,9 +95,9 @@ static void check_board_fields(const struct hb_board *b)
 		cr_assert_gt(m->max_current_ma, 0);
 		/* V = I * R must stay inside the shunt ADC's range */
 		double v_shunt_uv = m->max_current_ma * 1e-3 * m->shunt_uohm;
-		cr_assert_leq(v_shunt_uv, chip->shunt_fullscale_uv, "%s.%s: %.0f uV", b->name,
+		cr_assert_leq(v_shunt_uv, chip->shunt_fs_uV, "%s.%s: %.0f uV", b->name,
 			      m->rail, v_shunt_uv);
-		cr_assert(m->nominal_mv > 0 && m->nominal_mv <= chip->bus_max_mv);
+		cr_assert(m->nominal_mv > 0 && m->nominal_mv <= chip->bus_max_mV);
 		cr_assert(strncmp(m->bus, b->family == HB_FAMILY_SIM ? "vboard:" : "ftdi-i2c://",
 				  b->family == HB_FAMILY_SIM ? 7 : 11) == 0,
 			  "%s: bus %s", b->name, m->bus);
@@ -136,6 +138,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_eq(b.usb_vid, 0x0403);
 	cr_assert_eq(b.usb_pid, 0x6010);
 	cr_assert_eq(b.usb_interface, 'B');
+	cr_assert_eq(b.flash_interface, 'A', "interface A drives the SPI flash (B is the UART)");
 	cr_assert_eq(b.osc_hz, 12000000);
 
 	cr_assert_eq(hb_board_find("ulx3s", NULL, &b, err, sizeof err), HB_OK, "%s", err);
@@ -143,6 +146,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_str_eq(b.fpga_part, "LFE5U-85F-6BG381C");
 	cr_assert_str_eq(b.ofl_board, "ulx3s");
 	cr_assert_eq(b.usb_pid, 0x6015);
+	cr_assert_eq(b.flash_interface, 'A', "the FT231X's only interface");
 	cr_assert_eq(b.osc_hz, 25000000);
 
 	cr_assert_eq(hb_board_find("arty-a7-35t", NULL, &b, err, sizeof err), HB_OK, "%s", err);
@@ -151,6 +155,7 @@ Test(board, shipped_boards_match_their_documented_facts)
 	cr_assert_str_eq(b.ofl_board, "arty_a7_35t");
 	cr_assert_eq(b.usb_pid, 0x6010);
 	cr_assert_eq(b.usb_interface, 'B');
+	cr_assert_eq(b.flash_interface, 'A', "interface A is JTAG (B is the UART)");
 	cr_assert_eq(b.osc_hz, 100000000);
 
 	cr_assert_eq(hb_board_find("sim", NULL, &b, err, sizeof err), HB_OK, "%s", err);

@@ -81,6 +81,28 @@ Test(cli_drivers, doctor_version_probes_run_no_shell)
 	rmdir(dir);
 }
 
+/* issue 12: doctor left out the channel flash adds, said "not plugged in" on a host without
+ * USB, pointed ftdi-i2c monitors at the board's UART adapter, looked for verilator for the
+ * sim board. */
+Test(cli_drivers, doctor_names_the_channel_the_i2c_adapter_and_what_is_really_missing)
+{
+	static char out[16384];
+	cr_assert_eq(run("doctor --board icebreaker", out, sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, "-b ice40_generic -c ft2232 --ftdi-channel 0 -m"), "%s", out);
+	const char *mon = strstr(out, "monitor vcore");
+	cr_assert_not_null(mon, "%s", out);
+	cr_assert(strstr(mon, "FT232H 0403:6014"), "the I2C master, not the UART: %s", mon);
+	if (access("/dev/bus/usb", F_OK) != 0) {
+		cr_assert(strstr(out, "no USB at all"), "%s", out);
+		cr_assert_null(strstr(out, "not plugged in"), "nothing can be plugged in: %s", out);
+	}
+	cr_assert_eq(run("doctor --board sim", out, sizeof out), 0, "%s", out);
+	const char *vb = strstr(out, "virtual board:");
+	cr_assert_not_null(vb, "%s", out);
+	cr_assert(strstr(vb, "hilbench-vboard"), "%s", vb);
+	cr_assert_null(strstr(vb, "verilator"), "%s", vb);
+}
+
 Test(cli_drivers, flash_dry_run_prints_the_exact_command)
 {
 	static char out[4096];
@@ -94,6 +116,70 @@ Test(cli_drivers, flash_dry_run_prints_the_exact_command)
 			 out, sizeof out), 2);
 	cr_assert(strstr(out, "--ftdi-channel"), "%s", out);
 	unsetenv("HB_OPENFPGALOADER");
+}
+
+/* issue 12: icebreaker and arty were flashed through --ftdi-channel 1, their UART. Each
+ * shipped board programs through interface A (channel 0), and `run` passes the same
+ * arguments as `flash`. */
+Test(cli_drivers, flash_dry_run_of_every_shipped_board_uses_its_programming_interface)
+{
+	static char out[4096];
+	setenv("HB_OPENFPGALOADER", "/bin/true", 1);
+	static const char *const cases[][2] = {
+		{"icebreaker", "/bin/true -b ice40_generic -c ft2232 --ftdi-channel 0 -m x.bin\n"},
+		{"ulx3s", "/bin/true -b ulx3s -c ft231X --ftdi-channel 0 -m x.bin\n"},
+		{"arty-a7-35t", "/bin/true -b arty_a7_35t -c digilent --ftdi-channel 0 -m x.bin\n"},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char args[128];
+		snprintf(args, sizeof args, "flash --board %s --bitstream x.bin --dry-run", cases[i][0]);
+		cr_assert_eq(run(args, out, sizeof out), 0, "%s", out);
+		cr_assert_str_eq(out, cases[i][1], "%s", cases[i][0]);
+	}
+	/* the user's --ftdi-channel still wins */
+	cr_assert_eq(run("flash --board icebreaker --bitstream x.bin --ftdi-channel 2 --dry-run", out,
+			 sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, " --ftdi-channel 2 "), "%s", out);
+	unsetenv("HB_OPENFPGALOADER");
+}
+
+Test(cli_drivers, run_flashes_with_the_arguments_flash_shows)
+{
+	char dir[] = "/tmp/hb-runflash-XXXXXX", fake[512], bit[128], argsf[128], args[600];
+	static char out[16384], dry[4096];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fake, sizeof fake, "%s/tests/fakes/fake_openFPGALoader.sh", getenv("HB_SOURCE_DIR"));
+	snprintf(bit, sizeof bit, "%s/top.bin", dir);
+	snprintf(argsf, sizeof argsf, "%s/args", dir);
+	FILE *f = fopen(bit, "w");
+	fputs("bitstream", f);
+	fclose(f);
+	setenv("HB_OPENFPGALOADER", fake, 1);
+	setenv("FAKE_OFL_ARGS", argsf, 1);
+	setenv("FAKE_OFL_MODE", "ok", 1);
+	snprintf(args, sizeof args, "run --board icebreaker --bitstream %s --no-db", bit);
+	int rc = run(args, out, sizeof out);
+	cr_assert_neq(rc, 0, "no UART here: the run stops after flashing\n%s", out);
+	snprintf(args, sizeof args, "flash --board icebreaker --bitstream %s --dry-run", bit);
+	cr_assert_eq(run(args, dry, sizeof dry), 0, "%s", dry);
+	/* the recorded argv, one per line, joined with spaces, after the program */
+	char got[1024] = "", line[256];
+	f = fopen(argsf, "r");
+	cr_assert_not_null(f, "run did not start openFPGALoader:\n%s", out);
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		strncat(got, " ", sizeof got - strlen(got) - 1);
+		strncat(got, line, sizeof got - strlen(got) - 1);
+	}
+	fclose(f);
+	strncat(got, "\n", sizeof got - strlen(got) - 1);
+	cr_assert_str_eq(got, dry + strlen(fake), "run: %s flash --dry-run: %s", got, dry);
+	unsetenv("HB_OPENFPGALOADER");
+	unsetenv("FAKE_OFL_ARGS");
+	unsetenv("FAKE_OFL_MODE");
+	unlink(argsf);
+	unlink(bit);
+	rmdir(dir);
 }
 
 /* ---- a fake virtual-board I2C socket ---- */

@@ -84,6 +84,34 @@ Test(flash, argv_from_board_fields_sram_by_default)
 	cr_assert(strstr(cmd, " -c ft2232 -f --verify 'a b'\\''c'"), "%s", cmd);
 }
 
+Test(flash, the_channel_is_the_interface_that_programs_the_board)
+{
+	struct hb_flash_opts o;
+	struct hb_flash_argv a;
+	hb_flash_opts_board(&o, "ice40_generic", "ft2232", "", 'A');
+	o.bitstream = bit;
+	cr_assert_eq(hb_flash_build_argv(&o, &a), HB_OK);
+	cr_assert_eq(a.argc, 9);
+	const char *want[] = {"-b", "ice40_generic", "-c", "ft2232", "--ftdi-channel", "0", "-m", bit};
+	for (int i = 0; i < 8; i++)
+		cr_assert_str_eq(a.argv[i + 1], want[i]);
+	hb_flash_opts_board(&o, "arty_a7_35t", "", "SN1", 'B');
+	o.bitstream = bit;
+	cr_assert_eq(hb_flash_build_argv(&o, &a), HB_OK);
+	cr_assert_str_eq(a.argv[3], "--ftdi-serial");
+	cr_assert_str_eq(a.argv[6], "1", "interface B is channel 1, also without -c");
+	o.ftdi_channel = 3; /* the user's --ftdi-channel wins */
+	cr_assert_eq(hb_flash_build_argv(&o, &a), HB_OK);
+	cr_assert_str_eq(a.argv[6], "3");
+	hb_flash_opts_board(&o, "ulx3s", "ft231X", NULL, 'E');
+	o.bitstream = bit;
+	cr_assert_eq(hb_flash_build_argv(&o, &a), HB_ERR_ARG);
+	hb_flash_opts_board(&o, "ulx3s", NULL, NULL, 0);
+	o.bitstream = bit;
+	cr_assert_eq(hb_flash_build_argv(&o, &a), HB_OK);
+	cr_assert_eq(a.argc, 5, "no interface, no channel: -b ulx3s -m bit");
+}
+
 Test(flash, argv_rejects_contradictions)
 {
 	struct hb_flash_argv a;

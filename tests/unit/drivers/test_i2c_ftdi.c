@@ -63,7 +63,8 @@ Test(ftdi_i2c, ina219_through_real_transactions)
 	/* every register read is START .. Sr .. STOP: more STARTs than STOPs */
 	cr_assert_gt(fake_ftdi.mpsse.starts, fake_ftdi.mpsse.stops);
 	cr_assert_gt(fake_ftdi.mpsse.stops, 4);
-	cr_assert_eq(fake_ftdi.mpsse.phase, 0, "bus idle after STOP");
+	cr_assert_eq(fake_ftdi.mpsse.tgt.state, 0, "bus idle after STOP");
+	cr_assert(fake_ftdi.mpsse.scl && fake_ftdi.mpsse.sda, "both lines released high");
 	hb_i2c_close(bus);
 }
 

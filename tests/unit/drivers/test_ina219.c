@@ -123,7 +123,7 @@ Test(ina219, negative_current)
 	cr_assert_eq(r.shunt_raw, -5000);
 	cr_assert_eq(r.shunt_uV, -50000);
 	cr_assert_eq(r.current_uA, -500000);
-	cr_assert_eq(r.power_uW, 6000000);
+	cr_assert_eq(r.power_uW, -6000000, "signed: current from IN- to IN+ (shunt backwards)");
 }
 
 Test(ina219, small_current_uses_effective_lsb)
@@ -144,6 +144,54 @@ Test(ina219, small_current_uses_effective_lsb)
 			 ((int64_t)dev.cal * c.shunt_uohm);
 	cr_assert_leq(264000 - r.power_uW, lsb_uW);
 	cr_assert_geq(264000 - r.power_uW, 0);
+}
+
+/* issue 12: a read right after init, before the first conversion with the new CAL,
+ * returned 0 uA as success. */
+Test(ina219, a_read_right_after_init_waits_for_the_first_conversion_with_the_new_cal)
+{
+	struct hb_ina2xx dev;
+	struct hb_ina2xx_config c = cfg(100000, 2000000);
+	chip.shunt_uV = 150000; /* 1.5 A flows all along */
+	chip.bus_mV = 12000;
+	cr_assert_eq(hb_ina2xx_init(&dev, bus, 0x40, HB_INA219, &c), HB_OK);
+	uint64_t t0 = fc.now;
+	struct hb_ina2xx_reading r;
+	cr_assert_eq(hb_ina2xx_read(&dev, &r), HB_OK);
+	cr_assert_eq(r.current_uA, 1500000, "not the 0 of the registers before the conversion");
+	cr_assert_eq(r.power_uW, 18000000);
+	cr_assert_geq(fc.now - t0, dev.conv_ns, "it waited for the conversion");
+	cr_assert_eq(chip.conversions, 1);
+}
+
+Test(ina219, a_stopped_converter_is_a_timeout_not_a_reading)
+{
+	struct hb_ina2xx dev;
+	struct hb_ina2xx_config c = cfg(100000, 2000000);
+	cr_assert_eq(hb_ina2xx_init(&dev, bus, 0x40, HB_INA219, &c), HB_OK);
+	chip.stopped = 1;
+	struct hb_ina2xx_reading r;
+	cr_assert_eq(hb_ina2xx_read(&dev, &r), HB_ERR_TIMEOUT);
+	cr_assert_eq(dev.resets_seen, 0, "CAL was intact: not mistaken for a reset");
+}
+
+Test(ina219, the_power_figure_is_one_formula)
+{
+	/* V_bus * V_shunt / R: mV * uV / uohm = mW */
+	cr_assert_float_eq(hb_ina2xx_power_mw(3300, 2000, 100000), 66.0, 1e-12);
+	cr_assert_float_eq(hb_ina2xx_power_mw(1200, -500, 1000000), -0.6, 1e-12);
+	cr_assert_float_eq(hb_ina2xx_power_mw(1200, 500, 0), 0.0, 0);
+	/* a reading's power is that formula, not the chip's truncated power register */
+	struct hb_ina2xx dev;
+	struct hb_ina2xx_config c = cfg(1000000, 50000); /* the iCEBreaker's 1 ohm, 50 mA */
+	cr_assert_eq(hb_ina2xx_init(&dev, bus, 0x40, HB_INA219, &c), HB_OK);
+	chip.shunt_uV = 20010; /* 20.01 mA */
+	chip.bus_mV = 1200;
+	struct hb_ina2xx_reading r;
+	cr_assert_eq(hb_ina2xx_read(&dev, &r), HB_OK);
+	cr_assert_float_eq(r.power_mW, hb_ina2xx_power_mw(r.bus_mV, r.shunt_uV, 1000000), 1e-12);
+	int64_t reg_uW = (int64_t)r.power_raw * 20 * (int64_t)dev.current_lsb_nA / 1000;
+	cr_assert_neq(reg_uW, r.power_uW, "the power register (%lld uW) truncates", (long long)reg_uW);
 }
 
 Test(ina219, overflow_flag_is_range_error)

@@ -124,3 +124,85 @@ Test(sampler, saturated_samples_are_flagged_not_fatal)
 	cr_assert(smp.flags & HB_POWER_SAMPLE_SATURATED);
 	cr_assert_eq(s.saturated, 1);
 }
+
+/* issue 12: "stopped converting" was declared 4 periods after the first silent poll,
+ * measured when the reads *returned*: a thread held up inside one read (here 5 periods,
+ * between the chip answering "no conversion yet" and the answer reaching the sampler)
+ * tripped it although the chip never stopped. */
+struct holdup {
+	unsigned silent_reads, at;
+	uint64_t ns;
+	int after_power; /* the previous transaction read the power register */
+};
+
+static void hold_after_silent_bus_read(void *ctx, uint8_t addr7, const uint8_t *w, unsigned wn,
+				       const uint8_t *r, unsigned rn)
+{
+	struct holdup *h = ctx;
+	(void)addr7;
+	int bus_reg = wn ? w[0] == 2 : chip.ptr == 2;
+	/* a CNVR poll that found nothing (not the check read after a power read) */
+	if (rn == 2 && bus_reg && !(r[1] & 2) && !h->after_power && ++h->silent_reads == h->at)
+		hb_sleep_ns(h->ns);
+	h->after_power = rn == 2 && (wn ? w[0] == 3 : chip.ptr == 3);
+}
+
+Test(sampler, a_thread_held_up_inside_a_read_is_a_late_sample_not_a_stop)
+{
+	struct hb_power_sampler s;
+	struct collect c = {0};
+	struct holdup h = {.at = 2, .ns = 5 * dev.conv_ns};
+	hb_power_sampler_init(&s, &dev, NULL);
+	fbus.after = hold_after_silent_bus_read;
+	fbus.after_ctx = &h;
+	enum hb_status st = hb_power_sampler_run(&s, 0, on_sample, &c);
+	fbus.after = NULL;
+	cr_assert_eq(st, HB_OK, "%s", hb_strerror(st));
+	cr_assert_geq(h.silent_reads, 2, "the hold-up happened");
+	cr_assert_eq(c.n, 100);
+	cr_assert_eq(s.resets, 0);
+}
+
+Test(sampler, a_chip_reset_is_repaired_and_sampling_goes_on)
+{
+	struct hb_power_sampler s;
+	struct hb_power_sample smp;
+	hb_power_sampler_init(&s, &dev, NULL);
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+	fake_ina219_reset(&chip); /* brown-out: CAL 0, POR configuration */
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+	cr_assert_eq(s.resets, 1);
+	cr_assert_eq(dev.resets_seen, 1);
+	cr_assert_eq(chip.cal, dev.cal, "CAL written again");
+	cr_assert_eq(smp.current_uA, 200000);
+}
+
+Test(sampler, a_chip_that_keeps_resetting_is_gone)
+{
+	struct hb_power_sampler s;
+	struct hb_power_sample smp;
+	hb_power_sampler_init(&s, &dev, NULL);
+	cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+	chip.sticky_reset = 1;
+	fake_ina219_reset(&chip);
+	enum hb_status st;
+	for (int i = 0; i < 100 && (st = hb_power_sampler_next(&s, &smp)) == HB_OK; i++)
+		;
+	cr_assert_eq(st, HB_ERR_GONE);
+	cr_assert_eq(dev.resets_seen, dev.max_retries);
+}
+
+Test(sampler, a_late_host_makes_gaps_never_an_error)
+{
+	struct hb_power_sampler s;
+	struct hb_power_sample smp;
+	hb_power_sampler_init(&s, &dev, NULL);
+	for (int i = 0; i < 20; i++) {
+		cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+		hb_sleep_ns((uint64_t)(i % 4) * 3 * dev.conv_ns); /* 0 .. 9 periods late */
+	}
+	cr_assert_gt(s.gaps, 0);
+	cr_assert_eq(s.samples, 20);
+}

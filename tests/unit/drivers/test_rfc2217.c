@@ -79,6 +79,7 @@ static int lfd = -1, port;
 static pthread_t thr;
 static int refuse;     /* answer DONT COM-PORT */
 static int lie_baud;   /* acknowledge a different baud */
+static int binary_mode; /* 0: agree to BINARY both ways, 1: refuse it, 2: never answer */
 static int flood;      /* 1: send data forever instead of answering the line settings;
 			  2: answer normally, send data forever after a PURGE-DATA */
 
@@ -182,8 +183,14 @@ static void *server(void *arg)
 				}
 			}
 		} else {
+			uint8_t verb = b;
 			if (rd(fd, &b)) /* option byte of WILL/WONT/DO/DONT */
 				break;
+			if (b == 0 /* BINARY */ && binary_mode != 2 && (verb == WILL || verb == DO)) {
+				const uint8_t yes_no[2][2] = {{DO, WILL}, {DONT, WONT}};
+				uint8_t rep[3] = {IAC, yes_no[binary_mode][verb == DO], 0};
+				write(fd, rep, 3);
+			}
 		}
 	}
 	goto out;
@@ -204,7 +211,7 @@ static void setup(void)
 	cr_assert_eq(listen(lfd, 1), 0);
 	getsockname(lfd, (struct sockaddr *)&sa, &len);
 	port = ntohs(sa.sin_port);
-	refuse = lie_baud = nbauds = flood = 0;
+	refuse = lie_baud = nbauds = binary_mode = flood = 0;
 	payload_n = 0;
 	pthread_create(&thr, NULL, server, NULL);
 }
@@ -249,6 +256,39 @@ Test(rfc2217, refused_com_port_option_is_a_protocol_error)
 	refuse = 1;
 	struct hb_transport *t;
 	cr_assert_eq(open_r2(115200, &t), HB_ERR_PROTO);
+}
+
+/* issue 12: BINARY was offered and never checked (CR-NUL insertion risk). */
+Test(rfc2217, server_refusing_binary_is_a_protocol_error)
+{
+	binary_mode = 1;
+	struct hb_transport *t;
+	cr_assert_eq(open_r2(115200, &t), HB_ERR_PROTO);
+}
+
+Test(rfc2217, server_never_answering_binary_is_a_protocol_error)
+{
+	binary_mode = 2;
+	struct hb_transport *t;
+	cr_assert_eq(open_r2(115200, &t), HB_ERR_PROTO);
+}
+
+Test(telnet, binary_must_be_agreed_both_ways)
+{
+	struct hb_telnet tn;
+	uint8_t hello[32], out[8];
+	hb_telnet_init(&tn);
+	hb_telnet_hello(&tn, hello, sizeof hello);
+	cr_assert_eq(hb_telnet_binary_state(&tn), 0);
+	const uint8_t do_bin[] = {IAC, DO, 0};
+	hb_telnet_decode(&tn, do_bin, sizeof do_bin, out);
+	cr_assert_eq(hb_telnet_binary_state(&tn), 0, "only our side so far");
+	const uint8_t will_bin[] = {IAC, WILL, 0};
+	hb_telnet_decode(&tn, will_bin, sizeof will_bin, out);
+	cr_assert_eq(hb_telnet_binary_state(&tn), 1);
+	const uint8_t wont_bin[] = {IAC, WONT, 0};
+	hb_telnet_decode(&tn, wont_bin, sizeof wont_bin, out);
+	cr_assert_eq(hb_telnet_binary_state(&tn), -1);
 }
 
 Test(rfc2217, baud_the_server_did_not_take_is_reported)
