@@ -7,6 +7,8 @@
 
 #include "hb_board.h"
 #include "hb_cli.h"
+#include "hb_report.h"
+#include "hb_term.h"
 
 static void help(FILE *f)
 {
@@ -142,7 +144,8 @@ static int print_json(cJSON *j)
 	cJSON_Delete(j);
 	if (!s)
 		return hb_fail("boards", "out of memory");
-	puts(s);
+	hb_json_fputs(s, stdout); /* profile text: valid UTF-8, no terminal controls */
+	putchar('\n');
 	cJSON_free(s);
 	return HB_EXIT_OK;
 }
@@ -162,6 +165,12 @@ static void row_cells(const struct hb_board *b, char cells[N_COLS][160])
 	fmt_flash(cells[4], 160, b);
 	snprintf(cells[5], 160, "%.120s @ %u", b->uart_uri, b->uart_baud);
 	fmt_power(cells[6], 160, b);
+	/* Profiles are other people's files: no cell may drive the terminal. */
+	for (int c = 0; c < N_COLS; c++) {
+		char t[160];
+		hb_term_escape(cells[c], t, sizeof t);
+		memcpy(cells[c], t, sizeof t);
+	}
 }
 
 static int list_boards(struct hb_global *g, int json)
@@ -171,7 +180,7 @@ static int list_boards(struct hb_global *g, int json)
 	char err[512];
 	enum hb_status st = hb_board_list(g->boards_dir, &boards, &n, err, sizeof err);
 	if (st != HB_OK) {
-		fprintf(stderr, "hilbench boards: %s\n", err[0] ? err : hb_strerror(st));
+		fprintf(stderr, "hilbench boards: %s\n", hb_term(err[0] ? err : hb_strerror(st)));
 		return exit_for_board(st);
 	}
 	if (json) {
@@ -205,7 +214,7 @@ static int list_boards(struct hb_global *g, int json)
 
 static void kv(const char *k, const char *v)
 {
-	printf("  %-22s %s\n", k, v && *v ? v : "-");
+	printf("  %-22s %s\n", k, v && *v ? hb_term(v) : "-");
 }
 
 static void kvu(const char *k, unsigned long long v)
@@ -222,7 +231,7 @@ static int show_board(struct hb_global *g, const char *name, int json)
 	enum hb_status st = hb_board_find(name, g->boards_dir, b, err, sizeof err);
 	if (st != HB_OK) {
 		free(b);
-		fprintf(stderr, "hilbench boards show: %s\n", err[0] ? err : hb_strerror(st));
+		fprintf(stderr, "hilbench boards show: %s\n", hb_term(err[0] ? err : hb_strerror(st)));
 		return exit_for_board(st);
 	}
 	if (json) {
@@ -231,8 +240,9 @@ static int show_board(struct hb_global *g, const char *name, int json)
 		return print_json(j);
 	}
 	char buf[96];
-	printf("%s — %s\n", b->name, b->description[0] ? b->description : "(no description)");
-	printf("  %-22s %s\n", "file", b->path);
+	printf("%s — %s\n", hb_term(b->name),
+	       b->description[0] ? hb_term(b->description) : "(no description)");
+	printf("  %-22s %s\n", "file", hb_term(b->path));
 	printf("[board]\n");
 	kv("family", hb_family_name(b->family));
 	if (b->family != HB_FAMILY_SIM) {
@@ -283,7 +293,7 @@ static int show_board(struct hb_global *g, const char *name, int json)
 	}
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
-		printf("[monitor.%s]\n", m->rail);
+		printf("[monitor.%s]\n", hb_term(m->rail));
 		kv("chip", m->chip);
 		kv("bus", m->bus);
 		snprintf(buf, sizeof buf, "0x%02x", m->address);

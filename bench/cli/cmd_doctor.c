@@ -1,20 +1,31 @@
+#define _GNU_SOURCE /* pipe2 */
 /* hilbench doctor — what this host can reach: USB devices (libusb), serial ports
  * (libserialport), the external tools and their versions, udev/group permissions, and per
  * board profile what is present and what is missing. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <libserialport.h>
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hb_cli.h"
 #include "hb_flash.h"
 #include "hb_ftdi_chips.h"
 #include "hb_params.h"
+#include "hb_term.h"
+
+extern char **environ;
 
 #include "hb_board.h"
 #include "hb_vboard_proc.h"
@@ -111,10 +122,11 @@ static void print_usb(const struct usb_dev *d, int nd, int usb_ok)
 	int perm = 0;
 	for (int i = 0; i < nd; i++) {
 		const struct usb_dev *u = &d[i];
+		/* USB strings are whatever the device says: escaped */
 		printf("  %04x:%04x bus %u addr %u, %u interface%s%s%s%s%s%s\n", u->vid, u->pid,
 		       u->bus, u->addr, u->n_if, u->n_if == 1 ? "" : "s",
-		       is_ftdi(u->vid) ? " [FTDI]" : "", u->product[0] ? ", " : "", u->product,
-		       u->serial[0] ? ", serial " : "", u->serial);
+		       is_ftdi(u->vid) ? " [FTDI]" : "", u->product[0] ? ", " : "", hb_term(u->product),
+		       u->serial[0] ? ", serial " : "", hb_term(u->serial));
 		if (u->open_err == LIBUSB_ERROR_ACCESS) {
 			printf("    cannot open: permission denied%s\n",
 			       is_ftdi(u->vid) ? " (install the udev rule, see below)" : "");
@@ -122,7 +134,7 @@ static void print_usb(const struct usb_dev *d, int nd, int usb_ok)
 		}
 		if (is_ftdi(u->vid) && u->n_if > 1)
 			printf("    ftdi://%04x:%04x%s%s/1 .. /%u (interfaces A..%c)\n", u->vid,
-			       u->pid, u->serial[0] ? ":" : "", u->serial, u->n_if,
+			       u->pid, u->serial[0] ? ":" : "", hb_term(u->serial), u->n_if,
 			       'A' + u->n_if - 1);
 	}
 	if (perm)
@@ -144,17 +156,17 @@ static void print_serial(void)
 	for (int i = 0; ports[i]; i++) {
 		struct sp_port *p = ports[i];
 		const char *desc = sp_get_port_description(p);
-		printf("  %s", sp_get_port_name(p));
+		printf("  %s", hb_term(sp_get_port_name(p)));
 		if (sp_get_port_transport(p) == SP_TRANSPORT_USB) {
 			int vid = 0, pid = 0;
 			sp_get_port_usb_vid_pid(p, &vid, &pid);
 			const char *sn = sp_get_port_usb_serial(p);
-			printf("  USB %04x:%04x%s%s", vid, pid, sn ? " serial " : "", sn ? sn : "");
+			printf("  USB %04x:%04x%s%s", vid, pid, sn ? " serial " : "", sn ? hb_term(sn) : "");
 			if (sn)
-				printf("  (serial:usb-serial=%s)", sn);
+				printf("  (serial:usb-serial=%s)", hb_term(sn));
 		}
 		if (desc)
-			printf("  %s", desc);
+			printf("  %s", hb_term(desc));
 		putchar('\n');
 	}
 	sp_free_port_list(ports);
@@ -201,20 +213,59 @@ static int find_in_path(const char *name, char *out, size_t cap)
 	return access(out, X_OK) == 0;
 }
 
-static void first_line(const char *exe, const char *args, char *out, size_t cap)
+/* The first non-empty line a tool prints for `exe arg` (stdout and stderr), within 5 s.
+ * The tool runs from an argv, no shell: its path comes from PATH or HB_OPENFPGALOADER,
+ * and a quote or a ';' in a directory name must not become a command (docs/security.md). */
+static void first_line(const char *exe, const char *arg, char *out, size_t cap)
 {
-	char cmd[700];
 	out[0] = 0;
-	snprintf(cmd, sizeof cmd, "timeout 5 '%s' %s </dev/null 2>&1", exe, args);
-	FILE *p = popen(cmd, "r");
-	if (!p)
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
 		return;
-	while (fgets(out, (int)cap, p)) {
-		out[strcspn(out, "\r\n")] = 0;
-		if (out[0])
-			break;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	char *argv[] = {(char *)exe, (char *)arg, NULL};
+	pid_t pid;
+	int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return;
 	}
-	pclose(p);
+	char buf[4096];
+	size_t n = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left_ms = 5000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+		if (left_ms <= 0 || poll(&pf, 1, (int)left_ms) <= 0)
+			break; /* timed out: what arrived so far */
+		ssize_t r = read(fds[0], buf + n, sizeof buf - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = 0;
+		if (n == sizeof buf - 1 || strchr(buf + strspn(buf, "\r\n"), '\n'))
+			break; /* a whole line is there */
+	}
+	close(fds[0]);
+	kill(pid, SIGKILL); /* it may still run (or sit in a pipe write); we have what we need */
+	waitpid(pid, NULL, 0);
+	buf[n] = 0;
+	const char *line = buf + strspn(buf, "\r\n");
+	size_t len = strcspn(line, "\r\n");
+	char raw[512];
+	snprintf(raw, sizeof raw, "%.*s", (int)len, line);
+	hb_term_escape(raw, out, cap); /* a tool's banner is printed: no terminal controls */
 }
 
 static void print_tools(void)
@@ -233,7 +284,7 @@ static void print_tools(void)
 		}
 		if (tools[i].version_args)
 			first_line(path, tools[i].version_args, ver, sizeof ver);
-		printf("  %-15s %s%s%s\n", tools[i].name, path, ver[0] ? "  " : "", ver);
+		printf("  %-15s %s%s%s\n", tools[i].name, hb_term(path), ver[0] ? "  " : "", ver);
 	}
 }
 
@@ -308,12 +359,12 @@ static const char *chip_name(uint16_t vid, uint16_t pid)
 
 static void check_board(const struct hb_board *b, const struct usb_dev *d, int nd, int usb_ok)
 {
-	printf("  %s (%s): %s\n", b->name, hb_family_name(b->family), b->description);
+	printf("  %s (%s): %s\n", hb_term(b->name), hb_family_name(b->family), hb_term(b->description));
 	if (b->family == HB_FAMILY_SIM) {
 		char exe[1024];
 		if (hb_vboard_find_exe(exe, sizeof exe) == HB_OK)
 			printf("    virtual board: hilbench-vboard %s present; started by hilbench "
-			       "(nothing to plug in)\n", exe);
+			       "(nothing to plug in)\n", hb_term(exe));
 		else
 			printf("    virtual board: hilbench-vboard MISSING (build it: cmake --build "
 			       "build --target hilbench-vboard; or set HB_VBOARD)\n");
@@ -330,13 +381,13 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 		fa.argv[0] = "openFPGALoader";
 		hb_flash_format(&fa, cmd, sizeof cmd);
 	}
-	printf("    flash: %s (interface %c): %s\n", cmd, b->flash_interface,
+	printf("    flash: %s (interface %c): %s\n", hb_term(cmd), b->flash_interface,
 	       fst == HB_OK ? "tool present" : "tool MISSING (apt install openfpgaloader)");
 	printf("    USB %s %04x:%04x%s%s, UART on interface %c, programming on %c: %s\n",
 	       chip_name(b->usb_vid, b->usb_pid), b->usb_vid, b->usb_pid,
-	       b->usb_serial[0] ? " serial " : "", b->usb_serial, b->usb_interface,
+	       b->usb_serial[0] ? " serial " : "", hb_term(b->usb_serial), b->usb_interface,
 	       b->flash_interface, usb_state(d, nd, usb_ok, b->usb_vid, b->usb_pid, b->usb_serial));
-	printf("    UART %s @ %u baud\n", b->uart_uri, b->uart_baud);
+	printf("    UART %s @ %u baud\n", hb_term(b->uart_uri), b->uart_baud);
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
 		char state[300] = "";
@@ -367,8 +418,9 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 			snprintf(state, sizeof state, "bench probe port %s %s", dev,
 				 access(dev, F_OK) == 0 ? "present (hilbench probe info)" : "MISSING");
 		}
-		printf("    monitor %s: %s @ 0x%02x on %s%s%s\n", m->rail, m->chip, m->address,
-		       m->bus, state[0] ? "; " : "", state);
+		/* profile text (and the serial in it): escaped */
+		printf("    monitor %s: %s @ 0x%02x on %s%s%s\n", hb_term(m->rail), hb_term(m->chip),
+		       m->address, hb_term(m->bus), state[0] ? "; " : "", hb_term(state));
 	}
 }
 
@@ -410,7 +462,7 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 		struct hb_board *list = NULL;
 		size_t n = 0;
 		if (hb_board_list(g->boards_dir, &list, &n, err, sizeof err) != HB_OK) {
-			printf("  cannot list board profiles: %s\n", err);
+			printf("  cannot list board profiles: %s\n", hb_term(err));
 		} else {
 			for (size_t i = 0; i < n; i++)
 				check_board(&list[i], devs, nd, usb_ok);

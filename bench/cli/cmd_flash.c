@@ -7,6 +7,7 @@
 
 #include "hb_cli.h"
 #include "hb_flash.h"
+#include "hb_term.h"
 
 #include "hb_board.h"
 #include "hb_build.h"
@@ -52,14 +53,14 @@ static void on_line(void *ctx, int is_err, const char *line)
 		return;
 	int progress = !is_err && strchr(line, '%') && strchr(line, '[');
 	if (progress && r->tty) {
-		printf("\r%s", line);
+		printf("\r%s", hb_term(line)); /* a tool's output repeats device strings */
 		r->in_progress = 1;
 	} else {
 		if (r->in_progress && r->tty)
 			putchar('\n');
 		r->in_progress = 0;
 		fprintf(is_err ? stderr : stdout, "%s%s\n", is_err ? "openFPGALoader: " : "",
-			line);
+			hb_term(line));
 	}
 	fflush(stdout);
 }
@@ -125,7 +126,7 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 						  : hb_fail("flash", "%s", err);
 		if (b.family == HB_FAMILY_SIM) {
 			printf("%s is the virtual board: nothing to flash (hilbench run starts it)\n",
-			       b.name);
+			       hb_term(b.name));
 			return HB_EXIT_OK;
 		}
 		/* The profile's target (board, cable, serial, programming interface); what the
@@ -164,7 +165,8 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 	if (hb_flash_format(&a, cmd, sizeof cmd) != HB_OK)
 		return hb_fail("flash", "command line too long");
 	if (dry) {
-		printf("%s\n", cmd);
+		hb_term_fputs(cmd, stdout, 0);
+		putchar('\n');
 		return HB_EXIT_OK;
 	}
 	if (access(o.bitstream, R_OK) != 0)
@@ -172,8 +174,10 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 	struct relay r = {.tty = isatty(1), .quiet = g->quiet};
 	o.on_line = on_line;
 	o.ctx = &r;
-	if (!g->quiet)
-		printf("%s\n", cmd);
+	if (!g->quiet) {
+		hb_term_fputs(cmd, stdout, 0);
+		putchar('\n');
+	}
 	struct hb_flash_result res;
 	st = hb_flash_run(&o, &res);
 	if (r.in_progress)
@@ -181,6 +185,6 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 	if (st != HB_OK)
 		return hb_fail("flash", "%s", res.message);
 	if (!g->quiet)
-		printf("flashed %s to %s\n", o.bitstream, o.to_flash ? "SPI flash" : "SRAM");
+		printf("flashed %s to %s\n", hb_term(o.bitstream), o.to_flash ? "SPI flash" : "SRAM");
 	return HB_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "hb_db.h"
 #include "hb_receipt.h"
 #include "hb_report.h"
+#include "hb_term.h"
 
 #define CMD "history"
 
@@ -57,9 +58,11 @@ static int parse_count(const char *s, unsigned long long max, unsigned long long
 	return 0;
 }
 
+/* Database text (board and network names from other people's files, command lines) is
+ * printed escaped: it cannot drive the terminal. */
 static const char *or_dash(const char *s)
 {
-	return s && *s ? s : "-";
+	return s && *s ? hb_term(s) : "-";
 }
 
 static int list_runs(struct hb_db *db, size_t limit)
@@ -104,7 +107,7 @@ static int show_run(struct hb_db *db, int64_t id, bool table, bool json)
 		       hb_run_status_name(r.status), or_dash(r.started_at), or_dash(r.finished_at));
 		printf("Board: %s   Net: %s\n", or_dash(r.board), or_dash(r.net));
 		if (r.command_line)
-			printf("Command: %s\n", r.command_line);
+			printf("Command: %s\n", hb_term(r.command_line));
 		printf("\n");
 		hb_report_format_table(stdout, r.rows, r.n_rows, HB_TABLE_DEFAULT);
 	}
@@ -116,8 +119,9 @@ static int show_run(struct hb_db *db, int64_t id, bool table, bool json)
 			hb_report_json_write(stdout, doc);
 			cJSON_Delete(doc);
 		} else if (r.result_json) {
-			/* stored verbatim, but not valid JSON: show it as it is */
-			printf("%s\n", r.result_json);
+			/* stored verbatim, but not valid JSON: show it as it is (escaped) */
+			hb_term_fputs(r.result_json, stdout, 1);
+			putchar('\n');
 		} else {
 			printf("null\n");
 		}

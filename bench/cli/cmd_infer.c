@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "hb_cli.h"
 #include "hb_model.h"
+#include "hb_outfile.h"
 #include "hb_paths.h"
+#include "hb_report.h"
+#include "hb_term.h"
 
 #define CMD "infer"
 
@@ -235,13 +240,18 @@ int hb_cmd_infer(struct hb_global *g, int argc, char **argv)
 	}
 	if (bits_out) {
 		int to_stdout = strcmp(bits_out, "-") == 0;
-		FILE *f = to_stdout ? stdout : fopen(bits_out, "wb");
-		if (!f) {
-			rc = hb_usage_error(CMD, "--bitstreams %s: %s", bits_out, strerror(errno));
+		struct hb_outfile of; /* no planted symlink followed (docs/security.md) */
+		if (!to_stdout && hb_outfile_open(&of, bits_out) != HB_OK) {
+			rc = hb_usage_error(CMD, "--bitstreams %s", of.err);
 			goto out;
 		}
-		size_t w = fwrite(bits, 1, nbytes, f);
-		if ((!to_stdout && fclose(f) != 0) || w != nbytes) {
+		FILE *f = to_stdout ? stdout : of.f;
+		enum hb_status ws = fwrite(bits, 1, nbytes, f) == nbytes ? HB_OK : HB_ERR_IO;
+		if (!to_stdout && ws == HB_OK)
+			ws = hb_outfile_commit(&of);
+		else if (!to_stdout)
+			hb_outfile_abort(&of);
+		if (ws != HB_OK) {
 			rc = hb_fail(CMD, "--bitstreams %s: write failed", bits_out);
 			goto out;
 		}
@@ -254,25 +264,42 @@ int hb_cmd_infer(struct hb_global *g, int argc, char **argv)
 
 	unsigned K = net.n_layers, first = all ? 0 : K - 1;
 	if (json) {
-		printf("{\"net\":\"%s\",\"L\":%u,\"shape\":[%u", net.name, net.L, net.layers[0].n_in);
+		/* Built with libcjson: the network's name is text from a file (docs/security.md). */
+		cJSON *j = cJSON_CreateObject(), *a;
+		cJSON_AddStringToObject(j, "net", net.name);
+		cJSON_AddNumberToObject(j, "L", net.L);
+		a = cJSON_AddArrayToObject(j, "shape");
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(net.layers[0].n_in));
 		for (unsigned k = 0; k < K; k++)
-			printf(",%u", net.layers[k].n_out);
-		printf("]");
-		if (sample >= 0)
-			printf(",\"sample\":%ld,\"label\":%d,\"held_out\":%s,\"correct\":%s", sample, label,
-			       held ? "true" : "false", (int)r.cls == label ? "true" : "false");
-		printf(",\"class\":%u,\"counts\":[", r.cls);
-		for (unsigned k = first; k < K; k++) {
-			printf("%s[", k > first ? "," : "");
-			print_counts(stdout, r.counts[k], net.layers[k].n_out, 1);
-			printf("]");
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(net.layers[k].n_out));
+		if (sample >= 0) {
+			cJSON_AddNumberToObject(j, "sample", (double)sample);
+			cJSON_AddNumberToObject(j, "label", label);
+			cJSON_AddBoolToObject(j, "held_out", held);
+			cJSON_AddBoolToObject(j, "correct", (int)r.cls == label);
 		}
-		printf("],\"counts_layers\":[");
+		cJSON_AddNumberToObject(j, "class", r.cls);
+		a = cJSON_AddArrayToObject(j, "counts");
+		for (unsigned k = first; k < K; k++) {
+			cJSON *c = cJSON_CreateArray();
+			for (unsigned q = 0; q < net.layers[k].n_out; q++)
+				cJSON_AddItemToArray(c, cJSON_CreateNumber(r.counts[k][q]));
+			cJSON_AddItemToArray(a, c);
+		}
+		a = cJSON_AddArrayToObject(j, "counts_layers");
 		for (unsigned k = first; k < K; k++)
-			printf("%s%u", k > first ? "," : "", k);
-		printf("]}\n");
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(k));
+		char *txt = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		if (!txt) {
+			rc = hb_fail(CMD, "out of memory");
+			goto out;
+		}
+		hb_json_fputs(txt, stdout);
+		putchar('\n');
+		cJSON_free(txt);
 	} else {
-		printf("net %s (%u", net.name, net.layers[0].n_in);
+		printf("net %s (%u", hb_term(net.name), net.layers[0].n_in);
 		for (unsigned k = 0; k < K; k++)
 			printf("-%u", net.layers[k].n_out);
 		printf("), L=%u%s\n", net.L, reference ? ", reference model" : "");

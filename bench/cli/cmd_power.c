@@ -11,8 +11,11 @@
 #include "hb_clock.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
+#include "hb_outfile.h"
 #include "hb_params.h"
 #include "hb_power_sampler.h"
+#include "hb_report.h"
+#include "hb_term.h"
 
 #include "hb_board.h"
 #include "hb_session.h"
@@ -150,13 +153,13 @@ static void show(struct rail *rails, int n, int tty, int redraw, double t_s)
 			spark_str(r, sp, sizeof sp);
 			printf("\x1b[2K%-8s %7.3f V %9.3f mA %9.3f mW  min %8.3f mean %8.3f max %8.3f mW"
 			       "  %s%s\n",
-			       r->name, r->last.bus_mV / 1000.0, r->last.current_uA / 1000.0,
+			       hb_term(r->name), r->last.bus_mV / 1000.0, r->last.current_uA / 1000.0,
 			       r->last.power_uW / 1000.0, r->min_mw, mean, r->max_mw, sp,
 			       r->flagged ? "  SATURATED" : "");
 		} else {
 			printf("%.3f %s V=%.3f mA=%.3f mW=%.3f min_mW=%.3f mean_mW=%.3f max_mW=%.3f "
 			       "samples=%llu gaps=%llu%s\n",
-			       t_s, r->name, r->last.bus_mV / 1000.0, r->last.current_uA / 1000.0,
+			       t_s, hb_term(r->name), r->last.bus_mV / 1000.0, r->last.current_uA / 1000.0,
 			       r->last.power_uW / 1000.0, r->min_mw, mean, r->max_mw,
 			       (unsigned long long)r->s.samples, (unsigned long long)r->s.gaps,
 			       r->flagged ? " saturated" : "");
@@ -248,6 +251,7 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 	memset(rails, 0, sizeof rails);
 	struct hb_session *sess = NULL;
 	FILE *csv = NULL;
+	struct hb_outfile csvf; /* no planted symlink followed (docs/security.md) */
 	int rc = HB_EXIT_OK;
 	if (bus_uri) {
 		struct rail *r = &rails[nr++];
@@ -320,11 +324,11 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		hb_power_sampler_init(&r->s, &r->dev, NULL);
 	}
 	if (csv_path) {
-		csv = fopen(csv_path, "w");
-		if (!csv) {
-			rc = hb_usage_error("power", "--csv %s: cannot create the file", csv_path);
+		if (hb_outfile_open(&csvf, csv_path) != HB_OK) {
+			rc = hb_usage_error("power", "--csv %s", csvf.err);
 			goto out;
 		}
+		csv = csvf.f;
 		fprintf(csv, "t_s,rail,bus_mv,shunt_uv,current_ua,power_uw,flags\n");
 	}
 
@@ -352,11 +356,13 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 			}
 			if (got) {
 				account(r, &smp);
-				if (csv)
-					fprintf(csv, "%.9f,%s,%d,%d,%d,%lld,%u\n",
-						(smp.t_ns - t0) / 1e9, r->name, smp.bus_mV,
+				if (csv) {
+					fprintf(csv, "%.9f,", (smp.t_ns - t0) / 1e9);
+					hb_csv_cell(csv, r->name); /* --rail or a profile's name */
+					fprintf(csv, ",%d,%d,%d,%lld,%u\n", smp.bus_mV,
 						smp.shunt_uV, smp.current_uA,
 						(long long)smp.power_uW, smp.flags);
+				}
 			}
 			uint64_t due = hb_power_sampler_due_ns(&r->s);
 			uint64_t poll_at = due > now ? due : now + r->s.period_ns / 8;
@@ -390,7 +396,7 @@ done:
 				"  %-8s samples %llu (conversion %.3f ms) gaps %llu dropped %llu "
 				"flagged %llu  power min %.3f mean %.3f max %.3f mW  current mean %.3f mA"
 				"  energy %.3f mJ\n",
-				r->name, (unsigned long long)r->s.samples, r->s.period_ns / 1e6,
+				hb_term(r->name), (unsigned long long)r->s.samples, r->s.period_ns / 1e6,
 				(unsigned long long)r->s.gaps, (unsigned long long)r->s.dropped,
 				(unsigned long long)r->flagged, r->min_mw, mean, r->max_mw,
 				r->n ? r->sum_ma / r->n : 0, mean * dur);
@@ -401,8 +407,9 @@ done:
 		}
 	}
 out:
-	if (csv && fclose(csv) != 0 && rc == HB_EXIT_OK)
-		rc = hb_fail("power", "--csv %s: write failed", csv_path);
+	/* committed also after a failure: the samples taken are kept */
+	if (csv && hb_outfile_commit(&csvf) != HB_OK && rc == HB_EXIT_OK)
+		rc = hb_fail("power", "--csv %s", csvf.err);
 	for (int i = 0; i < nr; i++)
 		hb_i2c_close(rails[i].bus);
 	hb_session_close(sess);

@@ -10,6 +10,7 @@
 #include "hb_cli.h"
 #include "hb_receipt.h"
 #include "hb_run.h"
+#include "hb_term.h"
 
 #define HB_RUN_MAX_L 4096
 
@@ -287,7 +288,7 @@ int hb_cmd_run(struct hb_global *g, int argc, char **argv)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (st == HB_OK) {
 		if (err[0])
-			fprintf(stderr, "hilbench run: note: %s\n", err);
+			fprintf(stderr, "hilbench run: note: %s\n", hb_term(err));
 		return HB_EXIT_OK;
 	}
 	if (st == HB_ERR_ARG)

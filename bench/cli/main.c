@@ -10,6 +10,7 @@
 #include "hb_cli.h"
 #include "hb_escape.h"
 #include "hb_log.h"
+#include "hb_term.h"
 #include "hb_version.h"
 
 /* "hilbench CMD: message" on stderr, the message escaped (it may quote a user's file or
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
 			return hb_commands[i].run(&g, sub_argc, sub_argv);
 		}
 	}
-	fprintf(stderr, "hilbench: unknown command '%s'. Commands:", name);
+	fprintf(stderr, "hilbench: unknown command '%s'. Commands:", hb_term(name));
 	for (unsigned i = 0; i < hb_n_commands; i++)
 		fprintf(stderr, " %s", hb_commands[i].name);
 	fprintf(stderr, "\n(see 'hilbench --help')\n");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "hb_clock.h"
+#include "hb_term.h"
 
 void hb_progress_begin(struct hb_progress *p, FILE *out, int quiet, const char *phase, double total,
 		       const char *unit)
@@ -12,7 +13,7 @@ void hb_progress_begin(struct hb_progress *p, FILE *out, int quiet, const char *
 	p->out = out;
 	p->quiet = quiet;
 	p->tty = isatty(fileno(out));
-	snprintf(p->phase, sizeof p->phase, "%s", phase);
+	hb_term_escape(phase, p->phase, sizeof p->phase); /* may quote names from files */
 	p->total = total;
 	p->unit = unit ? unit : "";
 	p->t0_ns = p->last_ns = hb_now_ns();
@@ -60,6 +61,6 @@ void hb_progress_end(struct hb_progress *p, const char *result)
 	double el = (double)(hb_now_ns() - p->t0_ns) / 1e9;
 	if (p->tty)
 		fprintf(p->out, "\r\033[K");
-	fprintf(p->out, "%s: %s (%.1f s)\n", p->phase, result ? result : "done", el);
+	fprintf(p->out, "%s: %s (%.1f s)\n", p->phase, result ? hb_term(result) : "done", el);
 	fflush(p->out);
 }

@@ -8,6 +8,7 @@
 #define LOG_PREFIX "report"
 #include "hb_log.h"
 #include "hb_report.h"
+#include "hb_term.h"
 
 static void copy_str(char *dst, size_t size, const char *src)
 {
@@ -134,7 +135,8 @@ enum hb_status hb_report_format_table(FILE *f, const struct hb_platform_result *
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		const struct hb_platform_result *r = &rows[i];
-		fprintf(f, "%-16s ", r->platform);
+		/* platform and notes may quote names from files: escaped for the terminal */
+		fprintf(f, "%-16s ", hb_term(r->platform));
 		if (r->available) {
 			put_num(f, 10, 2, r->latency_ms);
 			fputc(' ', f);
@@ -158,7 +160,7 @@ enum hb_status hb_report_format_table(FILE *f, const struct hb_platform_result *
 				fprintf(f, "%8s ", "-");
 			}
 		}
-		fprintf(f, "%s\n", r->notes);
+		fprintf(f, "%s\n", hb_term(r->notes));
 	}
 	return ferror(f) ? HB_ERR_IO : HB_OK;
 }
@@ -311,26 +313,56 @@ enum hb_status hb_report_json_write(FILE *f, const cJSON *doc)
 	char *s = cJSON_Print(doc);
 	if (!s)
 		return HB_ERR_NOMEM;
-	fputs(s, f);
+	hb_json_fputs(s, f);
 	fputc('\n', f);
 	cJSON_free(s);
 	return ferror(f) ? HB_ERR_IO : HB_OK;
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes. */
-static void csv_str(FILE *f, const char *s)
+enum hb_status hb_json_fputs(const char *json, FILE *f)
 {
+	size_t left = strlen(json);
+	const char *p = json;
+	while (left) {
+		uint32_t cp;
+		size_t n = hb_utf8_seq(p, left, &cp);
+		if (n == 0) {
+			fputs("\\ufffd", f); /* not UTF-8: the replacement character */
+			n = 1;
+		} else if (cp >= 0x7F && hb_term_unsafe_cp(cp)) {
+			fprintf(f, "\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(p, 1, n, f);
+		}
+		p += n;
+		left -= n;
+	}
+	return ferror(f) ? HB_ERR_IO : HB_OK;
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes. A field
+ * a spreadsheet would read as a formula gets a leading apostrophe first. */
+void hb_csv_cell(FILE *f, const char *s)
+{
+	if (!s)
+		s = "";
+	const char *lead = *s && strchr("=+-@\t\r", *s) ? "'" : "";
 	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
+		fprintf(f, "%s%s", lead, s);
 		return;
 	}
-	fputc('"', f);
+	fprintf(f, "\"%s", lead);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+	hb_csv_cell(f, s);
 }
 
 static void csv_num(FILE *f, double x)

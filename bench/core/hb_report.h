@@ -95,8 +95,13 @@ enum hb_status hb_report_json_attach(struct cJSON *doc, const char *key, struct 
 /* Extract the rows of a document (as stored in the database). *rows is malloc'ed. */
 enum hb_status hb_report_json_rows(const struct cJSON *doc, struct hb_platform_result **rows,
 				   size_t *n);
-/* Write a document, pretty printed, with a final newline. */
+/* Write a document, pretty printed, with a final newline (through hb_json_fputs). */
 enum hb_status hb_report_json_write(FILE *f, const struct cJSON *doc);
+/* Write JSON text made by libcjson so that it is valid UTF-8 and cannot drive a terminal:
+ * a byte that is not UTF-8 becomes \ufffd; DEL, C1 controls, bidi controls and U+2028/9
+ * become \u escapes (outside strings cJSON writes only ASCII, so these are all inside
+ * strings and the document means the same). */
+enum hb_status hb_json_fputs(const char *json, FILE *f);
 
 /* CSV (RFC 4180 quoting, '\n' line ends), header
  * platform,latency_ms,throughput_inf_per_s,power_mw,energy_per_inf_nj,available,notes,source,ratio_to_model
@@ -104,6 +109,11 @@ enum hb_status hb_report_json_write(FILE *f, const struct cJSON *doc);
  * estimated figures in a row it marks unavailable); a missing ratio or a non-finite number is
  * an empty field. */
 enum hb_status hb_report_write_csv(FILE *f, const struct hb_platform_result *rows, size_t n);
+/* One CSV text cell (RFC 4180 quoting). A cell that starts with '=', '+', '-', '@', TAB or
+ * CR gets a leading apostrophe, so a spreadsheet shows it as text instead of running it as
+ * a formula (OWASP "CSV injection"). For text that comes from outside; numbers are written
+ * as numbers (a negative number stays a number). */
+void hb_csv_cell(FILE *f, const char *s);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include "hb_ina2xx.h"
 #include "hb_log.h"
 #include "hb_power_sampler.h"
+#include "hb_term.h"
 
 struct rail {
 	const struct hb_board_monitor *mon;
@@ -150,7 +151,7 @@ enum hb_status hb_rails_open(struct hb_session *s, FILE *out, int quiet, struct 
 		R->n++;
 		if (out && !quiet) {
 			fprintf(out, "power: %s via %s at 0x%02x, shunt %u uohm, conversion %.3f ms\n", m->rail,
-				uri, m->address, m->shunt_uohm, (double)rl->dev.conv_ns / 1e6);
+				hb_term(uri), m->address, m->shunt_uohm, (double)rl->dev.conv_ns / 1e6);
 			fflush(out);
 		}
 	}

@@ -21,6 +21,7 @@
 #include "hb_paths.h"
 #include "hb_progress.h"
 #include "hb_stats.h"
+#include "hb_term.h"
 #include "hb_transport.h"
 
 void hb_run_opts_default(struct hb_run_opts *o)
@@ -61,7 +62,7 @@ static void say(struct run *r, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(r->o->out, fmt, ap);
+	hb_term_vfprintf(r->o->out, fmt, ap); /* names and descriptions from files: escaped */
 	va_end(ap);
 	fflush(r->o->out);
 }
@@ -513,8 +514,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		free(r);
 		return HB_ERR_ARG;
 	}
-	say(r, "hilbench run: network %s (%u layers, %zu synapses, L = %u) on board %s (%s)\n", r->net.name,
-	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, r->board.description);
+	say(r, "hilbench run: network %s (%u layers, %zu synapses, L = %u) on board %s (%s)\n", hb_term(r->net.name),
+	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, hb_term(r->board.description));
 
 	enum hb_run_status rs = HB_RUN_FAILED;
 	struct hb_session_opts so;

@@ -13,8 +13,11 @@
 
 #include "hb_energy_model.h"
 #include "hb_log.h"
+#include "hb_outfile.h"
+#include "hb_plot.h"
 #include "hb_report.h"
 #include "hb_stats.h"
+#include "hb_term.h"
 
 static double median_of(struct run *r, double (*get)(const struct window *))
 {
@@ -327,23 +330,23 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	}
 
 	enum hb_status st = HB_OK;
+	/* hb_outfile: no planted symlink followed, the old file replaced only when complete */
+	struct hb_outfile of;
 	if (r->o->json_path) {
-		FILE *fp = fopen(r->o->json_path, "w");
-		if (!fp || hb_report_json_write(fp, doc) != HB_OK) {
-			hb_err("cannot write %s: %s", r->o->json_path, strerror(errno));
+		if (hb_outfile_open(&of, r->o->json_path) != HB_OK ||
+		    hb_report_json_write(of.f, doc) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
+			hb_outfile_abort(&of);
+			hb_err("cannot write --json %s", of.err[0] ? of.err : r->o->json_path);
 			st = HB_ERR_IO;
 		}
-		if (fp)
-			fclose(fp);
 	}
 	if (r->o->csv_path) {
-		FILE *fp = fopen(r->o->csv_path, "w");
-		if (!fp || hb_report_write_csv(fp, rows, nrows) != HB_OK) {
-			hb_err("cannot write %s: %s", r->o->csv_path, strerror(errno));
+		if (hb_outfile_open(&of, r->o->csv_path) != HB_OK ||
+		    hb_report_write_csv(of.f, rows, nrows) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
+			hb_outfile_abort(&of);
+			hb_err("cannot write --csv %s", of.err[0] ? of.err : r->o->csv_path);
 			st = HB_ERR_IO;
 		}
-		if (fp)
-			fclose(fp);
 	}
 	if (!r->o->no_db) {
 		struct hb_db *db = NULL;
@@ -391,7 +394,7 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	return st;
 }
 
-/* ---- the power-trace plot (gnuplot) ----------------------------------------------------------- */
+/* ---- the power-trace plot (gnuplot, bench/run/hb_plot.c) ------------------------------------- */
 
 static enum hb_status write_plot(struct run *r, const char *path)
 {
@@ -402,58 +405,34 @@ static enum hb_status write_plot(struct run *r, const char *path)
 		hb_err("--plot: no power samples to draw (%s)", r->rails ? hb_rails_unavailable(r->rails) : "no rails");
 		return HB_ERR_UNSUPPORTED;
 	}
-	const char *ext = strrchr(path, '.');
-	const char *term;
-	if (ext && strcmp(ext, ".svg") == 0)
-		term = "svg size 1000,500 dynamic";
-	else if (ext && strcmp(ext, ".png") == 0)
-		term = "pngcairo size 1000,500";
-	else {
-		hb_err("--plot %s: the file name must end in .svg or .png", path);
-		return HB_ERR_ARG;
-	}
-	char dat[] = "/tmp/hilbench-plot-XXXXXX";
-	int fd = mkstemp(dat);
-	if (fd < 0)
-		return HB_ERR_IO;
-	FILE *d = fdopen(fd, "w");
-	uint64_t t0 = ns ? smp[0].t_ns : 0;
 	/* the samplers are stopped: the array is ours */
-	for (size_t i = 0; i < ns; i++)
-		fprintf(d, "%.6f %.6f\n", (double)(smp[i].t_ns - t0) / 1e9, smp[i].power_mw);
-	fclose(d);
-
-	FILE *g = popen("gnuplot", "w");
-	if (!g) {
-		unlink(dat);
-		hb_err("--plot: cannot run gnuplot (install gnuplot-nox)");
-		return HB_ERR_NOTFOUND;
+	double *t = malloc((ns ? ns : 1) * sizeof *t), *pw = malloc((ns ? ns : 1) * sizeof *pw);
+	uint64_t t0 = ns ? smp[0].t_ns : 0;
+	for (size_t i = 0; t && pw && i < ns; i++) {
+		t[i] = (double)(smp[i].t_ns - t0) / 1e9;
+		pw[i] = smp[i].power_mw;
 	}
-	fprintf(g, "set terminal %s\nset output '%s'\n", term, path);
-	fprintf(g, "set title 'hilbench run: %s on %s (rail %s)'\n", r->net.name, r->board.name, rail);
-	fprintf(g, "set xlabel '%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
-		hb_session_simulated(r->sess) ? "simulated" : "host");
 	/* Windows as shaded rectangles: device seconds, shifted to the plot's host seconds at the
 	 * baseline's first sync point. */
+	struct hb_plot_span win[MAX_WINDOWS];
 	double off = ((double)r->idle_sync[0].host_before_ns - (double)t0) / 1e9 -
 		     (double)r->idle_sync[0].cycle / r->clock_hz;
 	for (unsigned i = 0; i < r->n_win; i++) {
-		double a = (double)r->win[i].t0 / r->clock_hz, b = (double)r->win[i].t1 / r->clock_hz;
-		fprintf(g, "set object %u rect from %.6f, graph 0 to %.6f, graph 1 fc rgb '#d0e0ff' fs solid 0.5 noborder behind\n",
-			i + 1, a + off, b + off);
+		win[i].t0_s = (double)r->win[i].t0 / r->clock_hz + off;
+		win[i].t1_s = (double)r->win[i].t1 / r->clock_hz + off;
 	}
-	if (r->have_idle)
-		fprintf(g, "idle=%.6f\n", r->p_idle_mw);
-	fprintf(g, "plot '%s' using 1:2 with lines lw 1 lc rgb '#1f4e9a' title 'INA219 samples'%s\n", dat,
-		r->have_idle ? ", idle with lines dt 2 lc rgb '#c03030' title 'idle baseline'" : "");
-	int rc = pclose(g);
-	unlink(dat);
-	if (rc != 0) {
-		hb_err("--plot: gnuplot failed (exit %d) writing %s", WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, path);
-		return HB_ERR_IO;
-	}
-	if (!r->o->quiet)
-		fprintf(r->o->out, "power trace: %s\n", path);
-	return HB_OK;
+	const char *label = "";
+	for (size_t i = 0; i < r->board.n_monitors; i++)
+		if (strcmp(r->board.monitors[i].rail, rail) == 0)
+			label = r->board.monitors[i].label;
+	struct hb_plot p = {.t_s = t, .power_mw = pw, .n = ns, .windows = win, .n_windows = r->n_win,
+			    .have_idle = r->have_idle, .idle_mw = r->p_idle_mw,
+			    .simulated_time = hb_session_simulated(r->sess), .net = r->net.name,
+			    .board = r->board.name, .rail = rail, .rail_label = label};
+	enum hb_status st = t && pw ? hb_plot_write(&p, path) : HB_ERR_NOMEM;
+	free(t);
+	free(pw);
+	if (st == HB_OK && !r->o->quiet)
+		fprintf(r->o->out, "power trace: %s\n", hb_term(path));
+	return st;
 }
-

@@ -46,8 +46,14 @@ static enum hb_status pump(struct r2_priv *p, int timeout_ms)
 		p->rxoff = p->rxn = 0;
 	size_t room = sizeof p->rx - p->rxn;
 	size_t want = room < sizeof raw ? room : sizeof raw;
-	if (want == 0)
-		return HB_OK;
+	if (want == 0) {
+		/* Only while waiting for a negotiation answer (reads hand data out first): a
+		 * server that sends this much data instead of answering is not waited for, which
+		 * would spin until the deadline. */
+		hb_err("%s: more than %zu data bytes arrived while waiting for the server's answer",
+		       p->who, sizeof p->rx);
+		return HB_ERR_RANGE;
+	}
 	enum hb_status st = hb_sock_read(p->fd, raw, want, &got, timeout_ms, p->who);
 	if (st != HB_OK)
 		return st;
@@ -253,8 +259,9 @@ static enum hb_status r2_flush(struct hb_transport *t)
 	size_t n = hb_telnet_comport(HB_CPO_PURGE_DATA, &both, 1, b);
 	enum hb_status st = hb_sock_write(p->fd, b, n, 1000, p->who);
 	p->rxn = p->rxoff = 0;
-	/* Drop decoded data that was already in flight; keep answering negotiation. */
-	while (st == HB_OK) {
+	/* Drop decoded data that was already in flight; keep answering negotiation. At most
+	 * HB_SOCK_DRAIN_MAX raw bytes (pump reads <= 2048): a flooding server cannot keep us. */
+	for (size_t i = 0; st == HB_OK && i < HB_SOCK_DRAIN_MAX / 2048; i++) {
 		st = pump(p, 0);
 		p->rxn = p->rxoff = 0;
 	}

@@ -219,10 +219,13 @@ enum hb_status hb_sock_write(int fd, const void *buf, size_t len, int timeout_ms
 enum hb_status hb_sock_drain(int fd, const char *who)
 {
 	uint8_t junk[512];
-	for (;;) {
+	/* Bounded: a peer that never stops sending must not keep us here (docs/security.md). */
+	for (size_t total = 0; total < HB_SOCK_DRAIN_MAX;) {
 		ssize_t n = recv(fd, junk, sizeof junk, MSG_DONTWAIT);
-		if (n > 0)
+		if (n > 0) {
+			total += (size_t)n;
 			continue;
+		}
 		if (n == 0)
 			return sock_status(0, who, "flush");
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -230,4 +233,5 @@ enum hb_status hb_sock_drain(int fd, const char *who)
 		if (errno != EINTR)
 			return sock_status(errno, who, "flush");
 	}
+	return HB_OK;
 }

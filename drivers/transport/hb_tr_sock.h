@@ -17,7 +17,9 @@ enum hb_status hb_sock_read_exact(int fd, void *buf, size_t len, int timeout_ms,
 				  const char *who);
 enum hb_status hb_sock_write(int fd, const void *buf, size_t len, int timeout_ms,
 			     const char *who);
-/* Discard whatever input is pending right now. */
+/* Discard whatever input is pending right now, at most HB_SOCK_DRAIN_MAX bytes: a peer that
+ * floods cannot hold the caller in the loop. */
+#define HB_SOCK_DRAIN_MAX (1u << 20)
 enum hb_status hb_sock_drain(int fd, const char *who);
 
 #endif

@@ -22,8 +22,11 @@
 
 #include "hb_clock.h"
 #include "hb_log.h"
+#include "hb_outfile.h"
 #include "hb_paths.h"
 #include "hb_vtime_proto.h"
+#include "vb_ctl.h"
+#include "vb_sock.h"
 
 #define RING_CAP (1u << 20)
 #define MAX_CLIENTS 8
@@ -198,51 +201,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		bld->top_name, bld->clk_hz, bld->baud, bld->family);
 }
 
-/* The first three take a probability 0..1 as ARG; the others take no ARG. */
-static const char *const fault_names[] = {"bit-error", "drop", "dup", "stall", "pty-close",
-					   "ina-reset", "ina-stop", "ina-saturate", "clear"};
-
-enum hb_status hb_vb_fault_parse(const char *text, struct hb_vb_fault_spec *out)
-{
-	char buf[128];
-	char *at, *arg, *end;
-	size_t len;
-
-	memset(out, 0, sizeof *out);
-	snprintf(buf, sizeof buf, "%s", text);
-	at = strchr(buf, '@');
-	if (at) {
-		*at++ = 0;
-		out->at_s = strtod(at, &end);
-		if (end == at || *end || out->at_s < 0)
-			return HB_ERR_ARG;
-	}
-	arg = strpbrk(buf, "= ");
-	if (arg) {
-		*arg++ = 0;
-		while (*arg == ' ')
-			arg++;
-		if (*arg) {
-			out->arg = strtod(arg, &end);
-			if (end == arg || *end || out->arg < 0)
-				return HB_ERR_ARG;
-			out->has_arg = 1;
-		}
-	}
-	len = strlen(buf);
-	if (len == 0 || len >= sizeof out->name)
-		return HB_ERR_ARG;
-	for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++) {
-		if (strcmp(buf, fault_names[i]) == 0) {
-			memcpy(out->name, buf, len + 1);
-			/* bit-error, drop, dup take a probability 0..1; the others no argument */
-			if (i < 3 ? (out->has_arg && out->arg > 1.0) : out->has_arg)
-				return HB_ERR_RANGE;
-			return HB_OK;
-		}
-	}
-	return HB_ERR_NOTFOUND;
-}
+/* hb_vb_fault_parse: gateware/vboard/vb_ctl.c */
 
 static int usage(const char *fmt, const char *v)
 {
@@ -430,44 +389,7 @@ static enum hb_status open_pty(struct hb_vb_board *b)
 	return HB_OK;
 }
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof a.sun_path) {
-		hb_err("socket path too long: %s", path);
-		return -1;
-	}
-	strcpy(a.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 8)) {
-		hb_err("cannot listen on %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	set_nonblock(fd);
-	return fd;
-}
-
-static int listen_tcp(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 1)) {
-		hb_err("cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	set_nonblock(fd);
-	return fd;
-}
+/* listen_unix, listen_tcp: hb_vb_listen_unix/_tcp in vb_sock.c */
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -554,8 +476,13 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 
 	/* endpoints */
 	if (o->dir) {
+		char why[600];
 		snprintf(b->dir, sizeof b->dir, "%s", o->dir);
-		mkdir(b->dir, 0700);
+		st = hb_vb_private_dir(b->dir, why, sizeof why); /* vb_sock.c */
+		if (st != HB_OK) {
+			hb_err("--dir %s", why);
+			return st;
+		}
 	} else {
 		snprintf(b->dir, sizeof b->dir, "/tmp/hb-vboard-XXXXXX");
 		if (!mkdtemp(b->dir)) {
@@ -570,13 +497,13 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	st = open_pty(b);
 	if (st != HB_OK)
 		return st;
-	b->i2c_listen = listen_unix(b->i2c_path);
-	b->ctl_listen = listen_unix(b->ctl_path);
-	b->vt_listen = listen_unix(b->vt_path);
+	b->i2c_listen = hb_vb_listen_unix(b->i2c_path);
+	b->ctl_listen = hb_vb_listen_unix(b->ctl_path);
+	b->vt_listen = hb_vb_listen_unix(b->vt_path);
 	if (b->i2c_listen < 0 || b->ctl_listen < 0 || b->vt_listen < 0)
 		return HB_ERR_IO;
 	if (o->tcp_port) {
-		b->tcp_listen = listen_tcp(o->tcp_port);
+		b->tcp_listen = hb_vb_listen_tcp(o->tcp_port);
 		if (b->tcp_listen < 0)
 			return HB_ERR_IO;
 	}
@@ -973,30 +900,25 @@ static void ctl_reply(struct client *c, const char *fmt, ...)
 	send_all(c->fd, line, (size_t)n);
 }
 
+/* One control line: parsed by vb_ctl.c (fuzzed on its own), executed here. */
 static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 {
-	char *argv[8];
-	int argc = 0;
 	struct hb_vb_hot *h = &b->hot;
+	struct hb_vb_ctl_cmd cmd;
 
-	for (char *tok = strtok(line, " \t\r"); tok && argc < 8; tok = strtok(NULL, " \t\r"))
-		argv[argc++] = tok;
-	if (argc == 0)
-		return ctl_reply(c, "err empty command");
-	if (strcmp(argv[0], "now") == 0) {
+	hb_vb_ctl_parse(line, &cmd);
+	switch (cmd.kind) {
+	case HB_VB_CTL_ERR:
+		ctl_reply(c, "err %s", cmd.err);
+		break;
+	case HB_VB_CTL_NOW:
 		ctl_reply(c, "ok cycle=%llu sim_ns=%.0f behind=%llu inferences=%llu sim_rate_hz=%.0f",
 			  (unsigned long long)h->cyc, (double)h->cyc * 1e9 / b->clock_hz,
 			  (unsigned long long)b->behind_count, (unsigned long long)h->inferences,
 			  b->sim_rate_hz);
-	} else if (strcmp(argv[0], "truth") == 0) {
-		char *e0, *e1;
-		if (argc != 3)
-			return ctl_reply(c, "err usage: truth C0 C1");
-		unsigned long long c0 = strtoull(argv[1], &e0, 0), c1 = strtoull(argv[2], &e1, 0);
-		if (*e0 || *e1)
-			return ctl_reply(c, "err C0 and C1 must be cycle numbers");
-		if (c0 >= c1)
-			return ctl_reply(c, "err C0 must be < C1");
+		break;
+	case HB_VB_CTL_TRUTH: {
+		unsigned long long c0 = cmd.c0, c1 = cmd.c1;
 		if (c1 > h->cyc)
 			return ctl_reply(c, "err C1 %llu is in the future (now %llu)", c1,
 					 (unsigned long long)h->cyc);
@@ -1008,19 +930,13 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 			  (unsigned long long)r.cycles, r.energy_j * 1e9, r.avg_power_w * 1e3,
 			  r.idle_power_w * 1e3, b->clock_hz, (unsigned long long)r.busy_cycles,
 			  (unsigned long long)r.done, r.core_energy_j * 1e9, r.exact);
-	} else if (strcmp(argv[0], "fault") == 0) {
-		char spec[128];
-		struct hb_vb_fault_spec f;
-		if (argc < 2)
-			return ctl_reply(c, "err usage: fault NAME [ARG] | fault clear");
-		snprintf(spec, sizeof spec, "%s%s%s", argv[1], argc > 2 ? "=" : "",
-			 argc > 2 ? argv[2] : "");
-		if (hb_vb_fault_parse(spec, &f) != HB_OK || f.at_s > 0)
-			return ctl_reply(c, "err unknown fault '%s' (bit-error drop dup stall pty-close "
-					 "ina-reset ina-stop ina-saturate clear)", argv[1]);
-		apply_fault(b, &f);
-		ctl_reply(c, "ok fault=%s", f.name);
-	} else if (strcmp(argv[0], "stats") == 0) {
+		break;
+	}
+	case HB_VB_CTL_FAULT:
+		apply_fault(b, &cmd.fault);
+		ctl_reply(c, "ok fault=%s", cmd.fault.name);
+		break;
+	case HB_VB_CTL_STATS:
 		ctl_reply(c,
 			  "ok cycle=%llu host_bytes=%llu rx_bytes=%llu tx_bytes=%llu dropped=%llu "
 			  "duplicated=%llu bits_flipped=%llu tx_discarded=%llu framing_errors=%llu "
@@ -1032,11 +948,11 @@ static void ctl_line(struct hb_vb_board *b, struct client *c, char *line)
 			  (unsigned long long)b->framing_errors, (unsigned long long)b->behind_count,
 			  (unsigned long long)b->ina.conversions, (unsigned long long)h->inferences,
 			  (unsigned long long)b->skipped);
-	} else if (strcmp(argv[0], "quit") == 0) {
+		break;
+	case HB_VB_CTL_QUIT:
 		ctl_reply(c, "ok bye");
 		b->quit = 1;
-	} else {
-		ctl_reply(c, "err unknown command '%s' (now, truth, fault, stats, quit)", argv[0]);
+		break;
 	}
 }
 
@@ -1526,13 +1442,14 @@ int hb_vb_board_close(struct hb_vb_board *b)
 	if (!b)
 		return 1;
 	if (b->o.truth_path && b->truth.ck) {
-		FILE *f = fopen(b->o.truth_path, "w");
-		if (!f || hb_vb_truth_write_json(&b->truth, &b->hot.sums, !b->hot.changed, f) != HB_OK) {
-			hb_err("cannot write %s: %s", b->o.truth_path, strerror(errno));
+		struct hb_outfile of; /* no planted symlink followed (docs/security.md) */
+		if (hb_outfile_open(&of, b->o.truth_path) != HB_OK ||
+		    hb_vb_truth_write_json(&b->truth, &b->hot.sums, !b->hot.changed, of.f) != HB_OK ||
+		    hb_outfile_commit(&of) != HB_OK) {
+			hb_outfile_abort(&of);
+			hb_err("cannot write --truth %s", of.err[0] ? of.err : b->o.truth_path);
 			rc = 1;
 		}
-		if (f)
-			fclose(f);
 	}
 	if (!b->o.quiet)
 		fprintf(stderr, "vboard: stopped at cycle %llu (%.6f s simulated, %llu idle cycles "

@@ -66,6 +66,14 @@ static int on_kv(void *user, const char *section, const char *name, const char *
 	};
 
 	if (strcmp(section, "power") == 0 && strcmp(name, "family") == 0) {
+		/* Written into the truth JSON by printf: a plain identifier only. */
+		size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+		if (!*value || value[n] || n >= sizeof pm->family) {
+			hb_err("%s: family '%s' is not a family name (a-z, 0-9, _ and -, at most %zu)",
+			       c->path, value, sizeof pm->family - 1);
+			c->bad = 1;
+			return 0;
+		}
 		snprintf(pm->family, sizeof pm->family, "%s", value);
 		return 1;
 	}
@@ -82,7 +90,7 @@ static int on_kv(void *user, const char *section, const char *name, const char *
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if (strcmp(section, keys[i].section) == 0 && strcmp(name, keys[i].key) == 0) {
 			double v = strtod(value, &end);
-			if (end == value || *end || v < 0) {
+			if (end == value || *end || !isfinite(v) || v < 0) {
 				hb_err("%s: [%s] %s = '%s' is not a non-negative number", c->path,
 				       section, name, value);
 				c->bad = 1;

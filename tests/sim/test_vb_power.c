@@ -73,6 +73,32 @@ Test(vb_power, unknown_key_is_an_error)
 	cr_assert_eq(hb_vb_power_load("/nonexistent/p.ini", &pm), HB_ERR_NOTFOUND);
 }
 
+/* The family goes into the truth JSON and numbers into its %g fields: a quote in the family
+ * or a non-finite number would make invalid JSON, so the loader refuses them. */
+Test(vb_power, family_and_numbers_that_would_break_the_truth_json_are_refused)
+{
+	static const char *const bad[] = {"[power]\nfamily = ice40\", \"x\": \"y\n",
+					  "[power]\nfamily = \x1b[2J\n", "[power]\nrail_v = nan\n",
+					  "[power]\ne_clk_pj = inf\n"};
+	char path[] = "/tmp/hb_vb_power_XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	struct hb_vb_power_model pm;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *f = fopen(path, "w");
+		fputs(bad[i], f);
+		fclose(f);
+		cr_assert_eq(hb_vb_power_load(path, &pm), HB_ERR_FORMAT, "case %zu accepted", i);
+	}
+	FILE *f = fopen(path, "w");
+	fputs("[power]\nfamily = ecp5\n", f);
+	fclose(f);
+	cr_assert_eq(hb_vb_power_load(path, &pm), HB_OK);
+	cr_assert_str_eq(pm.family, "ecp5");
+	unlink(path);
+}
+
 Test(vb_power, energy_formula)
 {
 	struct hb_vb_power_model pm;

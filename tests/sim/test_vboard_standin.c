@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hb_vboard_proc.h"
@@ -327,6 +328,70 @@ Test(vboard_standin, tcp_endpoint_serves_the_same_uart)
 	cr_assert_eq(memcmp(buf, "tcp!", 4), 0);
 	close(fd);
 	stop();
+}
+
+/* The listening socket on port in /proc/net/tcp: its local address (hex, network order as
+ * the kernel prints it), or 0 when not found. */
+static unsigned long tcp_listen_addr(int port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[512];
+	unsigned long found = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long addr;
+		unsigned p, state;
+		if (sscanf(line, " %*d: %lx:%x %*x:%*x %x", &addr, &p, &state) == 3 &&
+		    (int)p == port && state == 0x0A)
+			found = addr ? addr : 1; /* 1: bound to 0.0.0.0 (any) */
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Only the local user can reach the board: the socket directory is 0700 and ours, the
+ * sockets 0600, the TCP UART listens on 127.0.0.1 only; a shared --dir is refused. */
+Test(vboard_standin, endpoints_accept_only_the_local_user)
+{
+	char port[16];
+	int pn = 21000 + (int)(getpid() % 20000);
+	snprintf(port, sizeof port, "%d", pn);
+	const char *a[] = {"--pace", "fast", "-q", "--tcp", port, NULL};
+	start(a);
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s", hb_vboard_info(vb)->ctl);
+	*strrchr(dir, '/') = 0;
+	struct stat st;
+	cr_assert_eq(lstat(dir, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0700, "socket directory mode %o", st.st_mode & 0777);
+	cr_assert_eq(st.st_uid, geteuid());
+	const char *socks[] = {hb_vboard_info(vb)->ctl, hb_vboard_info(vb)->i2c};
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(stat(socks[i], &st), 0);
+		cr_assert_eq(st.st_mode & 077, 0, "%s mode %o", socks[i], st.st_mode & 0777);
+	}
+	unsigned long addr = tcp_listen_addr(pn);
+	cr_assert_neq(addr, 0, "no listener on port %d in /proc/net/tcp", pn);
+	cr_assert_eq(addr, 0x0100007Ful, "TCP UART listens on %08lx, not 127.0.0.1", addr);
+	stop();
+
+	/* --dir: created 0700 when missing; refused when others can enter it */
+	char base[] = "/tmp/hb_vb_dir_XXXXXX", sub[64];
+	cr_assert_not_null(mkdtemp(base));
+	snprintf(sub, sizeof sub, "%s/sockets", base);
+	const char *b[] = {"--pace", "fast", "-q", "--dir", sub, NULL};
+	start(b);
+	cr_assert_eq(stat(sub, &st), 0);
+	cr_assert_eq(st.st_mode & 077, 0, "--dir created with mode %o", st.st_mode & 0777);
+	stop();
+	cr_assert_eq(chmod(sub, 0755), 0);
+	struct hb_vboard_proc *p = NULL;
+	cr_assert_neq(hb_vboard_start(HB_VBOARD_STANDIN, b, 10000, &p), HB_OK,
+		      "a --dir other users can enter was accepted");
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+	cr_assert_eq(system(cmd), 0);
 }
 
 Test(vboard_standin, usage_errors_exit_2)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -588,4 +589,41 @@ Test(board, an_unreadable_profile_says_so_and_is_not_skipped)
 	cr_assert_eq(atoi(got), HB_ERR_PERM, "%s", got);
 	cr_assert(strstr(got, "sim.ini: cannot read the board profile: permission denied"), "%s", got);
 	cr_assert(hb_input_error(HB_ERR_PERM), "an unreadable profile is the user's input error");
+}
+
+/* A shared profile's free text (description, label, URIs) is printed escaped: it cannot
+ * move the cursor, clear the screen or set the window title (docs/security.md). */
+Test(boards_cmd, profile_text_is_printed_escaped)
+{
+	char dir[] = "/tmp/hb_boards_esc_XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	cr_assert_not_null(mkdtemp(dir));
+	path_of(src, sizeof src, "bench/boards/sim.ini");
+	FILE *in = fopen(src, "r"), *o;
+	snprintf(path, sizeof path, "%s/sim.ini", dir);
+	o = fopen(path, "w");
+	char line[512];
+	while (fgets(line, sizeof line, in)) {
+		if (strncmp(line, "description", 11) == 0)
+			fputs("description = \x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mevil\n", o);
+		else if (strncmp(line, "label", 5) == 0)
+			fputs("label = \x1b[1A\x1b[2Kforged row\n", o);
+		else
+			fputs(line, o);
+	}
+	fclose(in);
+	fclose(o);
+	static char out[65536];
+	const char *cmds[] = {"boards", "boards show sim", "boards show sim --json", "doctor --board sim"};
+	for (int i = 0; i < 4; i++) {
+		char args[PATH_MAX + 64];
+		snprintf(args, sizeof args, "--boards-dir %s %s", dir, cmds[i]);
+		cr_assert_eq(run(args, out, sizeof out), 0, "%s: %s", cmds[i], out);
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "%s: control byte 0x%02x:\n%s",
+				  cmds[i], *p, out);
+		cr_assert_null(strstr(out, "\xc2\x9b"), "%s: C1 control printed", cmds[i]);
+	}
+	cr_assert(strstr(out, "\\x1b]0;owned\\x07"), "%s", out);
+	unlink(path);
+	rmdir(dir);
 }

@@ -148,3 +148,32 @@ Test(cli, history_lists_and_shows_runs)
 	cr_assert_eq(run(&out, "history --limit -1"), 2);
 	free(out);
 }
+
+/* Stored names are other people's text: history prints them escaped, and a stored result
+ * that is not valid JSON is shown escaped too (docs/security.md). */
+Test(cli, history_prints_stored_text_escaped)
+{
+	char path[300], args[400];
+	snprintf(path, sizeof path, "%s/h.sqlite", tmpdir);
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_platform_result row;
+	hb_report_row_set(&row, "fpga_sim (measured)", 1, 2, 3, 4, HB_SOURCE_MEASURED,
+			  "net \x1b]0;owned\x07 gone");
+	struct hb_db_run r = {.started_at = "2026-11-28T15:10:16+01:00", .status = HB_RUN_COMPLETE,
+			      .board = "b\x1b[2J", .net = "x';system 'touch PWNED';#\xc2\x9b",
+			      .command_line = "hilbench run \x1b[1A", .result_json = "{\"x\": \x1b[31m"};
+	cr_assert_eq(hb_db_append_run(db, &r, &row, 1), HB_OK);
+	hb_db_close(db);
+	char *out;
+	const char *cmds[] = {"history --db '%s'", "history show 1 --db '%s'"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(args, sizeof args, cmds[i], path);
+		cr_assert_eq(run(&out, args), 0, "%s", out);
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "control byte 0x%02x:\n%s", *p, out);
+		cr_assert_null(strstr(out, "\xc2\x9b"), "C1 control printed");
+		cr_assert(strstr(out, "b\\x1b[2J"), "%s", out);
+		free(out);
+	}
+}

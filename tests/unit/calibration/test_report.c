@@ -318,3 +318,87 @@ Test(report, an_unavailable_row_carries_null_figures)
 	cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "available")));
 	cJSON_Delete(o);
 }
+
+/* Spreadsheet injection (OWASP "CSV injection"): a text cell a spreadsheet would run as a
+ * formula gets a leading apostrophe; negative numbers stay numbers. */
+Test(report, csv_text_cells_cannot_be_formulas)
+{
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+		{"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1:A2)", "'@SUM(A1:A2)"},
+		{"\tx", "'\tx"},
+		{"\r=1", "\"'\r=1\""},
+		{"a=1", "a=1"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		hb_csv_cell(f, v[i].in);
+		fclose(f);
+		cr_assert_str_eq(buf, v[i].want, "case %zu", i);
+		free(buf);
+	}
+	struct hb_platform_result r;
+	hb_report_row_set(&r, "=1+1", -1.5, -2, -3, -4, HB_SOURCE_MEASURED, "-note");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(hb_report_write_csv(f, &r, 1), HB_OK);
+	fclose(f);
+	cr_assert(strstr(buf, "\n'=1+1,-1.5,-2,-3,-4,true,'-note,measured,\n"), "%s", buf);
+	free(buf);
+}
+
+/* JSON from outside text stays valid UTF-8 JSON and carries no terminal controls; the
+ * strings still read back the same (escapes inside strings). */
+Test(report, json_output_is_valid_utf8_without_terminal_controls)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "esc", "a\x1b[2Jb");
+	cJSON_AddStringToObject(o, "c1", "\xc2\x9b" "31m");
+	cJSON_AddStringToObject(o, "bidi", "x\xe2\x80\xae" "y");
+	cJSON_AddStringToObject(o, "del", "d\x7f");
+	cJSON_AddStringToObject(o, "bad", "\xff\xc3(");
+	cJSON_AddStringToObject(o, "ok", "réseau — µA");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(hb_report_json_write(f, o), HB_OK);
+	fclose(f);
+	cJSON_Delete(o);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "control byte 0x%02x in %s", *p, buf);
+	cr_assert_null(strstr(buf, "\x7f"));
+	cr_assert_null(strstr(buf, "\xc2\x9b"));
+	cr_assert_null(strstr(buf, "\xe2\x80\xae"));
+	cr_assert_null(strstr(buf, "\xff"));
+	cJSON *back = cJSON_Parse(buf);
+	cr_assert_not_null(back, "%s", buf);
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "esc")->valuestring, "a\x1b[2Jb");
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "c1")->valuestring, "\xc2\x9b" "31m");
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "bidi")->valuestring, "x\xe2\x80\xae" "y");
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "del")->valuestring, "d\x7f");
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "bad")->valuestring, "\xef\xbf\xbd\xef\xbf\xbd(");
+	cr_assert_str_eq(cJSON_GetObjectItem(back, "ok")->valuestring, "réseau — µA");
+	cJSON_Delete(back);
+	free(buf);
+}
+
+/* The table quotes names from files: printed escaped. */
+Test(report, table_escapes_platform_and_notes)
+{
+	struct hb_platform_result r;
+	hb_report_row_set(&r, "x\x1b[1A", 1, 2, 3, 4, HB_SOURCE_MEASURED, "net \x1b]0;t\x07 gone");
+	char *t = render(&r, 1, HB_TABLE_DEFAULT);
+	cr_assert_null(strchr(t, '\x1b'), "%s", t);
+	cr_assert_null(strchr(t, '\x07'));
+	cr_assert(strstr(t, "x\\x1b[1A"), "%s", t);
+	cr_assert(strstr(t, "net \\x1b]0;t\\x07 gone\n"), "%s", t);
+	free(t);
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,38 @@ Test(cli_drivers, doctor_says_plainly_what_is_visible)
 	if (access("/dev/bus/usb", F_OK) != 0)
 		cr_assert(strstr(out, "No USB devices are visible"), "%s", out);
 	cr_assert_eq(run("doctor --bogus", out, sizeof out), 2);
+}
+
+/* doctor probes tool versions from an argv, no shell: a PATH directory whose name holds a
+ * quote and a ';' (the old popen("timeout 5 '<path>' -V") ran what followed) runs nothing,
+ * and the tool's banner is printed escaped. */
+Test(cli_drivers, doctor_version_probes_run_no_shell)
+{
+	char dir[] = "/tmp/hb_doctor_XXXXXX", evil[512], tool[600];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(evil, sizeof evil, "%s/';touch PWNED;'", dir);
+	cr_assert_eq(mkdir(evil, 0700), 0);
+	snprintf(tool, sizeof tool, "%s/yosys", evil);
+	FILE *f = fopen(tool, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "#!/bin/sh\nprintf '\\033[2Jfake yosys 9.9 %%s\\n' \"$1\"\n");
+	fclose(f);
+	chmod(tool, 0755);
+	char line[3000], out[16384];
+	snprintf(line, sizeof line, "cd '%s' && PATH=\"%s:$PATH\" %s doctor 2>&1", dir, evil, exe);
+	FILE *p = popen(line, "r");
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = 0;
+	int st = pclose(p);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+	char marker[600];
+	snprintf(marker, sizeof marker, "%s/PWNED", dir);
+	cr_assert_neq(access(marker, F_OK), 0, "a shell ran the text after the quote");
+	cr_assert(strstr(out, "\\x1b[2Jfake yosys 9.9 -V"), "banner not shown escaped: %s", out);
+	cr_assert_null(strchr(out, '\x1b'), "an escape reached the terminal");
+	unlink(tool);
+	rmdir(evil);
+	rmdir(dir);
 }
 
 /* issue 12: doctor left out the channel flash adds, said "not plugged in" on a host without

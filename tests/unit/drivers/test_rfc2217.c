@@ -80,6 +80,16 @@ static pthread_t thr;
 static int refuse;     /* answer DONT COM-PORT */
 static int lie_baud;   /* acknowledge a different baud */
 static int binary_mode; /* 0: agree to BINARY both ways, 1: refuse it, 2: never answer */
+static int flood;      /* 1: send data forever instead of answering the line settings;
+			  2: answer normally, send data forever after a PURGE-DATA */
+
+/* A hostile server's stream of data, until the client goes away. */
+static void flood_until_closed(int fd)
+{
+	static const uint8_t junk[4096] = {'x'};
+	while (send(fd, junk, sizeof junk, MSG_NOSIGNAL) > 0)
+		;
+}
 static uint32_t bauds_seen[4];
 static int nbauds;
 static uint8_t payload_seen[64];
@@ -114,6 +124,10 @@ static void *server(void *arg)
 	}
 	const uint8_t yes[] = {IAC, DO, 44, IAC, WILL, 1 /* ECHO: must be refused */};
 	write(fd, yes, sizeof yes);
+	if (flood == 1) {
+		flood_until_closed(fd);
+		goto out;
+	}
 	for (;;) {
 		if (rd(fd, &b))
 			break;
@@ -163,6 +177,10 @@ static void *server(void *arg)
 				}
 				rep[k++] = IAC, rep[k++] = SE;
 				write(fd, rep, k);
+				if (flood == 2 && sb[1] == 12) { /* PURGE-DATA */
+					flood_until_closed(fd);
+					goto out;
+				}
 			}
 		} else {
 			uint8_t verb = b;
@@ -193,7 +211,7 @@ static void setup(void)
 	cr_assert_eq(listen(lfd, 1), 0);
 	getsockname(lfd, (struct sockaddr *)&sa, &len);
 	port = ntohs(sa.sin_port);
-	refuse = lie_baud = nbauds = binary_mode = 0;
+	refuse = lie_baud = nbauds = binary_mode = flood = 0;
 	payload_n = 0;
 	pthread_create(&thr, NULL, server, NULL);
 }
@@ -297,5 +315,25 @@ Test(rfc2217, raw_port_without_telnet_times_out)
 	close(raw);
 	/* unblock the fake server */
 	cr_assert_eq(open_r2(115200, &t), HB_OK);
+	hb_transport_close(t);
+}
+
+/* A hostile server that sends data instead of answering: open fails at once with
+ * HB_ERR_RANGE (it used to spin on a full buffer until the negotiation deadline). */
+Test(rfc2217, server_flooding_instead_of_answering_is_refused)
+{
+	flood = 1;
+	struct hb_transport *t;
+	cr_assert_eq(open_r2(115200, &t), HB_ERR_RANGE);
+}
+
+/* A flush against a server that never stops sending returns (it used to loop for as long
+ * as data kept coming). The suite's timeout catches a hang. */
+Test(rfc2217, flush_returns_although_the_server_floods, .timeout = 30)
+{
+	flood = 2;
+	struct hb_transport *t;
+	cr_assert_eq(open_r2(115200, &t), HB_OK);
+	cr_assert_eq(hb_transport_flush(t), HB_OK);
 	hb_transport_close(t);
 }

@@ -1,6 +1,7 @@
 /* tcp: transport against a loopback listener owned by the test. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -76,4 +77,31 @@ Test(tcp, open_errors)
 	cr_assert_eq(hb_transport_open("tcp://127.0.0.1", 115200, &t), HB_ERR_ARG);
 	cr_assert_eq(hb_transport_open("tcp://no.such.host.invalid:1", 115200, &t),
 		     HB_ERR_NOTFOUND);
+}
+
+static void *flooder(void *arg)
+{
+	int fd = *(int *)arg;
+	static const uint8_t junk[4096] = {'x'};
+	while (send(fd, junk, sizeof junk, MSG_NOSIGNAL) > 0)
+		;
+	return NULL;
+}
+
+/* A peer that never stops sending cannot keep a flush looping (docs/security.md). */
+Test(tcp, flush_returns_although_the_peer_floods, .timeout = 30)
+{
+	char uri[64];
+	struct hb_transport *t;
+	snprintf(uri, sizeof uri, "tcp://127.0.0.1:%d", port);
+	cr_assert_eq(hb_transport_open(uri, 115200, &t), HB_OK);
+	int peer = accept(listen_fd, NULL, NULL);
+	cr_assert_geq(peer, 0);
+	pthread_t th;
+	pthread_create(&th, NULL, flooder, &peer);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(hb_transport_flush(t), HB_OK);
+	hb_transport_close(t);
+	pthread_join(th, NULL);
+	close(peer);
 }
