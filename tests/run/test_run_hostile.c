@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NET_NAME "x';system 'touch PWNED';#\x1b[2J\nFORGED"
+#define NET_NAME "x';system 'touch PWNED';#`touch PWNED`\\\"FORGED"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -62,7 +62,7 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 	FILE *f = fopen("boards/sim.ini", "w");
 	for (char *line = strtok(ini, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "description", 11) == 0)
-			fputs("description = \x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mVirtual board\n", f);
+			fputs("description = Virtual board';system 'touch PWNED';#`touch PWNED`\n", f);
 		else if (strncmp(line, "label", 5) == 0)
 			fputs("label = l';system 'touch PWNED';#`touch PWNED`\n", f);
 		else
@@ -89,9 +89,9 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 			  "control byte 0x%02x at %zu of the terminal output:\n%s", (unsigned char)out[i], i,
 			  out);
 	cr_assert_null(strstr(out, "\xc2\x9b"), "a C1 control reached the terminal");
-	cr_assert(strstr(out, "x';system 'touch PWNED';#\\x1b[2J\\nFORGED"), "the name is shown escaped:\n%s",
-		  out);
-	cr_assert_null(strstr(out, "\nFORGED"), "a newline in the name started a line:\n%s", out);
+	/* control bytes in names are refused by the loaders (tests/unit: test_board,
+	 * test_model_files); what is left to a name is quoting and substitution */
+	cr_assert(strstr(out, "x';system 'touch PWNED';#`touch PWNED`"), "the name is shown:\n%s", out);
 
 	char *svg = slurp("p';system 'touch PWNED';#.svg", NULL);
 	cr_assert(strstr(svg, "</svg>") && strstr(svg, "touch PWNED"), "plot not drawn with its title");

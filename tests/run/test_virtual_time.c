@@ -215,12 +215,18 @@ Test(virtual_time, cycles_results_and_truth_do_not_depend_on_the_pace, .timeout 
 	const cJSON *ft = cJSON_GetObjectItemCaseSensitive(f, "truth");
 	cr_assert_not_null(vt);
 	cr_assert_not_null(ft, "fast pace: no truth section (windows not measured?)");
+	/* Cycles and inferences are exact. Energy and power: the board's model has leakage that
+	 * warms up with simulated time (gateware/vboard/vb_power.c), and in fast pace the host's
+	 * own steps take a different share of simulated time before the windows, so the windows
+	 * sit some thousand cycles apart: a few ppm. 1e-4 bounds that and still catches any
+	 * change in what the board computes (one more UART byte in a window is ~1e-3). */
 	const char *keys[] = {"latency_cycles", "inferences", "energy_total_nj", "p_active_mw"};
+	const double tol[] = {0, 0, 1e-4, 1e-4};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(vt, keys[k]);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(ft, keys[k]);
 		cr_assert(cJSON_IsNumber(a) && cJSON_IsNumber(b), "truth.%s missing", keys[k]);
-		cr_assert(fabs(a->valuedouble - b->valuedouble) <= 1e-9 * fabs(a->valuedouble),
+		cr_assert(fabs(a->valuedouble - b->valuedouble) <= tol[k] * fabs(a->valuedouble),
 			  "truth.%s: virtual %.9g, fast %.9g", keys[k], a->valuedouble, b->valuedouble);
 	}
 	const cJSON *vm = cJSON_GetObjectItemCaseSensitive(v, "measured");
