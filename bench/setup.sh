@@ -110,7 +110,8 @@ run)
 test)
 	install_packages
 	# Optimised + sanitizers: the virtual board must keep pace with its clock under test.
-	# HB_GATEWARE_FLOWS: the iCEBreaker flow (yosys -> nextpnr -> icepack, about a minute)
+	# HB_GATEWARE_FLOWS: `hilbench build --board icebreaker` (yosys -> nextpnr -> icepack ->
+	# icetime, a few minutes; cached by build hash in build-asan/bitstreams/)
 	# is a test too, so every run shows the bitstream still fits and meets 24 MHz.
 	build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHB_SANITIZE=ON -DHB_GATEWARE_FLOWS=ON
 	say "running every test (labels unit, gateware, sim, hw; hw skips unless HB_HW=1)"

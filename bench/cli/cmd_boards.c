@@ -35,8 +35,7 @@ static void help(FILE *f)
 
 static int exit_for_board(enum hb_status st)
 {
-	return st == HB_ERR_NOTFOUND || st == HB_ERR_FORMAT || st == HB_ERR_ARG ? HB_EXIT_USAGE
-										 : HB_EXIT_FAIL;
+	return hb_input_error(st) ? HB_EXIT_USAGE : HB_EXIT_FAIL;
 }
 
 static void fmt_hz(char *out, size_t cap, uint64_t hz)
@@ -113,6 +112,13 @@ static cJSON *board_json(const struct hb_board *b)
 	cJSON *gw = cJSON_AddObjectToObject(o, "gateware");
 	cJSON_AddStringToObject(gw, "top", b->gw_top);
 	cJSON_AddNumberToObject(gw, "lanes", b->gw_lanes);
+	if (b->build.flow[0]) {
+		cJSON *bu = cJSON_AddObjectToObject(o, "build");
+		cJSON_AddStringToObject(bu, "flow", b->build.flow);
+		cJSON_AddStringToObject(bu, "top_file", b->build.top_file);
+		cJSON_AddStringToObject(bu, "constraints", b->build.constraints);
+		cJSON_AddStringToObject(bu, "bitstream", b->build.bitstream);
+	}
 	cJSON *mons = cJSON_AddArrayToObject(o, "monitors");
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
@@ -268,6 +274,13 @@ static int show_board(struct hb_global *g, const char *name, int json)
 	printf("[gateware]\n");
 	kv("top", b->gw_top);
 	kvu("lanes", b->gw_lanes);
+	if (b->build.flow[0]) {
+		printf("[build]\n");
+		kv("flow", b->build.flow);
+		kv("top_file", b->build.top_file);
+		kv("constraints", b->build.constraints);
+		kv("bitstream", b->build.bitstream);
+	}
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
 		printf("[monitor.%s]\n", m->rail);

@@ -16,14 +16,8 @@
 #include "hb_ftdi_chips.h"
 #include "hb_params.h"
 
-#if __has_include("hb_board.h")
 #include "hb_board.h"
-#define HB_HAVE_BOARDS 1
-#endif
-#if __has_include("hb_vboard_proc.h")
 #include "hb_vboard_proc.h"
-#define HB_HAVE_VBOARD 1
-#endif
 
 #define MAX_USB 64
 struct usb_dev {
@@ -45,7 +39,8 @@ static void help(void)
 	       "Checks what this host can reach and says what is missing:\n"
 	       "  USB devices (VID:PID, serial, interfaces) and FTDI adapters, through libusb;\n"
 	       "  serial ports with their USB VID:PID and serial number (libserialport);\n"
-	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5, icepack/icetime, verilator, ser2net;\n"
+	       "  openFPGALoader, yosys, nextpnr-ice40/ecp5/xilinx, icepack/icetime, ecppack, vivado,\n"
+	       "  verilator, ser2net;\n"
 	       "  udev rules and group membership for FTDI access;\n"
 	       "  for each board profile (or only --board NAME): flasher, USB adapter, UART and\n"
 	       "  power-monitor buses present or missing.\n"
@@ -178,6 +173,9 @@ static const struct tool tools[] = {
 	{"nextpnr-ecp5", "--version", "ECP5 place and route"},
 	{"icepack", NULL, "iCE40 bitstreams"},
 	{"icetime", NULL, "iCE40 timing"},
+	{"ecppack", NULL, "ECP5 bitstreams for hilbench build"},
+	{"vivado", NULL, "Artix-7 bitstreams for hilbench build"},
+	{"nextpnr-xilinx", NULL, "Artix-7 bitstreams with openXC7 where Vivado is absent"},
 	{"verilator", "--version", "the virtual board"},
 	{"ser2net", "-v", "serial ports over the network (rfc2217)"},
 };
@@ -273,7 +271,6 @@ static void print_permissions(void)
 		printf("  running as root: permissions will not show up as problems here\n");
 }
 
-#ifdef HB_HAVE_BOARDS
 /* The host has USB at all: libusb started and sees at least its root hubs (or the device
  * directory exists). Without it nothing can be "plugged in". */
 static int host_has_usb(int usb_ok, int nd)
@@ -310,7 +307,6 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 {
 	printf("  %s (%s): %s\n", b->name, hb_family_name(b->family), b->description);
 	if (b->family == HB_FAMILY_SIM) {
-#ifdef HB_HAVE_VBOARD
 		char exe[1024];
 		if (hb_vboard_find_exe(exe, sizeof exe) == HB_OK)
 			printf("    virtual board: hilbench-vboard %s present; started by hilbench "
@@ -318,9 +314,6 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 		else
 			printf("    virtual board: hilbench-vboard MISSING (build it: cmake --build "
 			       "build --target hilbench-vboard; or set HB_VBOARD)\n");
-#else
-		printf("    virtual board: this hilbench was built without it (needs verilator)\n");
-#endif
 		return;
 	}
 	/* the exact command `flash` and `run` would give, from the one argument builder */
@@ -366,7 +359,6 @@ static void check_board(const struct hb_board *b, const struct usb_dev *d, int n
 		       m->bus, state[0] ? "; " : "", state);
 	}
 }
-#endif
 
 int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 {
@@ -395,7 +387,6 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 	print_serial();
 	print_tools();
 	print_permissions();
-#ifdef HB_HAVE_BOARDS
 	char err[512];
 	printf("Boards:\n");
 	if (board) {
@@ -414,9 +405,5 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv)
 			free(list);
 		}
 	}
-#else
-	if (board)
-		printf("Boards: board profiles are not built into this hilbench yet\n");
-#endif
 	return HB_EXIT_OK;
 }

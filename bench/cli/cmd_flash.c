@@ -8,14 +8,12 @@
 #include "hb_cli.h"
 #include "hb_flash.h"
 
-#if __has_include("hb_board.h")
 #include "hb_board.h"
-#define HB_HAVE_BOARDS 1
-#endif
+#include "hb_build.h"
 
 static void help(void)
 {
-	printf("Usage: hilbench flash --board NAME --bitstream FILE [--flash [--verify]] [--dry-run]\n"
+	printf("Usage: hilbench flash --board NAME [--bitstream FILE] [--flash [--verify]] [--dry-run]\n"
 	       "       hilbench flash --ofl-board NAME|--cable NAME [--ftdi-serial SN]\n"
 	       "                      [--ftdi-channel 0-3] --bitstream FILE ...\n"
 	       "\n"
@@ -25,7 +23,8 @@ static void help(void)
 	       "\n"
 	       "Options:\n"
 	       "  -b, --board NAME       board profile (see 'hilbench boards')\n"
-	       "  -i, --bitstream FILE   the bitstream to load\n"
+	       "  -i, --bitstream FILE   the bitstream to load (default with --board: the one\n"
+	       "                         `hilbench build --board NAME` made from the current sources)\n"
 	       "  -f, --flash            write SPI flash instead of SRAM\n"
 	       "      --verify           verify the flash write (with --flash)\n"
 	       "  -n, --dry-run          print the exact openFPGALoader command, run nothing\n"
@@ -117,14 +116,13 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 		return hb_usage_error("flash", "unexpected argument '%s'", argv[optind]);
 	if (o.verify && !o.to_flash)
 		return hb_usage_error("flash", "--verify needs --flash (SRAM cannot be verified)");
-#ifdef HB_HAVE_BOARDS
 	struct hb_board b;
 	char err[512];
 	if (board) {
 		enum hb_status st = hb_board_find(board, g->boards_dir, &b, err, sizeof err);
 		if (st != HB_OK)
-			return st == HB_ERR_NOTFOUND ? hb_usage_error("flash", "--board %s: %s", board, err)
-						     : hb_fail("flash", "%s", err);
+			return hb_input_error(st) ? hb_usage_error("flash", "--board %s: %s", board, err)
+						  : hb_fail("flash", "%s", err);
 		if (b.family == HB_FAMILY_SIM) {
 			printf("%s is the virtual board: nothing to flash (hilbench run starts it)\n",
 			       b.name);
@@ -141,13 +139,14 @@ int hb_cmd_flash(struct hb_global *g, int argc, char **argv)
 		if (!o.ftdi_serial)
 			o.ftdi_serial = p.ftdi_serial;
 		o.interface = p.interface;
+		if (!o.bitstream) {
+			static char built[4096];
+			char why[2048];
+			if (hb_build_bitstream_path(&b, 0, NULL, built, sizeof built, why, sizeof why) != HB_OK)
+				return hb_usage_error("flash", "%s", why);
+			o.bitstream = built;
+		}
 	}
-#else
-	(void)g;
-	if (board && !o.ofl_board && !o.cable)
-		return hb_usage_error("flash", "--board %s: board profiles are not built into this "
-				      "hilbench yet; give --ofl-board or --cable", board);
-#endif
 	if (!board && !o.ofl_board && !o.cable)
 		return hb_usage_error("flash", "give --board NAME (or --ofl-board/--cable)");
 	if (!o.bitstream)

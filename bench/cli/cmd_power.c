@@ -262,8 +262,8 @@ int hb_cmd_power(struct hb_global *g, int argc, char **argv)
 		char err[512];
 		enum hb_status st = hb_board_find(board, g->boards_dir, &b, err, sizeof err);
 		if (st != HB_OK)
-			return st == HB_ERR_NOTFOUND ? hb_usage_error("power", "--board %s: %s", board, err)
-						     : hb_fail("power", "%s", err);
+			return hb_input_error(st) ? hb_usage_error("power", "--board %s: %s", board, err)
+						  : hb_fail("power", "%s", err);
 		if (b.n_monitors == 0)
 			return hb_fail("power", "board %s has no [monitor.RAIL] sections", b.name);
 		/* The session says where each monitor is: a real bus, or the virtual board's (sim, or

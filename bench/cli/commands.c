@@ -13,6 +13,7 @@ int hb_cmd_doctor(struct hb_global *g, int argc, char **argv);
 int hb_cmd_flash(struct hb_global *g, int argc, char **argv);
 int hb_cmd_power(struct hb_global *g, int argc, char **argv);
 int hb_cmd_vboard(struct hb_global *g, int argc, char **argv);
+int hb_cmd_build(struct hb_global *g, int argc, char **argv);
 int hb_cmd_sweep(struct hb_global *g, int argc, char **argv);
 int hb_cmd_calibrate(struct hb_global *g, int argc, char **argv);
 
@@ -26,6 +27,7 @@ const struct hb_cmd hb_commands[] = {
 	{"sweep", "measure a calibration campaign (networks x L x seeds x clocks), resumable", hb_cmd_sweep},
 	{"calibrate", "fit the board's energy model to a sweep; held-out errors; SC-NeuroCore export", hb_cmd_calibrate},
 	{"doctor", "what this host can reach: USB, serial ports, tools, permissions", hb_cmd_doctor},
+	{"build", "build a board's bitstream (yosys/nextpnr, Vivado or openXC7), cached by build hash", hb_cmd_build},
 	{"flash", "load a bitstream onto a board with openFPGALoader", hb_cmd_flash},
 	{"power", "live readout of a board's power monitors (INA219)", hb_cmd_power},
 	{"vboard", "run the virtual board (simulated gateware, pty UART, INA219, truth)", hb_cmd_vboard},

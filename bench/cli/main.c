@@ -1,20 +1,32 @@
 /* hilbench — entry point: global options, then dispatch to a command. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hb_cli.h"
+#include "hb_escape.h"
 #include "hb_log.h"
 #include "hb_version.h"
+
+/* "hilbench CMD: message" on stderr, the message escaped (it may quote a user's file or
+ * bytes from a line: hb_escape.h). */
+static void vsay(const char *cmd, const char *fmt, va_list ap)
+{
+	char raw[2048], msg[4096];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	fprintf(stderr, "hilbench%s%s: %s", cmd ? " " : "", cmd ? cmd : "",
+		hb_escape_str(msg, sizeof msg, raw));
+}
 
 int hb_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n(see 'hilbench %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	return HB_EXIT_USAGE;
@@ -23,9 +35,8 @@ int hb_usage_error(const char *cmd, const char *fmt, ...)
 int hb_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "hilbench%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return HB_EXIT_FAIL;
@@ -83,18 +94,28 @@ int main(int argc, char **argv)
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	int c;
+	int c, from_env = g.boards_dir != NULL;
 
 	/* '+' stops at the first non-option: the command name. */
 	while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'B': g.boards_dir = optarg; break;
+		case 'B': g.boards_dir = optarg; from_env = 0; break;
 		case 'v': g.verbose++; break;
 		case 'q': g.quiet = 1; break;
 		case 'h': print_help(stdout); return HB_EXIT_OK;
 		case 'V': printf("hilbench %s (git %s)\n", HB_VERSION, HB_GIT_REV); return HB_EXIT_OK;
 		default: fprintf(stderr, "(see 'hilbench --help')\n"); return HB_EXIT_USAGE;
 		}
+	}
+	/* A boards directory that was asked for must exist: a typo would otherwise hide the
+	 * user's profiles and silently fall back to the shipped ones. */
+	if (g.boards_dir && *g.boards_dir) {
+		struct stat sb;
+		const char *what = from_env ? "HB_BOARDS_DIR" : "--boards-dir";
+		if (stat(g.boards_dir, &sb) != 0)
+			return hb_usage_error(NULL, "%s '%s': %s", what, g.boards_dir, strerror(errno));
+		if (!S_ISDIR(sb.st_mode))
+			return hb_usage_error(NULL, "%s '%s': not a directory", what, g.boards_dir);
 	}
 	if (g.quiet)
 		hb_log_set_level(HB_LOG_ERROR);

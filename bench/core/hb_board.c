@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define LOG_PREFIX "board"
 #include "hb_board.h"
+#include "hb_escape.h"
 #include "hb_ftdi_chips.h"
 #include "hb_i2c.h"
 #include "hb_ina2xx.h"
@@ -245,6 +247,7 @@ static void errf(char *err, size_t errlen, const struct hb_board *b, int line, c
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it quotes the file: keys, values, section names */
 }
 
 /* -------------------------------------------------------------- loading */
@@ -330,7 +333,53 @@ static void note_line(struct load_ctx *c, const char *raw)
 	memcpy(c->seen[c->n_seen].name, p, n);
 	c->seen[c->n_seen].name[n] = '\0';
 	c->seen[c->n_seen].line = c->line;
+	/* inih would merge a repeated section into the first: a second [uart] left over from an
+	 * edit would silently add or (through the duplicate-key check) clash with keys. */
+	for (int i = 0; i < c->n_seen; i++)
+		if (strcmp(c->seen[i].name, c->seen[c->n_seen].name) == 0) {
+			fail(c, c->line, c->seen[i].name,
+			     "duplicate section [%s] (first on line %d); sections are not merged: "
+			     "keep one", c->seen[i].name, c->seen[i].line);
+			return;
+		}
 	c->n_seen++;
+}
+
+/* A control byte inside a line (a binary file, a stray byte from an editor) is an error
+ * naming the field it sits in: a NUL would cut the value short without a trace, an ESC would
+ * reach the terminal through `boards show`. Tab, CR and LF are white space. */
+static bool is_ctl(unsigned char ch)
+{
+	return (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7F;
+}
+
+static void note_ctl(struct load_ctx *c, const char *str, size_t at)
+{
+	char key[64], what[32];
+	unsigned char ch = (unsigned char)str[at];
+	if (ch == 0)
+		snprintf(what, sizeof what, "NUL byte");
+	else
+		snprintf(what, sizeof what, "control byte 0x%02X", ch);
+	const char *eq = memchr(str, '=', at);
+	if (!eq) {
+		fail(c, c->line, "syntax", "%s at column %zu (a binary file?)", what, at + 1);
+		return;
+	}
+	const char *k = str;
+	while (k < eq && (*k == ' ' || *k == '\t'))
+		k++;
+	size_t kn = (size_t)(eq - k);
+	while (kn && (k[kn - 1] == ' ' || k[kn - 1] == '\t'))
+		kn--;
+	if (kn >= sizeof key)
+		kn = sizeof key - 1;
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+	char field[128];
+	snprintf(field, sizeof field, "%s%s%s", c->n_seen ? c->seen[c->n_seen - 1].name : "",
+		 c->n_seen ? "." : "", key);
+	fail(c, c->line, field, "%s in the value at column %zu (a binary file?)", what, at + 1);
 }
 
 /* inih's fgets-style reader: counts lines, notes section headers and indentation. */
@@ -341,10 +390,18 @@ static char *read_line(char *str, int num, void *stream)
 	if (c->too_long)
 		return NULL;
 	if (c->f) {
-		if (!fgets(str, num, c->f))
+		/* fgets, but counting the bytes, so a NUL byte is seen and not a line end */
+		int ch = EOF;
+		len = 0;
+		while (len < (size_t)num - 1 && (ch = getc(c->f)) != EOF) {
+			str[len++] = (char)ch;
+			if (ch == '\n')
+				break;
+		}
+		if (len == 0)
 			return NULL;
-		len = strlen(str);
-		if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(c->f)) {
+		str[len] = '\0';
+		if (len == (size_t)num - 1 && str[len - 1] != '\n' && (ch = getc(c->f)) != EOF) {
 			c->too_long = true;
 			fail(c, c->line + 1, "file", "line longer than %d characters", num - 2);
 			return NULL;
@@ -365,6 +422,11 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	c->line++;
 	c->indented = str[0] == ' ' || str[0] == '\t';
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)str[i])) {
+			note_ctl(c, str, i);
+			break;
+		}
 	note_line(c, str);
 	return str;
 }
@@ -466,6 +528,62 @@ static bool valid_ident(const char *s, bool dash)
 	return true;
 }
 
+/* ------------------------------------------------ [build] (hb_build.c) */
+
+/* The [build] section has its own table and its own struct (struct hb_board_build), so that
+ * the bitstream flow's keys stay in one place. Hardware families only; optional, but when
+ * present every key is required. */
+#define BFLD(key, member) \
+	{"build", key, K_STR, offsetof(struct hb_board_build, member), \
+	 sizeof(((struct hb_board_build *)0)->member), F_REQ_HW | F_HW}
+enum { BI_FLOW, BI_TOP_FILE, BI_CONSTRAINTS, BI_BITSTREAM, BI_COUNT };
+static const struct field build_fields[BI_COUNT] = {
+	[BI_FLOW] = BFLD("flow", flow),
+	[BI_TOP_FILE] = BFLD("top_file", top_file),
+	[BI_CONSTRAINTS] = BFLD("constraints", constraints),
+	[BI_BITSTREAM] = BFLD("bitstream", bitstream),
+};
+_Static_assert(BI_COUNT == HB_BOARD_BUILD_NFIELDS, "HB_BOARD_BUILD_NFIELDS");
+
+/* Flows and the family each builds for (hb_build.c runs them). */
+static const struct {
+	const char *flow;
+	enum hb_family family;
+	const char *ext;        /* bitstream file extension */
+	const char *pins_ext;   /* constraints file extension */
+} build_flows[] = {
+	{"icestorm", HB_FAMILY_ICE40, ".bin", ".pcf"},
+	{"trellis", HB_FAMILY_ECP5, ".bit", ".lpf"},
+	{"xc7", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+	{"vivado", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+	{"openxc7", HB_FAMILY_ARTIX7, ".bit", ".xdc"},
+};
+
+static int build_key(struct load_ctx *c, const char *name, const char *value, const char *fname)
+{
+	struct hb_board_build *bb = &c->b->build;
+	if (!bb->section_line)
+		for (int i = c->n_seen - 1; i >= 0; i--)
+			if (strcmp(c->seen[i].name, "build") == 0) {
+				bb->section_line = c->seen[i].line;
+				break;
+			}
+	for (int i = 0; i < BI_COUNT; i++) {
+		if (strcmp(build_fields[i].key, name) != 0)
+			continue;
+		if (bb->line[i]) {
+			fail(c, c->line, fname, "duplicate key (first set on line %d)", bb->line[i]);
+			return 0;
+		}
+		bb->line[i] = c->line;
+		store(c, &build_fields[i], bb, fname, value);
+		return !c->failed;
+	}
+	fail(c, c->line, fname, "unknown key '%s' in [build] (known: flow, top_file, constraints, "
+	     "bitstream)", name);
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
@@ -488,6 +606,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	snprintf(c->prev_key, sizeof c->prev_key, "%s", fname);
 
+	if (strcmp(section, "build") == 0)
+		return build_key(c, name, value, fname);
 	if (strncmp(section, "monitor.", 8) == 0) {
 		const char *rail = section + 8;
 		if (!valid_ident(rail, false) || strlen(rail) >= sizeof b->monitors[0].rail) {
@@ -572,7 +692,9 @@ static void check_structure(struct load_ctx *c)
 	for (int i = 0; i < c->n_seen && !c->failed; i++) {
 		const char *s = c->seen[i].name;
 		int k = section_index(s);
-		bool ok = k >= 0 || strncmp(s, "monitor.", 8) == 0;
+		bool ok = k >= 0 || strncmp(s, "monitor.", 8) == 0 || strcmp(s, "build") == 0;
+		if (strcmp(s, "build") == 0 && !b->build.section_line)
+			b->build.section_line = c->seen[i].line;
 		if (k >= 0 && !b->section_line[k])
 			b->section_line[k] = c->seen[i].line;
 		if (!ok)
@@ -589,6 +711,9 @@ static void check_structure(struct load_ctx *c)
 	}
 	if (c->failed || !b->line[FI_FAMILY])
 		return; /* a missing family is reported by validation */
+	if (b->build.section_line && !is_hw(b->family))
+		fail(c, b->build.section_line, "build",
+		     "not used by family sim: remove it (the virtual board simulates the RTL)");
 	for (int i = 0; i < FI_COUNT && !c->failed; i++) {
 		const struct field *fd = &board_fields[i];
 		if (b->line[i] && !allowed(fd, b->family)) {
@@ -637,12 +762,25 @@ enum hb_status hb_board_load_file(const char *path, struct hb_board *board, char
 {
 	if (!path || !board)
 		return HB_ERR_ARG;
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		memset(board, 0, sizeof *board);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: is a directory, not a board profile (an INI file)",
+				 path);
+		return HB_ERR_FORMAT;
+	}
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
 		memset(board, 0, sizeof *board);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		if (err && errlen) {
+			if (e == EACCES)
+				snprintf(err, errlen, "%s: cannot read the board profile: permission "
+					 "denied (check the file's mode and owner)", path);
+			else
+				snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		}
 		return e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
 	}
 	struct load_ctx c = {.b = board, .err = err, .errlen = errlen, .f = f};
@@ -811,6 +949,80 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 	return HB_OK;
 }
 
+/* [build]: all four keys, a flow for the family, matching file extensions, plain names. */
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static enum hb_status validate_build(struct vctx *v)
+{
+	const struct hb_board *b = v->b;
+	const struct hb_board_build *bb = &b->build;
+	bool any = bb->section_line != 0;
+	for (int i = 0; i < BI_COUNT; i++)
+		any |= bb->line[i] != 0 || bb->flow[0];
+	if (!any)
+		return HB_OK;
+	char fname[64];
+	for (int i = 0; i < BI_COUNT; i++) {
+		if (field_set(bb, &build_fields[i]))
+			continue;
+		snprintf(fname, sizeof fname, "build.%s", build_fields[i].key);
+		int line = bb->line[i] ? bb->line[i] : bb->section_line ? bb->section_line : b->n_lines;
+		errf(v->err, v->errlen, b, line, fname, "%s (every [build] section names flow, top_file, "
+		     "constraints and bitstream)", bb->line[i] ? "empty" : "missing");
+		return HB_ERR_FORMAT;
+	}
+	size_t fi = 0, nf = sizeof build_flows / sizeof build_flows[0];
+	while (fi < nf && strcmp(build_flows[fi].flow, bb->flow) != 0)
+		fi++;
+	int line = bb->line[BI_FLOW];
+	if (fi == nf) {
+		errf(v->err, v->errlen, b, line, "build.flow",
+		     "unknown flow '%s' (known: icestorm for ice40, trellis for ecp5, xc7, vivado or "
+		     "openxc7 for artix7)", bb->flow);
+		return HB_ERR_FORMAT;
+	}
+	if (build_flows[fi].family != b->family) {
+		errf(v->err, v->errlen, b, line, "build.flow", "'%s' builds for %s, this profile is "
+		     "family %s", bb->flow, hb_family_name(build_flows[fi].family),
+		     hb_family_name(b->family));
+		return HB_ERR_FORMAT;
+	}
+	if (strchr(bb->bitstream, '/') || !ends_with(bb->bitstream, build_flows[fi].ext)) {
+		errf(v->err, v->errlen, b, bb->line[BI_BITSTREAM], "build.bitstream",
+		     "'%s': a file name ending in %s (the %s flow writes that format)", bb->bitstream,
+		     build_flows[fi].ext, bb->flow);
+		return HB_ERR_FORMAT;
+	}
+	if (!ends_with(bb->constraints, build_flows[fi].pins_ext)) {
+		errf(v->err, v->errlen, b, bb->line[BI_CONSTRAINTS], "build.constraints",
+		     "'%s': the %s flow reads a %s file", bb->constraints, bb->flow,
+		     build_flows[fi].pins_ext);
+		return HB_ERR_FORMAT;
+	}
+	if (!ends_with(bb->top_file, ".v") && !ends_with(bb->top_file, ".sv")) {
+		errf(v->err, v->errlen, b, bb->line[BI_TOP_FILE], "build.top_file",
+		     "'%s': a Verilog file (.v or .sv)", bb->top_file);
+		return HB_ERR_FORMAT;
+	}
+	/* the names go into yosys and Tcl scripts: keep them free of quoting trouble */
+	const int idx[] = {BI_TOP_FILE, BI_CONSTRAINTS, BI_BITSTREAM};
+	for (size_t k = 0; k < 3; k++) {
+		const char *val = (const char *)bb + build_fields[idx[k]].off;
+		if (strpbrk(val, " \t\"'$[]{};\\")) {
+			snprintf(fname, sizeof fname, "build.%s", build_fields[idx[k]].key);
+			errf(v->err, v->errlen, b, bb->line[idx[k]], fname,
+			     "'%s': no spaces, quotes, $, [], {}, ; or \\ in file names (they go into "
+			     "yosys and Tcl scripts)", val);
+			return HB_ERR_FORMAT;
+		}
+	}
+	return HB_OK;
+}
+
 enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t errlen)
 {
 	struct vctx v = {.b = b, .err = err, .errlen = errlen};
@@ -948,7 +1160,7 @@ enum hb_status hb_board_validate(const struct hb_board *b, char *err, size_t err
 		if (st != HB_OK)
 			return st;
 	}
-	return HB_OK;
+	return validate_build(&v);
 }
 
 /* ---------------------------------------------------------------- lookup */
@@ -1016,10 +1228,11 @@ static enum hb_status load_named(const char *dir, const char *name, struct hb_bo
 	if (!dir || !*dir)
 		return HB_ERR_NOTFOUND;
 	snprintf(path, sizeof path, "%s/%s.ini", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* Only a profile that does not exist is "not here" (the next directory is searched); one
+	 * that exists but is a directory or unreadable is reported, not skipped. */
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
 		return HB_ERR_NOTFOUND;
-	fclose(f);
 	enum hb_status st = hb_board_load_file(path, board, err, errlen);
 	if (st == HB_OK && strcmp(board->name, name) != 0) {
 		errf(err, errlen, board, board->line[FI_NAME], "board.name",

@@ -46,6 +46,19 @@ struct hb_board_monitor {
 	int line[HB_BOARD_MON_NFIELDS]; /* source line of each field, 0 = not from a file */
 };
 
+/* [build] (hardware only, optional): how `hilbench build` makes the board's bitstream
+ * (bench/core/hb_build.c; docs/boards.md). When the section is present, all four keys are. */
+#define HB_BOARD_BUILD_NFIELDS 4
+struct hb_board_build {
+	char flow[16];          /* icestorm, trellis, xc7 (Vivado, else openXC7), vivado, openxc7;
+				   "" = the profile has no [build] section */
+	char top_file[160];     /* board top Verilog: next to the profile, else in gateware/boards/ */
+	char constraints[160];  /* pins and clocks (.pcf, .lpf, .xdc), looked up the same way */
+	char bitstream[64];     /* file name the flow writes (.bin for icestorm, else .bit) */
+	int section_line;       /* line of the [build] header, 0 = absent */
+	int line[HB_BOARD_BUILD_NFIELDS]; /* source line of each key */
+};
+
 struct hb_board {
 	char path[512];           /* the file it came from ("" if built in code) */
 	/* [board] */
@@ -85,6 +98,8 @@ struct hb_board {
 	int section_line[8];      /* line of each [section] header (board, fpga, sim, flash, usb,
 				     uart, gateware), 0 = absent */
 	int n_lines;              /* lines in the file */
+	/* [build] (kept apart from the fields above: its own table in hb_board.c) */
+	struct hb_board_build build;
 };
 
 /* "ice40", "ecp5", "artix7", "sim". */

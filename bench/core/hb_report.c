@@ -32,7 +32,8 @@ void hb_report_row_set(struct hb_platform_result *r, const char *platform, doubl
 void hb_report_row_unavailable(struct hb_platform_result *r, const char *platform,
 			       enum hb_result_source source, const char *reason)
 {
-	hb_report_row_set(r, platform, 0, 0, 0, 0, source, reason);
+	/* not measured is not zero: NaN, which JSON writes as null and CSV as an empty field */
+	hb_report_row_set(r, platform, NAN, NAN, NAN, NAN, source, reason);
 	r->available = false;
 }
 

@@ -43,7 +43,7 @@ struct hb_platform_result {
 void hb_report_row_set(struct hb_platform_result *r, const char *platform, double latency_ms,
 		       double throughput_inf_per_s, double power_mw, double energy_per_inf_nj,
 		       enum hb_result_source source, const char *notes);
-/* An unavailable row: figures zero, reason in notes. */
+/* An unavailable row: figures NaN (null in JSON, empty in CSV), reason in notes. */
 void hb_report_row_unavailable(struct hb_platform_result *r, const char *platform,
 			       enum hb_result_source source, const char *reason);
 

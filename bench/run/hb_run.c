@@ -82,7 +82,7 @@ static enum hb_status resolve_net(struct run *r)
 			set_err(r, "no network named '%s' (shipped: digits, mnist-shape; or give a path): %s", n, e);
 		else
 			set_err(r, "network %s: %s", r->net_path, e);
-		return st == HB_ERR_NOTFOUND ? HB_ERR_ARG : st;
+		return hb_input_error(st) ? HB_ERR_ARG : st;
 	}
 	r->net_loaded = true;
 	if (r->o->L)
@@ -498,7 +498,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	if (st != HB_OK) {
 		snprintf(err, errlen, "%s", e);
 		free(r);
-		return st == HB_ERR_NOTFOUND ? HB_ERR_ARG : st;
+		return hb_input_error(st) ? HB_ERR_ARG : st;
 	}
 	st = resolve_net(r);
 	if (st != HB_OK) {
@@ -507,7 +507,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		return st;
 	}
 	if (r->net.L % 8 != 0) {
-		snprintf(err, errlen, "network %s has L = %u; streaming needs a multiple of 8", r->net.name, r->net.L);
+		hb_net_where(r->net_path, -1, "L", e, sizeof e);
+		snprintf(err, errlen, "%s: %u: streaming needs a multiple of 8 (network %s)", e, r->net.L, r->net.name);
 		hb_net_free(&r->net);
 		free(r);
 		return HB_ERR_ARG;

@@ -282,6 +282,10 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		cJSON_AddItemToObject(run, "lanes", num(r->id.lanes));
 		cJSON_AddItemToObject(run, "link_retries", num((double)r->link->stats.retries));
 		cJSON_AddItemToObject(run, "link_bytes_tx", num((double)r->link->stats.bytes_tx));
+		struct hb_link_stat ls[HB_LINK_STATS_N]; /* retries, chunk sizes: docs/results.md */
+		cJSON *lk = cJSON_AddObjectToObject(run, "link");
+		for (size_t i = 0, n = hb_link_stats_list(&r->link->stats, ls, HB_LINK_STATS_N); i < n; i++)
+			cJSON_AddItemToObject(lk, ls[i].name, num((double)ls[i].value));
 	}
 	if (have_model) {
 		cJSON_AddStringToObject(run, "model_target", target);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_build.h"
 #include "hb_flash.h"
 #include "hb_ftdi_twin.h"
 #include "hb_ofl_twin.h"
@@ -52,7 +53,7 @@ void hb_session_opts_default(struct hb_session_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->seed = 1;
-	o->noise_ua = 20;
+	o->noise_ua = -1; /* one shunt-ADC step */
 }
 
 static void set_err(struct hb_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,20 +86,12 @@ static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t ca
 	if (s->o.bitstream) {
 		snprintf(path, cap, "%s", s->o.bitstream);
 	} else {
-		static const char *const ext[] = {"bin", "bit"};
-		const char *dir = s->board.family == HB_FAMILY_ICE40 ? "icebreaker"
-				  : s->board.family == HB_FAMILY_ECP5 ? "ulx3s" : "arty";
-		for (size_t i = 0; i < 2 && !path[0]; i++) {
-			char c[1024];
-			snprintf(c, sizeof c, "%s/build/gateware/%s/hb_%s.%s", hb_data_dir(), dir, dir, ext[i]);
-			if (access(c, R_OK) == 0)
-				snprintf(path, cap, "%s", c);
-		}
-		if (!path[0]) {
-			set_err(s, "no bitstream for board %s in build/gateware/%s/: build the board's gateware "
-				   "(docs/gateware.md, Build flows), or pass --bitstream FILE, or --no-flash",
-				s->board.name, dir);
-			return HB_ERR_NOTFOUND;
+		/* the profile's [build]: the bitstream `hilbench build` made (bench/core/hb_build.c) */
+		char why[1536];
+		enum hb_status st = hb_build_bitstream_path(&s->board, 0, NULL, path, cap, why, sizeof why);
+		if (st != HB_OK) {
+			set_err(s, "%s, or --no-flash for the bitstream already on the board", why);
+			return st;
 		}
 	}
 	return HB_OK;
@@ -296,11 +289,16 @@ static enum hb_status vb_start(struct hb_session *s)
 	snprintf(clock, sizeof clock, "%llu", (unsigned long long)s->board.core_clock_hz);
 	snprintf(baud, sizeof baud, "%u", s->board.uart_baud);
 	snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->o.seed);
-	snprintf(noise, sizeof noise, "%g", s->o.noise_ua);
+	/* default: one shunt-ADC step (10 uV across the profile's shunt) of noise per
+	 * conversion, like a real chip's: it dithers the quantisation, so a window's mean resolves
+	 * the power below one step (20 uA on the sim board's 0.5 ohm, 0.5 mA on a 20 mohm core
+	 * shunt, where undithered steps of 0.55 mW would bias the mean by up to 0.6 %). */
+	double nua = s->o.noise_ua;
+	if (nua < 0)
+		nua = s->board.n_monitors ? 10.0 * 1e6 / (double)s->board.monitors[0].shunt_uohm : 20.0;
+	snprintf(noise, sizeof noise, "%g", nua);
 	const char *pace = vpace(s);
-	/* The INA219 model gets (by default) one current LSB (20 uA) of noise per conversion, as
-	 * a real chip has: it dithers the 10 uV shunt quantisation, so the mean over a window
-	 * resolves the dynamic power far below one LSB (docs/measurement.md). Seeded: runs repeat. */
+	/* INA219 noise and faults are seeded: runs repeat (docs/measurement.md). */
 	const char *args[48] = {"--clock-hz", clock, "--baud", baud, "--pace", pace, "--noise-uA", noise,
 				"--seed", seed};
 	size_t n = 10;

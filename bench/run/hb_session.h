@@ -33,7 +33,8 @@ struct hb_session_opts {
 	const char *vboard_exe;    /* virtual: override hilbench-vboard */
 	const char *pacing;        /* virtual: "virtual" (default), "realtime" or "fast" */
 	uint64_t seed;             /* virtual: INA219 noise and fault randomness */
-	double noise_ua;           /* virtual: INA219 current noise, 1 sigma (default 20 uA) */
+	double noise_ua;           /* virtual: INA219 current noise, 1 sigma; < 0 (default): one
+				    * shunt-ADC step of the profile's first monitor (10 uV / R) */
 	const char *const *extra_args; /* virtual: more hilbench-vboard arguments (tests) */
 	FILE *out;                 /* progress lines (NULL: none) */
 	bool quiet;

@@ -1,5 +1,7 @@
 #include "hb_log.h"
 
+#include "hb_escape.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +47,14 @@ void hb_log_set_sink(hb_log_sink_fn fn, void *ctx)
 
 void hb_log_msg(enum hb_log_level lvl, const char *prefix, const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* a message may quote bytes from a line or a file: never print them raw */
+	hb_escape_str(msg, sizeof msg, raw);
 	if (g_sink) {
 		g_sink(g_sink_ctx, lvl, prefix, msg);
 		return;

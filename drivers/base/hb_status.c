@@ -24,3 +24,18 @@ const char *hb_strerror(enum hb_status st)
 	}
 	return "unknown status";
 }
+
+int hb_input_error(enum hb_status st)
+{
+	switch (st) {
+	case HB_ERR_ARG:
+	case HB_ERR_NOTFOUND:
+	case HB_ERR_PERM:
+	case HB_ERR_FORMAT:
+	case HB_ERR_CRC:
+	case HB_ERR_RANGE:
+		return 1;
+	default:
+		return 0;
+	}
+}

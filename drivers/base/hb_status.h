@@ -34,6 +34,12 @@ enum hb_status {
 /* A short, static, human-readable description ("timeout", "device vanished" ...). */
 const char *hb_strerror(enum hb_status st);
 
+/* For the status of loading a user's input file (a board profile, a network file): non-zero
+ * when the input is at fault -- missing, malformed, out of range, corrupted (CRC), a
+ * directory, unreadable -- which commands report as a usage error (exit 2); zero for the
+ * machine's failures (out of memory, an I/O error while reading). */
+int hb_input_error(enum hb_status st);
+
 #ifdef __cplusplus
 }
 #endif

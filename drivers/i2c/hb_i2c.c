@@ -64,6 +64,11 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out)
 	return HB_ERR_ARG;
 }
 
+const struct hb_i2c_ops *hb_i2c_backend(size_t i)
+{
+	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
+}
+
 const struct hb_i2c_ops *hb_i2c_find(const char *scheme)
 {
 	for (size_t i = 0; scheme && i < sizeof registry / sizeof registry[0]; i++)

@@ -65,6 +65,8 @@ enum hb_status hb_i2c_open(const char *uri, struct hb_i2c **out);
 enum hb_status hb_i2c_open_ops(const struct hb_i2c_ops *ops, const char *target,
 			       const char *params, struct hb_i2c **out);
 void hb_i2c_close(struct hb_i2c *bus);
+/* The registered backends, in order (i < n); NULL past the end. */
+const struct hb_i2c_ops *hb_i2c_backend(size_t i);
 /* The backend of a scheme ("ftdi-i2c"), or NULL. */
 const struct hb_i2c_ops *hb_i2c_find(const char *scheme);
 /* The examples of the backends with ops->hardware == hardware, as "a, b or c". */

@@ -98,10 +98,12 @@ static enum hb_status flush_cmds(struct fi_priv *p)
 
 static enum hb_status read_n(struct fi_priv *p, uint8_t *buf, size_t n)
 {
-	uint64_t deadline = hb_tr_deadline(p->timeout_ms);
+	/* on the chip's clock: simulated time for a twin's emulated chip */
+	struct hb_clock *clk = hb_ftdi_clock();
+	uint64_t deadline = hb_tr_deadline_on(clk, p->timeout_ms);
 	size_t have = 0;
 	while (have < n) {
-		int left = hb_tr_left(deadline);
+		int left = hb_tr_left_on(clk, deadline);
 		if (left == 0) {
 			hb_err("%s: MPSSE returned %zu of %zu bytes in %d ms", p->who, have, n,
 			       p->timeout_ms);

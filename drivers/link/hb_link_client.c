@@ -1,5 +1,5 @@
 /* hilbench — link protocol v1 host client. See hb_link_client.h and
- * docs/protocol.md ("Host rules"). */
+ * docs/protocol.md ("Host rules", §5 "A noisy line"). */
 #define LOG_PREFIX "link"
 #include "hb_link_client.h"
 
@@ -11,11 +11,16 @@
 #include "hb_log.h"
 
 #define NS_PER_MS 1000000ull
+/* The device's inter-byte timeout (protocol §2 rule 4: clock_hz / 100 cycles). */
+#define DEVICE_IBT_MS 10u
+/* Mismatching bytes closer than this are rewritten as one range (a request costs ~28 bytes). */
+#define REPAIR_MERGE_GAP 16u
 
 void hb_link_opts_default(struct hb_link_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->retries = 3;
+	o->noisy_retries = 64;
 	o->baud = 0;
 	o->base_timeout_ms = 100;
 	o->interbyte_timeout_ms = 100;
@@ -24,6 +29,13 @@ void hb_link_opts_default(struct hb_link_opts *o)
 	o->compute_margin_pct = 50;
 	o->verify = true;
 	o->clock = NULL;
+	o->adapt = true;
+	o->chunk_min = 16;
+	o->shrink_after = 2;
+	o->grow_after = 8;
+	o->backoff_base_us = 500;
+	o->backoff_max_ms = 50;
+	o->verify_rounds = 8;
 }
 
 enum hb_status hb_link_open(struct hb_transport *t, const struct hb_link_opts *opts,
@@ -40,6 +52,14 @@ enum hb_status hb_link_open(struct hb_transport *t, const struct hb_link_opts *o
 		l->opts = *opts;
 	else
 		hb_link_opts_default(&l->opts);
+	if (l->opts.chunk_min < 1)
+		l->opts.chunk_min = 1;
+	if (l->opts.shrink_after < 1)
+		l->opts.shrink_after = 1;
+	if (l->opts.grow_after < 1)
+		l->opts.grow_after = 1;
+	if (l->opts.verify_rounds < 1)
+		l->opts.verify_rounds = 1;
 	l->clock = l->opts.clock ? l->opts.clock : hb_clock_default();
 	hb_link_decoder_init(&l->dec, HB_LINK_MAX_PAYLOAD);
 	*out = l;
@@ -82,6 +102,12 @@ static unsigned baud_of(const struct hb_link *l)
 	return 115200;
 }
 
+/* Wire time of n bytes (8N1: 10 bits each). */
+static uint64_t wire_ns(const struct hb_link *l, size_t n)
+{
+	return (uint64_t)n * 10ull * 1000000000ull / baud_of(l);
+}
+
 unsigned hb_link_response_timeout_ms(const struct hb_link *l, size_t req_len, size_t resp_len,
 				     uint64_t compute_cycles)
 {
@@ -109,7 +135,138 @@ uint64_t hb_link_estimate_cycles(const struct hb_link *l)
 	return c;
 }
 
-/* ---- the transaction engine ------------------------------------------- */
+/* ---- adaptation: latency, timeouts, chunk sizes ---------------------------- */
+
+/* The measured latency is trusted once three responses have been timed. */
+static bool timed(const struct hb_link *l)
+{
+	return l->opts.adapt && l->rtt_n >= 3;
+}
+
+/* Latency beyond the wire time that a response may still take: srtt + 4 rttvar (as TCP). */
+static uint64_t latency_bound_ns(const struct hb_link *l)
+{
+	return l->srtt_ns + 4 * l->rttvar_ns;
+}
+
+/* A response arrived elapsed ns after the request started; wire_time of both frames. */
+static void note_rtt(struct hb_link *l, uint64_t elapsed, uint64_t wire_time)
+{
+	uint64_t x = elapsed > wire_time ? elapsed - wire_time : 0;
+	if (l->rtt_n == 0) {
+		l->srtt_ns = x;
+		l->rttvar_ns = x / 2;
+	} else {
+		uint64_t d = x > l->srtt_ns ? x - l->srtt_ns : l->srtt_ns - x;
+		l->rttvar_ns = (3 * l->rttvar_ns + d) / 4;
+		l->srtt_ns = (7 * l->srtt_ns + x) / 8;
+	}
+	if (l->rtt_n < 1000)
+		l->rtt_n++;
+}
+
+/* Response timeout for a request without compute time. The protocol's fixed 100 ms covers
+ * an unknown host; once the latency is measured it is replaced by that bound plus the
+ * device's inter-byte timeout (a frame that lost a byte is answered ERROR(TIMEOUT) that
+ * much after its last byte; retrying earlier would feed the retry into the stuck frame). */
+static unsigned timeout_ms(struct hb_link *l, size_t req_len, size_t resp_max, uint64_t compute)
+{
+	unsigned fixed = hb_link_response_timeout_ms(l, req_len, resp_max, compute);
+	if (compute || !timed(l))
+		return fixed;
+	/* after timeouts in a row the host waits twice as long each time (as TCP does): a
+	 * latency spike the estimate has not seen yet is not taken for a lost frame again */
+	uint64_t ns = wire_ns(l, req_len + resp_max + 2 * HB_LINK_OVERHEAD) +
+		      ((latency_bound_ns(l) + (DEVICE_IBT_MS + 2) * NS_PER_MS) << l->rto_shift);
+	uint64_t ms = (ns + NS_PER_MS - 1) / NS_PER_MS;
+	return ms < fixed ? (unsigned)ms : fixed;
+}
+
+/* Quiet time that ends a drain: enough for whatever the failed attempt still set off. */
+static uint64_t drain_quiet_ns(const struct hb_link *l)
+{
+	uint64_t fixed = (uint64_t)l->opts.drain_quiet_ms * NS_PER_MS;
+	if (!timed(l))
+		return fixed;
+	uint64_t q = 2 * latency_bound_ns(l) + wire_ns(l, 2 * HB_LINK_OVERHEAD + 16);
+	return q < fixed ? q : fixed;
+}
+
+/* Host inter-byte timeout inside a response frame. */
+static uint64_t interbyte_ns(const struct hb_link *l)
+{
+	uint64_t fixed = (uint64_t)l->opts.interbyte_timeout_ms * NS_PER_MS;
+	if (!timed(l))
+		return fixed;
+	uint64_t q = 2 * latency_bound_ns(l) + wire_ns(l, 16) + 4 * NS_PER_MS;
+	return q < fixed ? q : fixed;
+}
+
+enum dkind { DK_LOAD, DK_STREAM, DK_READ };
+
+static size_t kind_max(const struct hb_link *l, enum dkind k)
+{
+	return k == DK_READ ? HB_LINK_READ_MAX_DATA(l->id.max_payload)
+	       : k == DK_LOAD ? HB_LINK_LOAD_MAX_DATA(l->id.max_payload)
+			      : HB_LINK_STREAM_MAX_DATA(l->id.max_payload);
+}
+
+/* Data bytes for the next chunk of kind k. */
+static size_t chunk_of(struct hb_link *l, enum dkind k)
+{
+	size_t max = kind_max(l, k);
+	uint32_t c = k == DK_READ ? l->chunk_r : l->chunk_w;
+	if (!l->opts.adapt || c == 0 || c > max)
+		c = (uint32_t)max;
+	if (k == DK_READ) {
+		l->stats.chunk_read = c;
+		if (!l->stats.chunk_read_min || c < l->stats.chunk_read_min)
+			l->stats.chunk_read_min = c;
+	} else {
+		l->stats.chunk_write = c;
+		if (!l->stats.chunk_write_min || c < l->stats.chunk_write_min)
+			l->stats.chunk_write_min = c;
+	}
+	return c;
+}
+
+/* A chunk went through at its first attempt: after grow_after of them, double. */
+static void chunk_clean(struct hb_link *l, enum dkind k)
+{
+	uint32_t *c = k == DK_READ ? &l->chunk_r : &l->chunk_w;
+	unsigned *ok = k == DK_READ ? &l->ok_r : &l->ok_w, *bad = k == DK_READ ? &l->fail_r : &l->fail_w;
+	*bad = 0;
+	if (!l->opts.adapt || *c == 0 || ++*ok < l->opts.grow_after)
+		return;
+	*ok = 0;
+	*c *= 2;
+	if (*c >= kind_max(l, k))
+		*c = 0; /* back at the maximum */
+	l->stats.grows++;
+	hb_dbg("line clean: %s chunks grow to %u bytes", k == DK_READ ? "READ" : "write",
+	       *c ? *c : (unsigned)kind_max(l, k));
+}
+
+/* An attempt failed in a way a smaller chunk makes less likely: after shrink_after in a
+ * row, halve. Returns true if it shrank. */
+static bool chunk_failed(struct hb_link *l, enum dkind k, size_t cur)
+{
+	uint32_t *c = k == DK_READ ? &l->chunk_r : &l->chunk_w;
+	unsigned *ok = k == DK_READ ? &l->ok_r : &l->ok_w, *bad = k == DK_READ ? &l->fail_r : &l->fail_w;
+	*ok = 0;
+	if (!l->opts.adapt || ++*bad < l->opts.shrink_after)
+		return false;
+	*bad = 0;
+	if (cur <= l->opts.chunk_min)
+		return false;
+	uint32_t n = (uint32_t)(cur / 2);
+	*c = n < l->opts.chunk_min ? l->opts.chunk_min : n;
+	l->stats.shrinks++;
+	hb_dbg("line noisy: %s chunks shrink to %u bytes", k == DK_READ ? "READ" : "write", *c);
+	return true;
+}
+
+/* ---- one attempt -------------------------------------------------------- */
 
 enum await {
 	AW_OK,
@@ -129,26 +286,35 @@ static int ms_until(uint64_t now, uint64_t deadline)
 	return ms > 0x7FFFFFFF ? 0x7FFFFFFF : (int)ms;
 }
 
-/* Read and discard until the line has been quiet for drain_quiet_ms (at most
- * about base_timeout + drain_quiet in total, so a babbling line cannot hang us). */
-static enum hb_status drain(struct hb_link *l)
+/* Read and discard until `not_before` has passed and then the line has been quiet for
+ * `quiet` ns (at most about base_timeout + quiet after that, so a babbling line cannot
+ * hang us). quiet 0: only what has already arrived is discarded. */
+static enum hb_status drain(struct hb_link *l, uint64_t not_before, uint64_t quiet)
 {
-	uint64_t quiet = (uint64_t)l->opts.drain_quiet_ms * NS_PER_MS;
 	uint64_t t0 = now_ns(l);
-	uint64_t limit = t0 + quiet + (uint64_t)l->opts.base_timeout_ms * NS_PER_MS;
-	uint64_t until = t0 + quiet;
+	if (quiet == 0) {
+		if (l->t->ops->flush)
+			l->t->ops->flush(l->t);
+		hb_link_decoder_reset(&l->dec);
+		return HB_OK;
+	}
+	uint64_t start = not_before > t0 ? not_before : t0;
+	uint64_t limit = start + quiet + (uint64_t)l->opts.base_timeout_ms * NS_PER_MS;
+	uint64_t until = start + quiet;
 	for (;;) {
 		uint64_t now = now_ns(l);
 		if (now >= until || now >= limit)
 			break;
 		size_t got = 0;
 		enum hb_status st = l->t->ops->read(l->t, l->rx_chunk, sizeof l->rx_chunk, &got,
-						    ms_until(now, until));
+						    ms_until(now, until) ? ms_until(now, until) : 1);
 		if (st != HB_OK && st != HB_ERR_TIMEOUT)
 			return st;
 		if (got) {
 			l->stats.bytes_rx += got;
-			until = now_ns(l) + quiet;
+			uint64_t t = now_ns(l) + quiet;
+			if (t > until)
+				until = t;
 		}
 	}
 	hb_link_decoder_reset(&l->dec);
@@ -158,13 +324,13 @@ static enum hb_status drain(struct hb_link *l)
 /* Wait for the response to (type, seq). why receives a short description of
  * a non-OK outcome; *st the status to return for AW_FATAL / AW_IO. */
 static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeout_ms, void *resp,
-				 size_t cap, size_t *resp_len, char *why, size_t why_cap,
-				 enum hb_status *st_out)
+				 size_t cap, size_t *resp_len, bool busy_waits, char *why,
+				 size_t why_cap, enum hb_status *st_out)
 {
 	const uint8_t want = (uint8_t)(type | HB_LINK_RESPONSE_BIT);
 	const uint64_t t0 = now_ns(l);
 	const uint64_t deadline = t0 + (uint64_t)timeout_ms * NS_PER_MS;
-	const uint64_t ib = (uint64_t)l->opts.interbyte_timeout_ms * NS_PER_MS;
+	const uint64_t ib = interbyte_ns(l);
 	uint64_t last_byte = t0;
 	*st_out = HB_OK;
 
@@ -182,8 +348,8 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 			if (ev.kind == HB_LINK_EV_TIMEOUT) {
 				l->stats.truncated++;
 				snprintf(why, why_cap,
-					 "response truncated: %zu bytes then silence for %u ms",
-					 ev.received, l->opts.interbyte_timeout_ms);
+					 "response truncated: %zu bytes then silence for %llu ms",
+					 ev.received, (unsigned long long)(ib / NS_PER_MS));
 				return AW_TRUNC;
 			}
 			continue;
@@ -244,6 +410,7 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 					continue;
 				}
 				l->last_reason = e.reason;
+				l->last_err_ours = ev.seq == l->seq;
 				if (e.reason == HB_LINK_R_BUSY)
 					l->stats.busy++;
 				if (ev.seq != l->seq) {
@@ -251,6 +418,13 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 						 "device answered ERROR(%s) with seq %u (sent %u): request corrupted on the way",
 						 hb_link_reason_name(e.reason), ev.seq, l->seq);
 					return AW_RETRY_ERR;
+				}
+				if (busy_waits && e.reason == HB_LINK_R_BUSY) {
+					/* our earlier attempt of this INFER/BATCH is still
+					 * running: its answer has this seq, wait for it */
+					hb_dbg("%s seq %u: BUSY with our earlier attempt; waiting for it",
+					       hb_link_type_name(type), l->seq);
+					continue;
 				}
 				snprintf(why, why_cap, "device answered ERROR(%s) for %s",
 					 hb_link_reason_name(e.reason),
@@ -287,6 +461,102 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 	}
 }
 
+/* One attempt of the request framed in l->tx (flen bytes, sent with l->seq). */
+struct attempt {
+	enum await a;
+	enum hb_status st;     /* AW_FATAL / AW_IO */
+	uint64_t frame_end_ns; /* when the request has left the wire (ideally) */
+	bool heard;            /* bytes came back (a timeout after them is line noise) */
+	char why[200];
+};
+
+static void attempt(struct hb_link *l, uint8_t type, size_t flen, unsigned tmo, void *resp,
+		    size_t cap, size_t *resp_len, uint64_t compute, bool busy_waits,
+		    struct attempt *at)
+{
+	uint64_t t0 = now_ns(l);
+	l->last_reason = 0;
+	l->last_err_ours = false;
+	at->frame_end_ns = t0 + wire_ns(l, flen);
+	at->st = l->t->ops->write(l->t, l->tx, flen, (int)hb_link_response_timeout_ms(l, flen, 0, 0));
+	if (at->st != HB_OK) {
+		at->a = AW_IO;
+		snprintf(at->why, sizeof at->why, "transport write failed: %s", hb_strerror(at->st));
+		return;
+	}
+	l->stats.attempts++;
+	l->stats.bytes_tx += flen;
+	uint64_t rx0 = l->stats.bytes_rx;
+	at->a = await_response(l, type, tmo, resp, cap, resp_len, busy_waits, at->why,
+			       sizeof at->why, &at->st);
+	at->heard = l->stats.bytes_rx != rx0;
+	if (at->a == AW_OK && !compute)
+		note_rtt(l, now_ns(l) - t0, wire_ns(l, flen + *resp_len + HB_LINK_OVERHEAD));
+	if (at->a == AW_OK)
+		l->rto_shift = 0;
+	else if (at->a == AW_TIMEOUT && l->rto_shift < 6)
+		l->rto_shift++;
+}
+
+/* Retry accounting for one request (or chunk position). */
+struct budget {
+	unsigned silent; /* failed attempts with no sign of the device, or BUSY, in a row */
+	unsigned total;  /* failed attempts */
+};
+
+static bool is_noise(const struct hb_link *l, const struct attempt *at)
+{
+	return at->a == AW_CORRUPT || at->a == AW_TRUNC || (at->a == AW_TIMEOUT && at->heard) ||
+	       (at->a == AW_RETRY_ERR && l->last_reason != HB_LINK_R_BUSY);
+}
+
+/* Count a failed attempt; true if another one is allowed. */
+static bool budget_next(struct hb_link *l, struct budget *b, const struct attempt *at)
+{
+	b->total++;
+	if (is_noise(l, at)) {
+		l->stats.noise_errors++;
+		b->silent = 0;
+	} else {
+		b->silent++;
+	}
+	if (l->opts.retries == 0 || b->silent > l->opts.retries)
+		return false;
+	unsigned cap = l->opts.noisy_retries > l->opts.retries ? l->opts.noisy_retries
+							     : l->opts.retries;
+	return b->total <= cap;
+}
+
+/* Before the next attempt: back off, then drain what the failed one set off. */
+static enum hb_status pause_before_retry(struct hb_link *l, const struct budget *b,
+					 const struct attempt *at)
+{
+	uint64_t back = 0;
+	if (l->opts.adapt && l->opts.backoff_base_us) {
+		unsigned k = b->total > 0 ? b->total - 1 : 0;
+		back = (uint64_t)l->opts.backoff_base_us * 1000ull << (k < 20 ? k : 20);
+		uint64_t cap = (uint64_t)l->opts.backoff_max_ms * NS_PER_MS;
+		if (back > cap)
+			back = cap;
+	}
+	if (at->a == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BUSY &&
+	    back < (uint64_t)l->opts.busy_backoff_ms * NS_PER_MS)
+		back = (uint64_t)l->opts.busy_backoff_ms * NS_PER_MS;
+	/* ERROR(BAD_CRC) with our seq: the device read our whole frame and is hunting again;
+	 * nothing else is coming. Otherwise wait for quiet. */
+	bool settled = l->opts.adapt && at->a == AW_RETRY_ERR && l->last_err_ours &&
+		       l->last_reason == HB_LINK_R_BAD_CRC;
+	uint64_t quiet = settled ? 0 : drain_quiet_ns(l);
+	if (back > quiet || settled) {
+		uint64_t s = settled ? back : back - quiet;
+		if (s) {
+			l->clock->sleep_ns(l->clock, s);
+			l->stats.backoff_ns += s;
+		}
+	}
+	return drain(l, at->frame_end_ns, quiet);
+}
+
 enum hb_status hb_link_transact(struct hb_link *l, uint8_t type, const void *req, size_t req_len,
 				void *resp, size_t cap, size_t *resp_len, size_t resp_max,
 				uint64_t compute_cycles)
@@ -301,62 +571,225 @@ enum hb_status hb_link_transact(struct hb_link *l, uint8_t type, const void *req
 	if (st != HB_OK)
 		return fail(l, st, "%s: cannot encode a %zu-byte payload", hb_link_type_name(type),
 			    req_len);
-	unsigned tmo = hb_link_response_timeout_ms(l, req_len, resp_max, compute_cycles);
-	unsigned wr_tmo = hb_link_response_timeout_ms(l, req_len, 0, 0);
+	unsigned tmo = timeout_ms(l, req_len, resp_max, compute_cycles);
 	l->stats.requests++;
 	if (l->t->ops->flush)
 		l->t->ops->flush(l->t);
 	hb_link_decoder_reset(&l->dec);
 
-	char why[200] = "";
-	enum await last = AW_TIMEOUT;
-	unsigned attempts = l->opts.retries + 1;
-	for (unsigned a = 0; a < attempts; a++) {
+	struct budget b = {0};
+	struct attempt at = {.a = AW_TIMEOUT};
+	bool timed_out = false;
+	for (;;) {
 		if (l->opts.abort_now && *l->opts.abort_now)
 			return fail(l, HB_ERR_INTERRUPTED, "%s seq %u: interrupted", hb_link_type_name(type),
 				    l->seq);
-		if (a > 0) {
+		if (b.total) {
 			l->stats.retries++;
-			hb_dbg("%s seq %u: retry %u/%u after: %s", hb_link_type_name(type), l->seq, a,
-			       l->opts.retries, why);
-			if (last == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BUSY)
-				l->clock->sleep_ns(l->clock,
-						   (uint64_t)l->opts.busy_backoff_ms * NS_PER_MS);
-			st = drain(l);
+			hb_dbg("%s seq %u: retry %u after: %s", hb_link_type_name(type), l->seq, b.total,
+			       at.why);
+			st = pause_before_retry(l, &b, &at);
 			if (st != HB_OK)
 				return fail(l, st, "%s seq %u: transport read failed: %s",
 					    hb_link_type_name(type), l->seq, hb_strerror(st));
 		}
-		l->last_reason = 0;
-		st = l->t->ops->write(l->t, l->tx, flen, (int)wr_tmo);
-		if (st != HB_OK)
-			return fail(l, st, "%s seq %u: transport write failed: %s",
-				    hb_link_type_name(type), l->seq, hb_strerror(st));
-		l->stats.attempts++;
-		l->stats.bytes_tx += flen;
-		enum hb_status fst = HB_OK;
-		last = await_response(l, type, tmo, resp, cap, resp_len, why, sizeof why, &fst);
-		switch (last) {
+		/* an INFER/BATCH attempt that timed out may still be computing: a retry
+		 * answered BUSY then means "wait for it" (its answer carries this seq) */
+		bool busy_waits = (type == HB_LINK_INFER || type == HB_LINK_BATCH) && timed_out;
+		if (!compute_cycles || !l->opts.adapt)
+			tmo = b.total ? timeout_ms(l, req_len, resp_max, compute_cycles) : tmo;
+		attempt(l, type, flen, tmo, resp, cap, resp_len, compute_cycles,
+			busy_waits && l->opts.adapt, &at);
+		if (at.a == AW_TIMEOUT)
+			timed_out = true;
+		switch (at.a) {
 		case AW_OK:
 			l->stats.payload_tx += req_len;
 			l->last_error[0] = 0;
 			return HB_OK;
 		case AW_FATAL:
 		case AW_IO:
-			return fail(l, fst, "%s seq %u: %s", hb_link_type_name(type), l->seq, why);
+			return fail(l, at.st, "%s seq %u: %s", hb_link_type_name(type), l->seq, at.why);
 		default:
 			break;
 		}
+		if (!budget_next(l, &b, &at))
+			break;
 	}
 	enum hb_status fs = HB_ERR_TIMEOUT;
-	if (last == AW_CORRUPT)
+	if (at.a == AW_CORRUPT)
 		fs = HB_ERR_CRC;
-	else if (last == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BUSY)
+	else if (at.a == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BUSY)
 		fs = HB_ERR_BUSY;
-	else if (last == AW_RETRY_ERR)
+	else if (at.a == AW_RETRY_ERR)
 		fs = HB_ERR_PROTO;
 	return fail(l, fs, "%s seq %u: no valid response after %u attempts (last: %s)",
-		    hb_link_type_name(type), l->seq, attempts, why);
+		    hb_link_type_name(type), l->seq, b.total, at.why);
+}
+
+/* ---- data: LOAD / STREAM / READ in adaptive chunks ---------------------------- */
+
+/* Regions a damaged write of `region` may have touched: its region byte can arrive as
+ * 0 or 1 (CONFIG, WEIGHTS) for a LOAD; a STREAM writes INPUT only. */
+static void mark_dirty(struct hb_link *l, enum dkind k, uint8_t region)
+{
+	if (k == DK_STREAM) {
+		l->dirty[HB_LINK_REGION_INPUT] = true;
+	} else if (k == DK_LOAD) {
+		(void)region;
+		l->dirty[HB_LINK_REGION_CONFIG] = true;
+		l->dirty[HB_LINK_REGION_WEIGHTS] = true;
+	}
+}
+
+/* data_xfer flags */
+#define XF_UNCONFIRMED_OK 1u /* a write chunk answered BAD_CRC / TIMEOUT (our seq) counts as
+				done: the caller reads it back */
+#define XF_WHOLE 2u          /* one request, never split (a CONFIG LOAD commits the region) */
+
+/* Move n bytes between buf and [offset, offset + n) of a region. */
+static enum hb_status data_xfer(struct hb_link *l, enum dkind k, uint8_t region, uint32_t offset,
+				uint8_t *buf, size_t n, unsigned flags, uint64_t *stamp)
+{
+	const bool unconfirmed_ok = flags & XF_UNCONFIRMED_OK;
+	static const char *const names[] = {"LOAD", "STREAM", "READ"};
+	const uint8_t type = k == DK_LOAD ? HB_LINK_LOAD : k == DK_STREAM ? HB_LINK_STREAM : HB_LINK_READ;
+	uint8_t req[HB_LINK_MAX_PAYLOAD];
+	size_t done = 0, c = 0, flen = 0, rl = 0;
+	struct budget b = {0};
+	struct attempt at = {.a = AW_TIMEOUT};
+	bool resend = false;
+	unsigned tmo = 0;
+	enum hb_status st;
+
+	while (done < n) {
+		if (!resend) {
+			c = (flags & XF_WHOLE) ? n : chunk_of(l, k);
+			if (c > n - done)
+				c = n - done;
+			uint32_t o = (uint32_t)(offset + done);
+			if (k == DK_LOAD) {
+				struct hb_link_load_req r = {.region = region, .offset = o, .data = buf + done,
+							     .count = c};
+				st = hb_link_load_req_encode(&r, req, sizeof req, &rl);
+			} else if (k == DK_STREAM) {
+				struct hb_link_stream_req r = {.offset = o, .data = buf + done, .count = c};
+				st = hb_link_stream_req_encode(&r, req, sizeof req, &rl);
+			} else {
+				struct hb_link_span s = {.region = region, .offset = o, .count = (uint16_t)c};
+				st = hb_link_span_encode(&s, req, sizeof req, &rl);
+			}
+			if (st != HB_OK)
+				return fail(l, st, "%s: cannot encode %zu bytes", names[k], c);
+			l->seq = l->seq_started ? (uint8_t)(l->seq + 1) : 0;
+			l->seq_started = true;
+			hb_link_frame_encode(type, l->seq, req, rl, l->tx, sizeof l->tx, &flen);
+			l->stats.requests++;
+			size_t resp_max = k == DK_READ ? c : k == DK_LOAD ? HB_LINK_SPAN_LEN
+									   : HB_LINK_STREAM_RESP_LEN;
+			tmo = timeout_ms(l, rl, resp_max, 0);
+			l->stats.timeout_ms = tmo;
+			if (!b.total) {
+				if (l->t->ops->flush)
+					l->t->ops->flush(l->t);
+				hb_link_decoder_reset(&l->dec);
+			}
+		}
+		if (b.total) {
+			l->stats.retries++;
+			hb_dbg("%s seq %u: %s %zu bytes at %u after: %s", names[k], l->seq,
+			       resend ? "resending" : "sending", c, (unsigned)(offset + done), at.why);
+			st = pause_before_retry(l, &b, &at);
+			if (st != HB_OK)
+				return fail(l, st, "%s seq %u: transport read failed: %s", names[k], l->seq,
+					    hb_strerror(st));
+		}
+		size_t nr = 0;
+		uint8_t *dst = k == DK_READ ? buf + done : l->rx_payload;
+		size_t cap = k == DK_READ ? c : sizeof l->rx_payload;
+		if (resend)
+			tmo = timeout_ms(l, rl, k == DK_READ ? c : k == DK_LOAD ? HB_LINK_SPAN_LEN
+									 : HB_LINK_STREAM_RESP_LEN, 0);
+		attempt(l, type, flen, tmo, dst, cap, &nr, 0, false, &at);
+		if (at.a == AW_OK) {
+			if (k == DK_READ) {
+				if (nr != c)
+					return fail(l, HB_ERR_FORMAT, "READ seq %u: asked %zu bytes, got %zu",
+						    l->seq, c, nr);
+			} else if (k == DK_LOAD) {
+				struct hb_link_span s;
+				if (hb_link_span_decode(l->rx_payload, nr, &s) != HB_OK)
+					return fail(l, HB_ERR_FORMAT, "LOAD seq %u: malformed %zu-byte response",
+						    l->seq, nr);
+				if (s.region != region || s.offset != offset + done || s.count != c)
+					return fail(l, HB_ERR_PROTO,
+						    "LOAD seq %u: device acknowledged region %u offset %u count %u, sent region %u offset %u count %zu",
+						    l->seq, s.region, (unsigned)s.offset, s.count, region,
+						    (unsigned)(offset + done), c);
+			} else {
+				struct hb_link_stream_resp s;
+				if (hb_link_stream_resp_decode(l->rx_payload, nr, &s) != HB_OK)
+					return fail(l, HB_ERR_FORMAT, "STREAM seq %u: malformed %zu-byte response",
+						    l->seq, nr);
+				if (s.offset != offset + done || s.count != c)
+					return fail(l, HB_ERR_PROTO,
+						    "STREAM seq %u: device acknowledged offset %u count %u, sent offset %u count %zu",
+						    l->seq, (unsigned)s.offset, s.count,
+						    (unsigned)(offset + done), c);
+				if (stamp)
+					*stamp = s.stamp;
+			}
+			l->stats.payload_tx += rl;
+			if (!b.total)
+				chunk_clean(l, k);
+			done += c;
+			b = (struct budget){0};
+			resend = false;
+			continue;
+		}
+		if (at.a == AW_FATAL || at.a == AW_IO)
+			return fail(l, at.st, "%s seq %u: %s", names[k], l->seq, at.why);
+		/* An answer with our seq means the device read our header: the frame wrote what
+		 * it carried, maybe at a damaged offset. Without it (BAD_HCRC, silence) the header
+		 * was lost and nothing was written. */
+		if (k != DK_READ && ((l->last_err_ours && l->last_reason != HB_LINK_R_BAD_HCRC) ||
+				     at.a == AW_TIMEOUT || at.a == AW_TRUNC || at.a == AW_CORRUPT))
+			mark_dirty(l, k, region);
+		/* write-then-verify: the device has written what it received of this chunk */
+		if (unconfirmed_ok && k != DK_READ && at.a == AW_RETRY_ERR && l->last_err_ours &&
+		    (l->last_reason == HB_LINK_R_BAD_CRC || l->last_reason == HB_LINK_R_TIMEOUT)) {
+			l->stats.unconfirmed++;
+			l->stats.noise_errors++;
+			/* a lost byte (TIMEOUT) spoils the rest of the chunk: smaller chunks lose
+			 * less; a damaged byte (BAD_CRC) spoils just itself (as good as clean here) */
+			if (l->last_reason == HB_LINK_R_TIMEOUT)
+				chunk_failed(l, k, c);
+			else
+				chunk_clean(l, k);
+			done += c;
+			b = (struct budget){0};
+			resend = false;
+			continue;
+		}
+		if (!budget_next(l, &b, &at)) {
+			enum hb_status fs = at.a == AW_CORRUPT ? HB_ERR_CRC
+					    : at.a == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BUSY ? HB_ERR_BUSY
+					    : at.a == AW_RETRY_ERR ? HB_ERR_PROTO
+								  : HB_ERR_TIMEOUT;
+			return fail(l, fs, "%s seq %u: no valid response after %u attempts (last: %s)",
+				    names[k], l->seq, b.total, at.why);
+		}
+		/* Which side of the line failed: a write's data is in the request, a READ's in the
+		 * response (its request is 15 bytes whatever the chunk); a timeout may be either. A
+		 * smaller chunk is a new request; the same one is resent as it was (same seq). */
+		bool data_side = at.a == AW_TIMEOUT ||
+				 (k == DK_READ ? at.a == AW_CORRUPT || at.a == AW_TRUNC
+					       : at.a == AW_RETRY_ERR);
+		bool shrunk = !(flags & XF_WHOLE) && data_side && chunk_failed(l, k, c);
+		resend = !shrunk || c <= chunk_of(l, k);
+	}
+	l->last_error[0] = 0;
+	return HB_OK;
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -394,6 +827,10 @@ static enum hb_status need_identity(struct hb_link *l)
 	return l->have_identity ? HB_OK : hb_link_identify(l, NULL);
 }
 
+static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t base,
+				    const uint8_t *img, size_t n, bool repair, uint64_t *stamp);
+static enum hb_status recheck_config(struct hb_link *l);
+
 enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, const void *data,
 			    size_t n)
 {
@@ -405,32 +842,22 @@ enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, 
 	enum hb_status st = need_identity(l);
 	if (st != HB_OK)
 		return st;
-	const uint8_t *p = data;
-	size_t chunk = HB_LINK_LOAD_MAX_DATA(l->id.max_payload);
-	uint8_t req[HB_LINK_MAX_PAYLOAD];
-	for (size_t done = 0; done < n;) {
-		size_t c = n - done < chunk ? n - done : chunk;
-		struct hb_link_load_req r = {.region = region, .offset = (uint32_t)(offset + done),
-					     .data = p + done, .count = c};
-		size_t rl, nr;
-		st = hb_link_load_req_encode(&r, req, sizeof req, &rl);
-		if (st != HB_OK)
-			return fail(l, st, "LOAD: cannot encode %zu bytes", c);
-		st = hb_link_transact(l, HB_LINK_LOAD, req, rl, l->rx_payload, sizeof l->rx_payload,
-				      &nr, HB_LINK_SPAN_LEN, 0);
-		if (st != HB_OK)
-			return st;
-		struct hb_link_span s;
-		if (hb_link_span_decode(l->rx_payload, nr, &s) != HB_OK)
-			return fail(l, HB_ERR_FORMAT, "LOAD seq %u: malformed %zu-byte response", l->seq, nr);
-		if (s.region != region || s.offset != r.offset || s.count != c)
-			return fail(l, HB_ERR_PROTO,
-				    "LOAD seq %u: device acknowledged region %u offset %u count %u, sent region %u offset %u count %zu",
-				    l->seq, s.region, (unsigned)s.offset, s.count, region,
-				    (unsigned)r.offset, c);
-		done += c;
+	/* A LOAD to CONFIG commits the whole region: it is never split. */
+	unsigned flags = region == HB_LINK_REGION_CONFIG &&
+				 n <= HB_LINK_LOAD_MAX_DATA(l->id.max_payload) ? XF_WHOLE : 0;
+	if (region == HB_LINK_REGION_WEIGHTS)
+		l->dirty[region] = false;
+	st = data_xfer(l, DK_LOAD, region, offset, (uint8_t *)(uintptr_t)data, n, flags, NULL);
+	if (st != HB_OK || region != HB_LINK_REGION_WEIGHTS)
+		return st;
+	/* Every chunk was confirmed, but a damaged attempt may have written at a wrong
+	 * offset: with READ, find and repair such bytes (and CONFIG, see recheck_config). */
+	if (l->opts.adapt && l->dirty[region] && (l->id.capabilities & HB_LINK_CAP_READ)) {
+		st = verify_region(l, region, offset, data, n, true, NULL);
+		if (st == HB_OK)
+			st = recheck_config(l);
 	}
-	return HB_OK;
+	return st;
 }
 
 enum hb_status hb_link_read(struct hb_link *l, uint8_t region, uint32_t offset, void *buf, size_t n)
@@ -442,44 +869,209 @@ enum hb_status hb_link_read(struct hb_link *l, uint8_t region, uint32_t offset, 
 		return st;
 	if (!(l->id.capabilities & HB_LINK_CAP_READ))
 		return fail(l, HB_ERR_UNSUPPORTED, "READ: device lacks the READ capability");
-	uint8_t *p = buf;
-	size_t chunk = HB_LINK_READ_MAX_DATA(l->id.max_payload);
-	for (size_t done = 0; done < n;) {
-		size_t c = n - done < chunk ? n - done : chunk;
-		struct hb_link_span s = {.region = region, .offset = (uint32_t)(offset + done),
-					 .count = (uint16_t)c};
-		uint8_t req[HB_LINK_SPAN_LEN];
-		size_t rl, nr;
-		hb_link_span_encode(&s, req, sizeof req, &rl);
-		st = hb_link_transact(l, HB_LINK_READ, req, rl, p + done, c, &nr, c, 0);
-		if (st != HB_OK)
-			return st;
-		if (nr != c)
-			return fail(l, HB_ERR_FORMAT, "READ seq %u: asked %zu bytes, got %zu", l->seq, c, nr);
-		done += c;
+	return data_xfer(l, DK_READ, region, offset, buf, n, 0, NULL);
+}
+
+static const char *region_name(uint8_t region)
+{
+	return region == HB_LINK_REGION_CONFIG ? "CONFIG"
+	       : region == HB_LINK_REGION_WEIGHTS ? "WEIGHTS"
+						  : "INPUT";
+}
+
+/* Send one write request (a new seq) for [o, o + c) and wait for its answer; an answer is
+ * checked (echoed region, offset, count) and a STREAM's stamp goes to *stamp. */
+static enum hb_status write_once(struct hb_link *l, enum dkind k, uint8_t region, uint32_t o,
+				 const uint8_t *data, size_t c, struct attempt *at, uint64_t *stamp)
+{
+	uint8_t req[HB_LINK_MAX_PAYLOAD];
+	size_t rl, flen, nr = 0;
+	enum hb_status st;
+	if (k == DK_LOAD) {
+		struct hb_link_load_req r = {.region = region, .offset = o, .data = data, .count = c};
+		st = hb_link_load_req_encode(&r, req, sizeof req, &rl);
+	} else {
+		struct hb_link_stream_req r = {.offset = o, .data = data, .count = c};
+		st = hb_link_stream_req_encode(&r, req, sizeof req, &rl);
+	}
+	if (st != HB_OK)
+		return fail(l, st, "%s: cannot encode %zu bytes", k == DK_LOAD ? "LOAD" : "STREAM", c);
+	l->seq = l->seq_started ? (uint8_t)(l->seq + 1) : 0;
+	l->seq_started = true;
+	hb_link_frame_encode(k == DK_LOAD ? HB_LINK_LOAD : HB_LINK_STREAM, l->seq, req, rl, l->tx,
+			     sizeof l->tx, &flen);
+	l->stats.requests++;
+	unsigned tmo = timeout_ms(l, rl, k == DK_LOAD ? HB_LINK_SPAN_LEN : HB_LINK_STREAM_RESP_LEN, 0);
+	attempt(l, k == DK_LOAD ? HB_LINK_LOAD : HB_LINK_STREAM, flen, tmo, l->rx_payload,
+		sizeof l->rx_payload, &nr, 0, false, at);
+	if (at->a != AW_OK)
+		return HB_OK;
+	l->stats.payload_tx += rl;
+	if (k == DK_LOAD) {
+		struct hb_link_span sp;
+		if (hb_link_span_decode(l->rx_payload, nr, &sp) != HB_OK || sp.region != region ||
+		    sp.offset != o || sp.count != c)
+			return fail(l, HB_ERR_PROTO, "LOAD seq %u: device acknowledged something else "
+				    "than region %u offset %u count %zu", l->seq, region, (unsigned)o, c);
+	} else {
+		struct hb_link_stream_resp sr;
+		if (hb_link_stream_resp_decode(l->rx_payload, nr, &sr) != HB_OK || sr.offset != o ||
+		    sr.count != c)
+			return fail(l, HB_ERR_PROTO, "STREAM seq %u: device acknowledged something else "
+				    "than offset %u count %zu", l->seq, (unsigned)o, c);
+		if (stamp)
+			*stamp = sr.stamp;
 	}
 	return HB_OK;
 }
 
-/* Read back [0, n) of region and compare with img. */
-static enum hb_status verify(struct hb_link *l, uint8_t region, const uint8_t *img, size_t n)
+/* Rewrite [o, o + c) of a region with img[o ..] until the device holds it; cur: what it
+ * held (read back). After a failed attempt that the device may have read (an answer with
+ * our seq, or anything at all came back), the range is read back: right -> done (the
+ * damage was elsewhere in the frame); changed -> the write landed here, try again;
+ * unchanged -> its offset (or region) arrived damaged and it wrote somewhere else: the
+ * region is marked dirty, so the whole image is read back once more. */
+static enum hb_status repair_chunk(struct hb_link *l, enum dkind k, uint8_t region, uint32_t base,
+				   uint32_t o, const uint8_t *img, uint8_t *cur, size_t c,
+				   uint64_t *stamp, size_t *done)
 {
-	uint8_t buf[HB_LINK_MAX_PAYLOAD];
-	size_t chunk = HB_LINK_READ_MAX_DATA(l->id.max_payload);
-	for (size_t done = 0; done < n;) {
-		size_t c = n - done < chunk ? n - done : chunk;
-		enum hb_status st = hb_link_read(l, region, (uint32_t)done, buf, c);
+	*done = 0; /* 0: the chunk size shrank, the caller splits the range again */
+	static const char *const names[] = {"LOAD", "STREAM", "READ"};
+	struct budget b = {0};
+	struct attempt at;
+	uint8_t now[HB_LINK_MAX_PAYLOAD];
+	for (;;) {
+		enum hb_status st = write_once(l, k, region, base + o, img + o, c, &at, stamp);
 		if (st != HB_OK)
 			return st;
-		for (size_t i = 0; i < c; i++)
-			if (buf[i] != img[done + i])
-				return fail(l, HB_ERR_MISMATCH,
-					    "%s read-back differs at offset %zu: wrote 0x%02x, read 0x%02x",
-					    region == HB_LINK_REGION_CONFIG ? "CONFIG" : "WEIGHTS",
-					    done + i, img[done + i], buf[i]);
-		done += c;
+		if (at.a == AW_OK) {
+			if (!b.total)
+				chunk_clean(l, k);
+			*done = c;
+			return HB_OK;
+		}
+		if (at.a == AW_FATAL || at.a == AW_IO)
+			return fail(l, at.st, "%s seq %u: %s", names[k], l->seq, at.why);
+		/* BAD_HCRC: the device dropped our header (the seq it echoes is just the byte in
+		 * that position, ours or not); silence: it never saw a frame */
+		bool header_lost = (at.a == AW_TIMEOUT && !at.heard) ||
+				   (at.a == AW_RETRY_ERR && l->last_reason == HB_LINK_R_BAD_HCRC);
+		bool data_side = at.a == AW_TIMEOUT || at.a == AW_RETRY_ERR;
+		if (!budget_next(l, &b, &at)) {
+			enum hb_status fs = at.a == AW_CORRUPT ? HB_ERR_CRC
+					    : at.a == AW_RETRY_ERR ? HB_ERR_PROTO
+								  : HB_ERR_TIMEOUT;
+			return fail(l, fs, "%s seq %u: repair at %u: no valid response after %u attempts (last: %s)",
+				    names[k], l->seq, (unsigned)o, b.total, at.why);
+		}
+		bool shrunk = data_side && chunk_failed(l, k, c) && c > chunk_of(l, k);
+		l->stats.retries++;
+		st = pause_before_retry(l, &b, &at);
+		if (st != HB_OK)
+			return fail(l, st, "%s seq %u: transport read failed: %s", names[k], l->seq,
+				    hb_strerror(st));
+		if (header_lost) {
+			if (shrunk)
+				return HB_OK;
+			continue; /* nothing was written: send it again */
+		}
+		st = data_xfer(l, DK_READ, region, base + o, now, c, 0, NULL);
+		if (st != HB_OK)
+			return st;
+		if (memcmp(now, img + o, c) == 0) {
+			*done = c;
+			return HB_OK;
+		}
+		if (memcmp(now, cur, c) == 0) {
+			hb_dbg("%s at %u: a damaged attempt left the range as it was: it may have "
+			       "written elsewhere (%s)", names[k], (unsigned)o, at.why);
+			mark_dirty(l, k, region);
+		}
+		memcpy(cur, now, c);
+		if (shrunk)
+			return HB_OK;
 	}
-	return HB_OK;
+}
+
+/* Read back [0, n) of region and compare with img. With repair, and when a damaged write
+ * may have left wrong bytes (l->dirty), the ranges that differ are written again and the
+ * whole image is read once more, up to verify_rounds read-backs; a difference that
+ * survives them (or any difference on a clean link) is HB_ERR_MISMATCH. */
+static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t base,
+				    const uint8_t *img, size_t n, bool repair, uint64_t *stamp)
+{
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return HB_ERR_NOMEM;
+	enum hb_status st = HB_OK;
+	for (unsigned round = 1;; round++) {
+		bool dirty = l->dirty[region];
+		l->dirty[region] = false;
+		l->stats.verify_reads++;
+		st = hb_link_read(l, region, base, buf, n);
+		if (st != HB_OK)
+			break;
+		size_t first = n;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] != img[i]) {
+				first = i;
+				break;
+			}
+		if (first == n)
+			break;
+		hb_dbg("%s read-back %u: differs from offset %zu", region_name(region), round, first);
+		if (!repair || !dirty || round >= l->opts.verify_rounds) {
+			st = fail(l, HB_ERR_MISMATCH,
+				  "%s read-back differs at offset %zu: wrote 0x%02x, read 0x%02x%s",
+				  region_name(region), base + first, img[first], buf[first],
+				  dirty ? " (after repairing the damaged writes)" : "");
+			break;
+		}
+		/* rewrite the ranges that differ (gaps under REPAIR_MERGE_GAP bytes joined) */
+		enum dkind k = region == HB_LINK_REGION_INPUT ? DK_STREAM : DK_LOAD;
+		for (size_t i = first; i < n && st == HB_OK;) {
+			if (buf[i] == img[i]) {
+				i++;
+				continue;
+			}
+			size_t end = i + 1, gap = 0;
+			for (size_t j = i + 1; j < n && gap < REPAIR_MERGE_GAP; j++) {
+				if (buf[j] != img[j]) {
+					end = j + 1;
+					gap = 0;
+				} else {
+					gap++;
+				}
+			}
+			l->stats.repairs++;
+			l->stats.repaired_bytes += end - i;
+			hb_dbg("%s read-back: rewriting %zu bytes at %zu", region_name(region), end - i, i);
+			/* a repair that ends right cannot have written anywhere else: the next
+			 * read-back is needed only if one may have strayed (repair_chunk) */
+			while (i < end && st == HB_OK) {
+				size_t c = chunk_of(l, k);
+				if (c > end - i)
+					c = end - i;
+				size_t wrote;
+				st = repair_chunk(l, k, region, base, (uint32_t)i, img, buf + i, c, stamp,
+						  &wrote);
+				i += wrote;
+			}
+		}
+		if (st != HB_OK)
+			break;
+		/* a repair that went through at once cannot have written anywhere else */
+		if (!l->dirty[region])
+			break;
+	}
+	free(buf);
+	return st;
+}
+
+/* Read back [0, n) and compare (no repair): the documented verification. */
+static enum hb_status verify(struct hb_link *l, uint8_t region, const uint8_t *img, size_t n)
+{
+	return verify_region(l, region, 0, img, n, false, NULL);
 }
 
 enum hb_status hb_link_load_config(struct hb_link *l, const struct hb_link_netcfg *cfg)
@@ -500,9 +1092,11 @@ enum hb_status hb_link_load_config(struct hb_link *l, const struct hb_link_netcf
 	hb_link_netcfg_pack(cfg, img, sizeof img, &n);
 	l->have_config = false;
 	l->last_busy_cycles = 0;
+	/* One 160-byte LOAD (the device commits the region when a LOAD to it completes). */
 	st = hb_link_load(l, HB_LINK_REGION_CONFIG, 0, img, n);
 	if (st != HB_OK)
 		return st;
+	l->dirty[HB_LINK_REGION_CONFIG] = false; /* committed: the device validated it */
 	if (l->opts.verify && (l->id.capabilities & HB_LINK_CAP_READ)) {
 		st = verify(l, HB_LINK_REGION_CONFIG, img, n);
 		if (st != HB_OK)
@@ -511,6 +1105,35 @@ enum hb_status hb_link_load_config(struct hb_link *l, const struct hb_link_netcf
 	l->cfg = *cfg;
 	l->have_config = true;
 	return HB_OK;
+}
+
+/* After a damaged WEIGHTS write: one whose region byte arrived as 0 wrote CONFIG, which
+ * clears the device's configuration. Check it (identity) and load it again if needed. */
+static enum hb_status recheck_config(struct hb_link *l)
+{
+	if (!l->dirty[HB_LINK_REGION_CONFIG] || !l->have_config)
+		return HB_OK;
+	struct hb_link_identity id;
+	enum hb_status st = hb_link_identify(l, &id);
+	if (st != HB_OK)
+		return st;
+	uint8_t img[HB_LINK_CONFIG_BYTES], rb[HB_LINK_CONFIG_BYTES];
+	size_t n;
+	hb_link_netcfg_pack(&l->cfg, img, sizeof img, &n);
+	bool same = false;
+	if (id.configured && (l->id.capabilities & HB_LINK_CAP_READ)) {
+		st = hb_link_read(l, HB_LINK_REGION_CONFIG, 0, rb, n);
+		if (st != HB_OK)
+			return st;
+		same = memcmp(rb, img, n) == 0;
+	}
+	if (id.configured && same) {
+		l->dirty[HB_LINK_REGION_CONFIG] = false;
+		return HB_OK;
+	}
+	hb_info("a damaged WEIGHTS write reached CONFIG: loading CONFIG again");
+	struct hb_link_netcfg cfg = l->cfg;
+	return hb_link_load_config(l, &cfg);
 }
 
 enum hb_status hb_link_load_weights(struct hb_link *l, const uint8_t *img, size_t n, bool *verified)
@@ -525,16 +1148,23 @@ enum hb_status hb_link_load_weights(struct hb_link *l, const uint8_t *img, size_
 	if (n > l->id.weight_mem_bytes)
 		return fail(l, HB_ERR_RANGE, "WEIGHTS: %zu bytes do not fit the device's %u", n,
 			    (unsigned)l->id.weight_mem_bytes);
-	st = hb_link_load(l, HB_LINK_REGION_WEIGHTS, 0, img, n);
+	bool readback = l->opts.verify && (l->id.capabilities & HB_LINK_CAP_READ);
+	l->dirty[HB_LINK_REGION_WEIGHTS] = false;
+	st = data_xfer(l, DK_LOAD, HB_LINK_REGION_WEIGHTS, 0, (uint8_t *)(uintptr_t)img, n,
+		       readback && l->opts.adapt ? XF_UNCONFIRMED_OK : 0, NULL);
+	if (st == HB_OK)
+		st = recheck_config(l);
 	if (st != HB_OK)
 		return st;
 	if (!l->opts.verify)
 		return HB_OK;
-	if (!(l->id.capabilities & HB_LINK_CAP_READ)) {
+	if (!readback) {
 		hb_info("WEIGHTS loaded unverified: device lacks the READ capability");
 		return HB_OK;
 	}
-	st = verify(l, HB_LINK_REGION_WEIGHTS, img, n);
+	st = verify_region(l, HB_LINK_REGION_WEIGHTS, 0, img, n, l->opts.adapt, NULL);
+	if (st == HB_OK)
+		st = recheck_config(l); /* a repair write may have strayed into CONFIG too */
 	if (st == HB_OK && verified)
 		*verified = true;
 	return st;
@@ -551,29 +1181,23 @@ enum hb_status hb_link_stream_inputs(struct hb_link *l, const void *img, size_t 
 	if (n > l->id.input_mem_bytes)
 		return fail(l, HB_ERR_RANGE, "INPUT: %zu bytes do not fit the device's %u", n,
 			    (unsigned)l->id.input_mem_bytes);
-	const uint8_t *p = img;
-	size_t chunk = HB_LINK_STREAM_MAX_DATA(l->id.max_payload);
-	uint8_t req[HB_LINK_MAX_PAYLOAD];
-	for (size_t done = 0; done < n;) {
-		size_t c = n - done < chunk ? n - done : chunk;
-		struct hb_link_stream_req r = {.offset = (uint32_t)done, .data = p + done, .count = c};
-		size_t rl, nr;
-		hb_link_stream_req_encode(&r, req, sizeof req, &rl);
-		st = hb_link_transact(l, HB_LINK_STREAM, req, rl, l->rx_payload, sizeof l->rx_payload,
-				      &nr, HB_LINK_STREAM_RESP_LEN, 0);
+	/* Write-then-verify only where the read-back can follow. */
+	bool readback = l->opts.adapt && (l->id.capabilities & HB_LINK_CAP_READ);
+	l->dirty[HB_LINK_REGION_INPUT] = false;
+	uint64_t stamp = 0;
+	st = data_xfer(l, DK_STREAM, HB_LINK_REGION_INPUT, 0, (uint8_t *)(uintptr_t)img, n,
+		       readback ? XF_UNCONFIRMED_OK : 0, &stamp);
+	if (st != HB_OK)
+		return st;
+	/* A damaged STREAM may have left bytes at a wrong offset: read INPUT back and repair. */
+	if (readback && l->dirty[HB_LINK_REGION_INPUT]) {
+		/* "inputs complete" is then the stamp of the last repair that went through */
+		st = verify_region(l, HB_LINK_REGION_INPUT, 0, img, n, true, &stamp);
 		if (st != HB_OK)
 			return st;
-		struct hb_link_stream_resp s;
-		if (hb_link_stream_resp_decode(l->rx_payload, nr, &s) != HB_OK)
-			return fail(l, HB_ERR_FORMAT, "STREAM seq %u: malformed %zu-byte response", l->seq, nr);
-		if (s.offset != r.offset || s.count != c)
-			return fail(l, HB_ERR_PROTO,
-				    "STREAM seq %u: device acknowledged offset %u count %u, sent offset %u count %zu",
-				    l->seq, (unsigned)s.offset, s.count, (unsigned)r.offset, c);
-		if (stamp_last)
-			*stamp_last = s.stamp;
-		done += c;
 	}
+	if (stamp_last)
+		*stamp_last = stamp;
 	return HB_OK;
 }
 
@@ -628,7 +1252,9 @@ enum hb_status hb_link_batch(struct hb_link *l, uint32_t n, uint64_t expected_cy
 		return fail(l, HB_ERR_UNSUPPORTED, "BATCH: device lacks the BATCH capability");
 	if (!expected_cycles_each)
 		expected_cycles_each = hb_link_estimate_cycles(l);
-	uint64_t total = expected_cycles_each > UINT64_MAX / n ? UINT64_MAX : expected_cycles_each * n;
+	/* n inferences 3 cycles apart (protocol §4.3) */
+	uint64_t total = expected_cycles_each > UINT64_MAX / n - 3 ? UINT64_MAX
+				 : expected_cycles_each * n + 3ull * (n - 1);
 	uint8_t req[4];
 	size_t rl, nr;
 	hb_link_u32_encode(n, req, sizeof req, &rl);
@@ -671,4 +1297,42 @@ enum hb_status hb_link_reset(struct hb_link *l)
 		return fail(l, HB_ERR_FORMAT, "RESET seq %u: expected an empty response, got %zu bytes",
 			    l->seq, nr);
 	return HB_OK;
+}
+
+size_t hb_link_stats_list(const struct hb_link_stats *s, struct hb_link_stat *out, size_t cap)
+{
+	const struct hb_link_stat all[] = {
+		{"requests", s->requests},
+		{"attempts", s->attempts},
+		{"retries", s->retries},
+		{"timeouts", s->timeouts},
+		{"truncated", s->truncated},
+		{"corrupted", s->corrupted},
+		{"stale", s->stale},
+		{"device_errors", s->device_errors},
+		{"busy", s->busy},
+		{"noise_errors", s->noise_errors},
+		{"bytes_tx", s->bytes_tx},
+		{"bytes_rx", s->bytes_rx},
+		{"payload_tx", s->payload_tx},
+		{"payload_rx", s->payload_rx},
+		{"chunk_write", s->chunk_write},
+		{"chunk_write_min", s->chunk_write_min},
+		{"chunk_read", s->chunk_read},
+		{"chunk_read_min", s->chunk_read_min},
+		{"chunk_shrinks", s->shrinks},
+		{"chunk_grows", s->grows},
+		{"backoff_us", s->backoff_ns / 1000},
+		{"unconfirmed_writes", s->unconfirmed},
+		{"verify_reads", s->verify_reads},
+		{"repairs", s->repairs},
+		{"repaired_bytes", s->repaired_bytes},
+		{"response_timeout_ms", s->timeout_ms},
+	};
+	size_t n = sizeof all / sizeof all[0];
+	if (n > cap)
+		n = cap;
+	if (out)
+		memcpy(out, all, n * sizeof *out);
+	return n;
 }

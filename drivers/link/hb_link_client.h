@@ -50,8 +50,14 @@ extern "C" {
 #endif
 
 struct hb_link_opts {
-	/* Retries after the first attempt (docs/protocol.md host rules: 3). */
+	/* Retries after the first attempt (docs/protocol.md host rules: 3) while the attempts
+	 * fail without a sign of the device (response timeouts) or with BUSY. 0: no retry at
+	 * all. */
 	unsigned retries;
+	/* Retries while the failures are line noise (corrupted or cut frames, the device's
+	 * receive-error answers: it is there, the line is bad): up to this many attempts after
+	 * the first for one request or chunk (default 64). */
+	unsigned noisy_retries;
 	/* Baud rate used in the response-timeout formula; 0 = the transport's
 	 * t->baud (and 115200 if that is 0 too). */
 	unsigned baud;
@@ -76,6 +82,27 @@ struct hb_link_opts {
 	/* When set (nonzero) by a signal handler, a request in progress gives up at its next
 	 * wait or retry with HB_ERR_INTERRUPTED (Ctrl-C while the link is retrying). NULL: never. */
 	volatile sig_atomic_t *abort_now;
+
+	/* Adapting to a noisy line (docs/protocol.md §5 "A noisy line"; default true):
+	 *  - LOAD/STREAM and READ chunks halve after shrink_after consecutive failed attempts
+	 *    (down to chunk_min data bytes) and double after grow_after first-attempt
+	 *    successes (up to max_payload);
+	 *  - retries of one request back off: backoff_base_us, doubling, at most
+	 *    backoff_max_ms (the pause is at least the drain's quiet time);
+	 *  - once three responses have been timed, the response timeout, the drain's quiet
+	 *    time and the host inter-byte timeout follow the measured latency (never below
+	 *    the device's 10 ms inter-byte timeout + 2 ms for the response timeout);
+	 *  - write-then-verify: when the written data will be read back (WEIGHTS with verify,
+	 *    INPUT after a damaged STREAM), a chunk the device answered BAD_CRC or TIMEOUT for
+	 *    is not resent: the gateware has written what arrived, and the read-back repairs
+	 *    the bytes that differ (up to verify_rounds read-backs). */
+	bool adapt;
+	unsigned chunk_min;       /* 16 */
+	unsigned shrink_after;    /* 2 */
+	unsigned grow_after;      /* 8 */
+	unsigned backoff_base_us; /* 500 */
+	unsigned backoff_max_ms;  /* 50 */
+	unsigned verify_rounds;   /* 8 */
 };
 
 /* Fill opts with the defaults above. */
@@ -97,7 +124,30 @@ struct hb_link_stats {
 	uint64_t payload_tx;      /* payload bytes of accepted requests */
 	uint64_t payload_rx;      /* payload bytes of accepted responses */
 	uint64_t garbage_bytes;   /* from the decoder */
+	/* Adaptation (hb_link_opts.adapt). */
+	uint64_t noise_errors;    /* attempts lost to line noise (see noisy_retries) */
+	uint64_t shrinks, grows;  /* chunk size halvings and doublings */
+	uint32_t chunk_write;     /* current data bytes per LOAD/STREAM request */
+	uint32_t chunk_read;      /* current data bytes per READ request */
+	uint32_t chunk_write_min; /* smallest used so far (0: none yet) */
+	uint32_t chunk_read_min;
+	uint64_t backoff_ns;      /* time spent backing off before retries */
+	uint64_t unconfirmed;     /* damaged write chunks left to the read-back */
+	uint64_t verify_reads;    /* read-back passes (each over the whole image) */
+	uint64_t repairs;         /* ranges rewritten after a read-back found them wrong */
+	uint64_t repaired_bytes;
+	uint32_t timeout_ms;      /* the response timeout of the last data request */
 };
+
+/* The statistics as (name, value) pairs, for reports: the "link" object of a run's JSON
+ * (docs/results.md). Names are snake_case, stable. Returns the number written (<= cap;
+ * HB_LINK_STATS_N is enough). */
+struct hb_link_stat {
+	const char *name;
+	uint64_t value;
+};
+#define HB_LINK_STATS_N 32
+size_t hb_link_stats_list(const struct hb_link_stats *s, struct hb_link_stat *out, size_t cap);
 
 /* The client. Read-only for callers except through the functions below. */
 struct hb_link {
@@ -112,7 +162,15 @@ struct hb_link {
 	struct hb_link_netcfg cfg;   /* last CONFIG loaded successfully */
 	uint64_t last_busy_cycles;   /* from the last INFER, 0 if none */
 	uint8_t last_reason;         /* last device ERROR reason seen, 0 if none */
+	bool last_err_ours;          /* ... and it carried our seq */
 	struct hb_link_stats stats;
+	/* adaptation state (private) */
+	uint32_t chunk_w, chunk_r;   /* 0 = max_payload's */
+	unsigned ok_w, fail_w, ok_r, fail_r; /* streaks */
+	uint64_t srtt_ns, rttvar_ns; /* response latency beyond the transfer time */
+	unsigned rtt_n;
+	unsigned rto_shift;          /* timeouts in a row: the adaptive timeout doubles each */
+	bool dirty[3];               /* by region: a damaged write may have left wrong bytes */
 	char last_error[256];
 	struct hb_link_decoder dec;
 	uint8_t tx[HB_LINK_MAX_FRAME];

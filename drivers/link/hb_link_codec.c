@@ -279,6 +279,7 @@ static bool step(struct hb_link_decoder *d, uint8_t b, struct hb_link_event *ev)
 		if (c != get16(d->buf + d->need - 2)) {
 			d->stats.bad_crc++;
 			ev_header(ev, d->buf, HB_LINK_EV_BAD_CRC);
+			ev->payload = d->buf + HB_LINK_HDR_LEN; /* unverified */
 			return true;
 		}
 		d->stats.frames_ok++;
@@ -342,6 +343,7 @@ bool hb_link_decoder_timeout(struct hb_link_decoder *d, struct hb_link_event *ev
 		ev->type = d->buf[1];
 		ev->seq = d->buf[2];
 		ev->len = get16(d->buf + 3);
+		ev->payload = d->buf + HB_LINK_HDR_LEN; /* received - 6 bytes, unverified */
 	}
 	d->stats.timeouts++;
 	d->state = ST_HUNT;

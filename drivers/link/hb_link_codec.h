@@ -146,8 +146,11 @@ struct hb_link_event {
 	uint16_t len;
 	bool have_header;       /* TIMEOUT: the header had been completed */
 	size_t received;        /* TIMEOUT: bytes of the partial frame (SOF included) */
-	/* FRAME only: the payload, pointing into the decoder; valid until the
-	 * next call on the decoder. */
+	/* FRAME: the payload, pointing into the decoder; valid until the next
+	 * call on the decoder. BAD_CRC, and TIMEOUT with have_header: the payload
+	 * bytes as received, UNVERIFIED (a device that writes data as it arrives,
+	 * as the gateware does, has written them: fakes use this); for TIMEOUT
+	 * only received - 6 of them (at most len) are there. NULL otherwise. */
 	const uint8_t *payload;
 	/* FRAME only: the whole frame (SOF … crc), also valid until the next call. */
 	const uint8_t *frame;

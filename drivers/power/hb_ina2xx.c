@@ -340,6 +340,23 @@ static enum hb_status recover(struct hb_ina2xx *dev)
 	return st == HB_ERR_MISMATCH ? HB_OK : st; /* still wrong: the next check sees it */
 }
 
+/* One warning for a run of saturated (sat) or overflowed readings, with its count. */
+static void end_run(struct hb_ina2xx *dev, int sat)
+{
+	if (sat) {
+		hb_warn("%s@0x%02x: shunt saturated (%d µV at the ±%u mV PGA limit) for %llu "
+			"reading%s: refused", dev->chip->name, dev->addr, dev->saturated_uV,
+			dev->cfg.pga_mV, (unsigned long long)dev->saturated_run,
+			dev->saturated_run == 1 ? "" : "s");
+		dev->saturated_run = 0;
+	} else {
+		hb_warn("%s@0x%02x: math overflow (current or power out of range) for %llu "
+			"reading%s: refused", dev->chip->name, dev->addr,
+			(unsigned long long)dev->ovf_run, dev->ovf_run == 1 ? "" : "s");
+		dev->ovf_run = 0;
+	}
+}
+
 enum hb_status hb_ina2xx_check_alive(struct hb_ina2xx *dev, int *reset)
 {
 	uint16_t cal = 0, cfg = 0;
@@ -441,17 +458,32 @@ enum hb_status hb_ina2xx_sample(struct hb_ina2xx *dev, struct hb_ina2xx_reading 
 	dev->last_shunt_raw = shunt;
 	dev->last_bus_raw = bus2;
 	*fresh = HB_INA2XX_NEW;
+	/* Out of range: the reading is refused (HB_ERR_RANGE) and counted; the run of such
+	 * readings is logged once, with its count, when it ends (a saturated shunt on a 1 ms
+	 * sampler would otherwise log a thousand lines a second). */
 	if (out->saturated) {
-		hb_warn("%s@0x%02x: shunt saturated (%d µV at the ±%u mV PGA limit)", c->name,
-			dev->addr, out->shunt_uV, dev->cfg.pga_mV);
-		return HB_ERR_RANGE;
+		dev->saturated_run++;
+		dev->saturated_total++;
+		dev->saturated_uV = out->shunt_uV;
+	} else if (out->ovf) {
+		dev->ovf_run++;
+		dev->ovf_total++;
 	}
-	if (out->ovf) {
-		hb_warn("%s@0x%02x: math overflow (current or power out of range)", c->name,
-			dev->addr);
-		return HB_ERR_RANGE;
-	}
-	return HB_OK;
+	if (!out->saturated && dev->saturated_run)
+		end_run(dev, 1);
+	if (!out->ovf && dev->ovf_run)
+		end_run(dev, 0);
+	return out->saturated || out->ovf ? HB_ERR_RANGE : HB_OK;
+}
+
+void hb_ina2xx_range_summary(struct hb_ina2xx *dev)
+{
+	if (!dev || !dev->chip)
+		return;
+	if (dev->saturated_run)
+		end_run(dev, 1);
+	if (dev->ovf_run)
+		end_run(dev, 0);
 }
 
 enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out)

@@ -109,6 +109,13 @@ struct hb_ina2xx {
 	unsigned torn_streak;    /* ... in a row */
 	int have_last;
 	uint16_t last_shunt_raw, last_bus_raw; /* the last conversion read */
+	/* Readings refused as saturated (shunt at the PGA limit) or overflowed (OVF), in all and
+	 * in the current run of them. A run is logged once, with its count, when it ends: at the
+	 * next good reading, or at hb_ina2xx_range_summary() (the sampler calls it when it
+	 * stops), never once per sample. */
+	uint64_t saturated_total, saturated_run;
+	uint64_t ovf_total, ovf_run;
+	int32_t saturated_uV;     /* the shunt reading of the last saturated sample */
 };
 
 struct hb_ina2xx_reading {
@@ -182,6 +189,10 @@ enum hb_status hb_ina2xx_check_alive(struct hb_ina2xx *dev, int *reset);
 enum hb_status hb_ina2xx_read(struct hb_ina2xx *dev, struct hb_ina2xx_reading *out);
 /* Convert raw shunt/bus/power registers (pure): bus and shunt in their units, current
  * V_shunt / R_shunt, power hb_ina2xx_power_mw, flags. */
+/* A saturated or overflowing run still going: log it once with its count ("shunt saturated
+ * ... for N readings") and start counting anew. Call at the end of a measurement. */
+void hb_ina2xx_range_summary(struct hb_ina2xx *dev);
+/* Convert raw registers with the device's calibration (pure; used by read()). */
 void hb_ina2xx_convert(const struct hb_ina2xx *dev, struct hb_ina2xx_reading *r);
 
 enum hb_status hb_ina2xx_read_reg(struct hb_ina2xx *dev, uint8_t reg, uint16_t *v);

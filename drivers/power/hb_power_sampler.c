@@ -167,14 +167,18 @@ enum hb_status hb_power_sampler_run(struct hb_power_sampler *s, uint64_t duratio
 				    hb_power_sample_fn fn, void *ctx)
 {
 	uint64_t end = now(s) + duration_ns;
+	enum hb_status st;
 	for (;;) {
 		struct hb_power_sample smp;
-		enum hb_status st = hb_power_sampler_next(s, &smp);
+		st = hb_power_sampler_next(s, &smp);
 		if (st != HB_OK && st != HB_ERR_RANGE)
-			return st;
+			break;
+		st = HB_OK;
 		if (fn && fn(ctx, &smp))
-			return HB_OK;
+			break;
 		if (duration_ns && smp.t_ns >= end)
-			return HB_OK;
+			break;
 	}
+	hb_ina2xx_range_summary(s->dev); /* a saturated run still going: one line, its count */
+	return st;
 }

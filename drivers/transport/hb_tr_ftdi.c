@@ -120,10 +120,11 @@ static enum hb_status ftdi_tr_read(struct hb_transport *t, void *buf, size_t cap
 				   int timeout_ms)
 {
 	struct ftdi_priv *p = t->priv;
-	uint64_t deadline = hb_tr_deadline(timeout_ms);
+	struct hb_clock *clk = hb_ftdi_clock(); /* the chip's: simulated time in a twin */
+	uint64_t deadline = hb_tr_deadline_on(clk, timeout_ms);
 	int chunk = cap > 65536 ? 65536 : (int)cap;
 	for (;;) {
-		int left = hb_tr_left(deadline);
+		int left = hb_tr_left_on(clk, deadline);
 		/* libftdi's read returns what the chip delivered within usb_read_timeout. */
 		hb_ftdi_api.set_usb_timeouts(p->ftdi, left < 0 ? 1000 : left > 0 ? left : 1, 1000);
 		int r = hb_ftdi_api.read_data(p->ftdi, buf, chunk);
@@ -133,7 +134,7 @@ static enum hb_status ftdi_tr_read(struct hb_transport *t, void *buf, size_t cap
 			*got = (size_t)r;
 			return HB_OK;
 		}
-		if (hb_tr_left(deadline) == 0)
+		if (hb_tr_left_on(clk, deadline) == 0)
 			return HB_ERR_TIMEOUT;
 	}
 }
@@ -142,10 +143,11 @@ static enum hb_status ftdi_tr_write(struct hb_transport *t, const void *buf, siz
 				    int timeout_ms)
 {
 	struct ftdi_priv *p = t->priv;
-	uint64_t deadline = hb_tr_deadline(timeout_ms);
+	struct hb_clock *clk = hb_ftdi_clock(); /* the chip's: simulated time in a twin */
+	uint64_t deadline = hb_tr_deadline_on(clk, timeout_ms);
 	const unsigned char *b = buf;
 	while (len) {
-		int left = hb_tr_left(deadline);
+		int left = hb_tr_left_on(clk, deadline);
 		if (left == 0) {
 			hb_err("%s: write: %zu bytes not drained in %d ms", p->who, len, timeout_ms);
 			return HB_ERR_TIMEOUT;

@@ -102,7 +102,8 @@ int hb_model_weight_bit(const struct hb_net *net, unsigned k, unsigned j, unsign
 /* ---- Networks ---- */
 
 /* Load and validate a network file (JSON, docs/network-format.md). On failure returns
- * HB_ERR_NOTFOUND/HB_ERR_IO (cannot read), HB_ERR_FORMAT (syntax, missing or bad field),
+ * HB_ERR_NOTFOUND/HB_ERR_PERM/HB_ERR_IO (cannot read), HB_ERR_FORMAT (a directory, syntax,
+ * missing or bad field),
  * HB_ERR_CRC (weights checksum) or HB_ERR_RANGE (a value out of range), leaves *net empty,
  * and writes a one-line reason with its position into err (if errlen > 0), e.g.
  *   "digits.json:12:7: layers[0].v_th: expected an integer in -32768..32767, got 40000".
@@ -110,6 +111,11 @@ int hb_model_weight_bit(const struct hb_net *net, unsigned k, unsigned j, unsign
 enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen);
 enum hb_status hb_net_parse(const char *text, size_t len, const char *origin, struct hb_net *net,
 			    char *err, size_t errlen);
+/* Where a field of a network file is, for a caller's message about a value that loaded but
+ * does not suit it (e.g. an L the link cannot stream): "path:line:col: key" (layer < 0: a
+ * top-level key; layer >= 0: "layers[k].key"), or "path: key" if the file cannot be read
+ * again. Always writes a NUL-terminated string (cap > 0). */
+void hb_net_where(const char *path, int layer, const char *key, char *out, size_t cap);
 /* Write a network as JSON (hex seeds, base64 weights, CRC-32) into a malloc'd string *out;
  * release it with free(). */
 enum hb_status hb_net_to_json(const struct hb_net *net, char **out);

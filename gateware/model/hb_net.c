@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define LOG_PREFIX "model"
+#include "hb_escape.h"
 #include "hb_log.h"
 #include "hb_model.h"
 #include "hb_model_int.h"
@@ -42,6 +44,7 @@ static void put_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	hb_escape_inplace(err, errlen); /* it may quote the file's text */
 }
 
 void hb_net_free(struct hb_net *net)
@@ -492,6 +495,16 @@ static enum hb_status load_weights(const struct ld *c, const cJSON *lo, int k, s
 	return HB_OK;
 }
 
+/* Text fields are printed (run's header, reports): no control characters, which a JSON
+ * string can carry as \u001b. */
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return 1;
+	return 0;
+}
+
 static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb_net *net)
 {
 	enum hb_status st;
@@ -512,11 +525,15 @@ static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb
 	if (!cJSON_IsString(name) || !*name->valuestring || strlen(name->valuestring) >= HB_MODEL_NAME_MAX)
 		return FAIL(HB_ERR_FORMAT, -1, "name", "expected a string of 1..%d characters",
 			    HB_MODEL_NAME_MAX - 1);
+	if (has_ctl(name->valuestring))
+		return FAIL(HB_ERR_FORMAT, -1, "name", "control character in the string (\\u0000..\\u001f, \\u007f)");
 	snprintf(net->name, sizeof net->name, "%s", name->valuestring);
 	for (const char *const *k = (const char *const[]){"description", "license", NULL}; *k; k++) {
 		const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, *k);
 		if (it && !cJSON_IsString(it))
 			return FAIL(HB_ERR_FORMAT, -1, *k, "expected a string");
+		if (it && has_ctl(it->valuestring))
+			return FAIL(HB_ERR_FORMAT, -1, *k, "control character in the string (\\u0000..\\u001f, \\u007f)");
 	}
 	if ((st = get_int(c, root, -1, "L", 1, HB_MODEL_MAX_L, 1, 0, &v)) != HB_OK)
 		return st;
@@ -547,6 +564,8 @@ static enum hb_status parse_doc(const struct ld *c, const cJSON *root, struct hb
 		const cJSON *cm = cJSON_GetObjectItemCaseSensitive(lo, "comment");
 		if (cm && !cJSON_IsString(cm))
 			return FAIL(HB_ERR_FORMAT, k, "comment", "expected a string");
+		if (cm && has_ctl(cm->valuestring))
+			return FAIL(HB_ERR_FORMAT, k, "comment", "control character in the string (\\u0000..\\u001f, \\u007f)");
 		if ((st = get_int(c, lo, k, "n_in", 1, HB_MODEL_MAX_IN, 1, 0, &v)) != HB_OK)
 			return st;
 		ly->n_in = (unsigned)v;
@@ -628,16 +647,24 @@ enum hb_status hb_net_parse(const char *text, size_t len, const char *origin, st
 	return st;
 }
 
-enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen)
+/* The whole file, NUL-terminated (*n bytes before the NUL); NULL with err filled on failure. */
+static char *slurp(const char *path, size_t *n_out, enum hb_status *st, char *err, size_t errlen)
 {
-	if (!path || !net)
-		return HB_ERR_ARG;
-	memset(net, 0, sizeof *net);
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		put_err(err, errlen, "%s: is a directory, not a network file", path);
+		*st = HB_ERR_FORMAT;
+		return NULL;
+	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		int e = errno;
-		put_err(err, errlen, "%s: %s", path, strerror(e));
-		return e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
+		if (e == EACCES)
+			put_err(err, errlen, "%s: cannot read the network file: permission denied", path);
+		else
+			put_err(err, errlen, "%s: %s", path, strerror(e));
+		*st = e == ENOENT ? HB_ERR_NOTFOUND : e == EACCES ? HB_ERR_PERM : HB_ERR_IO;
+		return NULL;
 	}
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap + 1);
@@ -658,17 +685,55 @@ enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size
 	fclose(f);
 	if (!buf) {
 		put_err(err, errlen, "%s: too large or out of memory", path);
-		return HB_ERR_NOMEM;
+		*st = HB_ERR_NOMEM;
+		return NULL;
 	}
 	if (rd_err) {
 		free(buf);
 		put_err(err, errlen, "%s: read error", path);
-		return HB_ERR_IO;
+		*st = HB_ERR_IO;
+		return NULL;
 	}
 	buf[n] = 0;
-	enum hb_status st = hb_net_parse(buf, n, path, net, err, errlen);
+	*n_out = n;
+	*st = HB_OK;
+	return buf;
+}
+
+enum hb_status hb_net_load(const char *path, struct hb_net *net, char *err, size_t errlen)
+{
+	if (!path || !net)
+		return HB_ERR_ARG;
+	memset(net, 0, sizeof *net);
+	size_t n = 0;
+	enum hb_status st;
+	char *buf = slurp(path, &n, &st, err, errlen);
+	if (!buf)
+		return st;
+	st = hb_net_parse(buf, n, path, net, err, errlen);
 	free(buf);
 	return st;
+}
+
+void hb_net_where(const char *path, int layer, const char *key, char *out, size_t cap)
+{
+	char path_key[96] = "";
+	if (layer >= 0)
+		snprintf(path_key, sizeof path_key, "layers[%d]%s%s", layer, key ? "." : "", key ? key : "");
+	else if (key)
+		snprintf(path_key, sizeof path_key, "%s", key);
+	size_t n = 0;
+	enum hb_status st;
+	char *buf = path ? slurp(path, &n, &st, NULL, 0) : NULL;
+	if (!buf) {
+		put_err(out, cap, "%s: %s", path ? path : "<network>", path_key);
+		return;
+	}
+	struct ld c = {.text = buf, .end = buf + n, .origin = path};
+	unsigned line, col;
+	line_col(buf, locate(&c, layer, key), &line, &col);
+	put_err(out, cap, "%s:%u:%u: %s", path, line, col, path_key);
+	free(buf);
 }
 
 enum hb_status hb_net_to_json(const struct hb_net *net, char **out)

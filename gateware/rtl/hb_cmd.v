@@ -10,9 +10,11 @@
 //    CRC leaves the bytes it wrote in place (at the offsets the frame named); the host's
 //    retry of the same idempotent request overwrites them. A LOAD to CONFIG is committed
 //    (cfg_commit) only after a good CRC. At the end of a frame (or on a receive error) one
-//    request record {verdict, type, seq} is queued (1 deep; a record arriving while one is
-//    still queued is dropped -- the host sends one request at a time, so only garbage can
-//    do this). The verdict (receiver error, UNKNOWN_TYPE, BAD_LENGTH, BUSY, BAD_ARG or ok)
+//    request record {verdict, type, seq} is queued (1 deep). A record arriving while one is
+//    still queued is dropped, except that an intact frame replaces a waiting receiver-error
+//    record: bad headers back to back outrun the ERROR frames they cause, and the request
+//    behind them must still be answered (the host sends one request at a time, so two
+//    intact frames never compete). The verdict (receiver error, UNKNOWN_TYPE, BAD_LENGTH, BUSY, BAD_ARG or ok)
 //    is decided at that moment, in the protocol's check order.
 //  * Response FSM: pops a record, answers it (response or ERROR) and runs the command.
 //    While the engine computes (INFER/BATCH) every new request is answered ERROR(BUSY) at
@@ -35,7 +37,8 @@
 //    as they happen; at the end its low byte is added in. A BATCH's n is counted down in its
 //    argument bank by a job at each start (a flag says when it reached 0) and counted up
 //    in the response area for the echo.
-// Counters (§4.4): frames_ok counts frames whose header and CRC were good (a good frame can
+// Counters (§4.4), each exact (one count per event): frames_ok counts frames whose header
+// and CRC were good, the COUNTERS request itself included (a good frame can
 // still be rejected: frames_rejected counts UNKNOWN_TYPE, BAD_LENGTH, BAD_ARG, BUSY,
 // NOT_CONFIGURED answers). busy_cycles adds the busy cycles of every INFER/BATCH.
 `default_nettype none
@@ -197,6 +200,7 @@ module hb_cmd #(
     reg         rq_v;
     reg  [3:0]  rq_code;       // 0 ok, else the ERROR reason
     reg  [7:0]  rq_type, rq_seq;
+    reg         rq_rx;         // the record is a receiver error (BAD_HCRC/CRC, OVERSIZE, TIMEOUT)
     wire        rq_pop;
 
     wire        is_load   = (rx_type == T_LOAD);
@@ -238,7 +242,10 @@ module hb_cmd #(
                           blk            ? E_BUSY :
                           arg_bad        ? E_BAD_ARG : 4'd0;
     wire       push     = rx_end_valid || rx_err_valid;
-    wire       rq_take  = push && (!rq_v || rq_pop);
+    // An intact frame always gets the record: it replaces a waiting receiver-error record
+    // (protocol §2: every request is answered; ERROR frames for damaged frames may be lost).
+    wire       intact   = rx_end_valid && rx_end_crc_ok;
+    wire       rq_take  = push && (!rq_v || rq_pop || (intact && rq_rx));
 
     always @(posedge clk) begin
         we_r <= 1'b0;
@@ -247,7 +254,7 @@ module hb_cmd #(
             len_ok <= 1'b0;
             rc_ok <= 1'b0; nz <= 1'b0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0;
             aw_v <= 1'b0; aw_i <= 3'd0;
-            rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0;
+            rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0; rq_rx <= 1'b0;
         end else begin
             if (aw_v && !jb_wr) aw_v <= 1'b0;
             if (we_r || ma_rinc) ma <= ma + 1'b1;
@@ -300,6 +307,7 @@ module hb_cmd #(
             if (rq_take) begin
                 rq_v    <= 1'b1;
                 rq_code <= code_now;
+                rq_rx   <= !intact;
                 rq_type <= (rx_err_valid && !rx_err_tknown) ? 8'd0 : rx_type;
                 rq_seq  <= rx_seq;
             end else if (rq_pop) begin
@@ -513,7 +521,18 @@ module hb_cmd #(
         endcase
     end
     wire [7:0] jb_addr = j_base | {2'd0, jb_k};
+    // Garbage bytes come one cycle apart while hb_frame_rx re-scans a bad header, faster than
+    // a job runs: they are counted in g_acc, and the garbage job adds what had been counted
+    // when it started (g_add) instead of 1. Every other counter event comes at most once per
+    // UART byte (>= 40 cycles at 4 cycles per bit) and a byte starts at most two counter jobs
+    // (9 cycles each), so a pending bit is taken before its next event and one bit per job
+    // counts every event once (the exception would be the 97 cycles of RESET's clear, but a
+    // host waits for the RESET answer). g_acc holds at most ~10 (5 re-scanned bytes and a
+    // few UART bytes); 5 bits leave room.
+    reg  [4:0] g_acc, g_add;
+    wire       j_garb  = (jb_id == J_GARB);
     wire [7:0] j_src   = (j_add && jb_k == 6'd0) ? bb8 :
+                         (j_garb && jb_k == 6'd0) ? {3'd0, g_add} :
                          {{7{j_dec}}, j_dec || (j_wrap && jb_k == 6'd1)};
     wire [8:0] j_sum   = {1'b0, j_zero ? 8'd0 : vm_rd} + {1'b0, j_src} + {8'd0, jb_c};
     assign jb_wr = jb_act && jb_ph;
@@ -558,8 +577,11 @@ module hb_cmd #(
         if (rst) begin
             pend <= {{(NJ-1){1'b0}}, 1'b1};   // clear the counters after reset
             jb_act <= 1'b0; jb_ph <= 1'b0; jb_c <= 1'b0; jb_id <= 4'd0; jb_k <= 6'd0;
-            left_zero <= 1'b0;
+            left_zero <= 1'b0; g_acc <= 5'd0; g_add <= 5'd0;
         end else begin
+            if (cnt_clear || (jb_go && j_next == J_GARB)) g_acc <= {4'd0, rx_garbage};
+            else                                          g_acc <= g_acc + {4'd0, rx_garbage};
+            if (jb_go && j_next == J_GARB) g_add <= g_acc;
             // RESET drops counter increments still pending (they predate it)
             pend <= (pend & ~((jb_go ? ({{(NJ-1){1'b0}}, 1'b1} << j_next) : {NJ{1'b0}})
                               | (cnt_clear ? {{(NJ-9){1'b0}}, 8'hFF, 1'b0} : {NJ{1'b0}})))
@@ -567,8 +589,9 @@ module hb_cmd #(
             if (jb_go) begin
                 jb_act <= 1'b1; jb_id <= j_next; jb_k <= 6'd0; jb_ph <= 1'b0;
                 if (j_next == J_LDEC) left_zero <= 1'b1;
-                // increments carry in 1
-                jb_c   <= (j_next >= J_OK && j_next <= J_INF) || j_next == J_LCNT;
+                // increments carry in 1 (garbage adds g_add)
+                jb_c   <= (j_next >= J_OK && j_next <= J_INF && j_next != J_GARB) ||
+                          j_next == J_LCNT;
             end else if (jb_act) begin
                 jb_ph <= ~jb_ph;
                 if (jb_ph) begin

@@ -198,6 +198,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		bld->top_name, bld->clk_hz, bld->baud, bld->family);
 }
 
+/* The first three take a probability 0..1 as ARG; the others take no ARG. */
 static const char *const fault_names[] = {"bit-error", "drop", "dup", "stall", "pty-close",
 					   "ina-reset", "ina-stop", "ina-saturate", "clear"};
 
@@ -234,6 +235,9 @@ enum hb_status hb_vb_fault_parse(const char *text, struct hb_vb_fault_spec *out)
 	for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++) {
 		if (strcmp(buf, fault_names[i]) == 0) {
 			memcpy(out->name, buf, len + 1);
+			/* bit-error, drop, dup take a probability 0..1; the others no argument */
+			if (i < 3 ? (out->has_arg && out->arg > 1.0) : out->has_arg)
+				return HB_ERR_RANGE;
 			return HB_OK;
 		}
 	}
@@ -274,6 +278,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 	};
 	int c;
 	double v;
+	enum hb_status st;
 
 	memset(o, 0, sizeof *o);
 	o->seed = 1;
@@ -324,8 +329,12 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		case 'f':
 			if (o->n_faults == HB_VB_MAX_FAULTS)
 				return usage("--fault '%s': too many faults", optarg);
-			if (hb_vb_fault_parse(optarg, &o->faults[o->n_faults]) != HB_OK ||
-			    strcmp(o->faults[o->n_faults].name, "clear") == 0)
+			st = hb_vb_fault_parse(optarg, &o->faults[o->n_faults]);
+			if (st == HB_ERR_RANGE)
+				return usage("--fault '%s': bit-error, drop and dup take a probability "
+					     "0..1 (=RATE); stall, pty-close and ina-* take no argument",
+					     optarg);
+			if (st != HB_OK || strcmp(o->faults[o->n_faults].name, "clear") == 0)
 				return usage("--fault '%s': use NAME[=ARG][@SIM_SECONDS] with NAME one of "
 					     "bit-error drop dup stall pty-close ina-reset ina-stop "
 					     "ina-saturate", optarg);

@@ -70,7 +70,9 @@ struct hb_vb_build {
 /* Parse argv into o. Returns 0 ok, 2 usage error (message printed), 3 --help printed. */
 int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struct hb_vb_opts *o);
 void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld);
-/* Parse one fault spec "NAME[=ARG][@T]" or "NAME ARG". */
+/* Parse one fault spec "NAME[=ARG][@T]" or "NAME ARG". HB_ERR_NOTFOUND for an unknown NAME,
+ * HB_ERR_ARG for a malformed number, HB_ERR_RANGE for an ARG out of range (bit-error, drop,
+ * dup: a probability 0..1; the other faults take none). */
 enum hb_status hb_vb_fault_parse(const char *text, struct hb_vb_fault_spec *out);
 
 /* State the cycle loop touches every cycle. */

@@ -6,20 +6,164 @@
 
 #include "hb_clock.h"
 
+#define NEVER UINT64_MAX
+#define DEVICE_IBT_NS 10000000ull /* the device's inter-byte timeout: clock_hz / 100 = 10 ms */
+
+/* ---- the line model (fake_link_line_on) ---------------------------------- */
+
+struct lbyte {
+	uint8_t b;
+	uint64_t t; /* arrival time at the far end */
+};
+
+struct lqueue {
+	struct lbyte *v;
+	size_t head, n, cap;
+};
+
+struct fake_link_line {
+	struct fake_link_line_cfg cfg;
+	struct fake_link_line_stats st;
+	uint64_t byte_ns;
+	uint64_t rng;
+	struct lqueue h2d, d2h;
+	uint64_t h2d_free, d2h_free; /* each wire is busy until then */
+	uint64_t dev_now;            /* the device's time while it handles an event */
+	uint64_t last_rx;            /* arrival of the device's last received byte */
+	uint64_t d2h_ready;          /* earliest start of the frame being queued */
+	uint64_t busy_until;         /* an INFER/BATCH computes until then */
+};
+
+static void lq_push(struct lqueue *q, uint8_t b, uint64_t t)
+{
+	if (q->head + q->n == q->cap) {
+		if (q->head) {
+			memmove(q->v, q->v + q->head, q->n * sizeof *q->v);
+			q->head = 0;
+		} else {
+			size_t nc = q->cap ? 2 * q->cap : 4096;
+			struct lbyte *nv = realloc(q->v, nc * sizeof *nv);
+			if (!nv)
+				return; /* the fake loses the byte */
+			q->v = nv;
+			q->cap = nc;
+		}
+	}
+	q->v[q->head + q->n++] = (struct lbyte){b, t};
+}
+
+static const struct lbyte *lq_front(const struct lqueue *q)
+{
+	return q->n ? &q->v[q->head] : NULL;
+}
+
+static void lq_pop(struct lqueue *q)
+{
+	q->head++;
+	if (--q->n == 0)
+		q->head = 0;
+}
+
+static double rnd01(struct fake_link_line *L)
+{
+	/* xorshift64* */
+	L->rng ^= L->rng >> 12;
+	L->rng ^= L->rng << 25;
+	L->rng ^= L->rng >> 27;
+	return (double)((L->rng * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
+}
+
+/* Put one byte on a wire starting at *free (>= at): faults, then 0, 1 or 2 arrivals. */
+static void wire_byte(struct fake_link_line *L, struct lqueue *q, uint64_t *free, uint8_t b,
+		      double ber, double drop, double dup)
+{
+	int dropped = 0;
+	if (ber > 0) {
+		for (int k = 0; k < 10; k++) {
+			if (rnd01(L) >= ber)
+				continue;
+			L->st.bits_flipped++;
+			if (k == 0) {
+				b = (uint8_t)(rnd01(L) * 256); /* start bit: the receiver syncs wrongly */
+				L->st.bytes_garbled++;
+			} else if (k == 9) {
+				dropped = 1; /* stop bit low: hb_uart_rx drops the byte */
+			} else {
+				b ^= (uint8_t)(1u << (k - 1));
+			}
+		}
+	}
+	if (!dropped && drop > 0 && rnd01(L) < drop)
+		dropped = 1;
+	*free += L->byte_ns;
+	if (dropped) {
+		L->st.bytes_dropped++;
+		return;
+	}
+	lq_push(q, b, *free + L->cfg.latency_ns);
+	if (dup > 0 && rnd01(L) < dup) {
+		L->st.bytes_duped++;
+		*free += L->byte_ns;
+		lq_push(q, b, *free + L->cfg.latency_ns);
+	}
+}
+
 static struct fake_link_device *dev_of(struct hb_transport *t)
 {
 	return t->priv;
 }
 
+/* The device's "now": its event time on a line, else the clock. */
+static uint64_t dev_now_ns(struct fake_link_device *d)
+{
+	return d->line ? d->line->dev_now : hb_now_ns();
+}
+
 static uint64_t cycles_now(struct fake_link_device *d)
 {
-	uint64_t ns = hb_now_ns();
+	uint64_t ns = dev_now_ns(d);
 	/* 48-bit free-running counter */
 	return (uint64_t)((unsigned __int128)ns * d->id.clock_hz / 1000000000u) & 0xFFFFFFFFFFFFull;
 }
 
 static void queue(struct fake_link_device *d, const uint8_t *p, size_t n)
 {
+	if (d->line) {
+		/* The transmitter sends frames in the order they are ready: a frame ready now
+		 * (an ERROR(BUSY)) goes before one scheduled for later (a result still being
+		 * computed), which then moves back by the time the earlier one takes. */
+		struct fake_link_line *L = d->line;
+		struct lqueue *q = &L->d2h;
+		uint64_t R = L->d2h_ready, pre = L->cfg.latency_ns + L->byte_ns;
+		size_t k = q->n;
+		while (k > 0 && q->v[q->head + k - 1].t - pre >= R)
+			k--;
+		size_t later = q->n - k;
+		struct lbyte *tmp = later ? malloc(later * sizeof *tmp) : NULL;
+		if (later && !tmp)
+			later = 0, k = q->n;
+		if (later) {
+			memcpy(tmp, q->v + q->head + k, later * sizeof *tmp);
+			q->n = k;
+			L->d2h_free = k ? q->v[q->head + k - 1].t - L->cfg.latency_ns : R;
+		}
+		uint64_t at = R > L->d2h_free ? R : L->d2h_free;
+		L->d2h_free = at;
+		for (size_t i = 0; i < n; i++) {
+			L->st.bytes_d2h++;
+			wire_byte(L, q, &L->d2h_free, p[i], L->cfg.ber_d2h, L->cfg.drop_d2h,
+				  L->cfg.dup_d2h);
+		}
+		if (later) {
+			uint64_t start = tmp[0].t - pre;
+			uint64_t shift = L->d2h_free > start ? L->d2h_free - start : 0;
+			for (size_t i = 0; i < later; i++)
+				lq_push(q, tmp[i].b, tmp[i].t + shift);
+			L->d2h_free = tmp[later - 1].t + shift - L->cfg.latency_ns;
+			free(tmp);
+		}
+		return;
+	}
 	if (d->out_pos == d->out_n)
 		d->out_pos = d->out_n = 0;
 	if (n > sizeof d->out - d->out_n)
@@ -35,10 +179,15 @@ static void send_frame(struct fake_link_device *d, uint8_t type, uint8_t seq, co
 	size_t n;
 	if (hb_link_frame_encode(type, seq, pl, len, f, sizeof f, &n) != HB_OK)
 		return;
-	uint64_t ready = hb_now_ns();
+	uint64_t ready = dev_now_ns(d);
 	if (compute_cycles && d->id.clock_hz)
 		ready += (uint64_t)((unsigned __int128)compute_cycles * 1000000000u / d->id.clock_hz);
-	if (ready > d->ready_at_ns || d->out_pos == d->out_n)
+	if (d->line) {
+		d->line->d2h_ready = ready;
+		if (compute_cycles)
+			d->line->busy_until = ready;
+	}
+	else if (ready > d->ready_at_ns || d->out_pos == d->out_n)
 		d->ready_at_ns = ready;
 	if (d->drop_responses) {
 		d->drop_responses--;
@@ -136,6 +285,11 @@ static void handle(struct fake_link_device *d, uint8_t type, uint8_t seq, const 
 
 	d->last_seq = seq;
 	d->requests[type]++;
+	/* on a line, like the gateware: a request while an inference computes gets BUSY */
+	if (d->line && d->line->busy_until > d->line->dev_now && hb_link_request_len_ok(type, len)) {
+		send_error(d, seq, HB_LINK_R_BUSY, type);
+		return;
+	}
 	if (d->force_error) {
 		uint8_t r = d->force_error;
 		d->force_error = 0;
@@ -143,7 +297,7 @@ static void handle(struct fake_link_device *d, uint8_t type, uint8_t seq, const 
 		return;
 	}
 	if (!hb_link_request_len_ok(type, len) && hb_link_type_name(type)[0] == 'U') {
-		send_error(d, seq, HB_LINK_R_UNKNOWN_TYPE, 0);
+		send_error(d, seq, HB_LINK_R_UNKNOWN_TYPE, type); /* the header was intact (§2) */
 		return;
 	}
 	if (!hb_link_request_len_ok(type, len)) {
@@ -278,6 +432,33 @@ static void handle(struct fake_link_device *d, uint8_t type, uint8_t seq, const 
 	send_frame(d, rt, seq, out, n, 0);
 }
 
+/* Like the gateware, which writes LOAD/STREAM data bytes as they arrive: a frame whose CRC
+ * failed, or that was cut off, has written what it carried at the offsets its arguments (as
+ * received, maybe damaged) named, if they were in range (docs/gateware.md). */
+static void partial_write(struct fake_link_device *d, const struct hb_link_event *ev, size_t avail)
+{
+	size_t argn = ev->type == HB_LINK_LOAD ? 5 : ev->type == HB_LINK_STREAM ? 4 : 0;
+	const uint8_t *p = ev->payload;
+	if (!p || !argn || !ev->have_header || ev->len <= argn)
+		return;
+	if (avail > ev->len)
+		avail = ev->len;
+	if (avail <= argn)
+		return;
+	uint8_t region = ev->type == HB_LINK_LOAD ? p[0] : HB_LINK_REGION_INPUT;
+	const uint8_t *o = ev->type == HB_LINK_LOAD ? p + 1 : p;
+	uint32_t off = (uint32_t)o[0] | (uint32_t)o[1] << 8 | (uint32_t)o[2] << 16 | (uint32_t)o[3] << 24;
+	size_t count = ev->len - argn;
+	if (ev->type == HB_LINK_LOAD && region > HB_LINK_REGION_WEIGHTS)
+		return;
+	if ((uint64_t)off + count > region_size(d, region))
+		return;
+	memcpy(region_mem(d, region) + off, p + argn, avail - argn);
+	if (region == HB_LINK_REGION_CONFIG)
+		d->configured = false; /* any CONFIG byte write clears the engine's cfg_valid */
+	d->partial_writes++;
+}
+
 static void on_event(struct fake_link_device *d, const struct hb_link_event *ev)
 {
 	switch (ev->kind) {
@@ -288,17 +469,21 @@ static void on_event(struct fake_link_device *d, const struct hb_link_event *ev)
 		d->counters.frames_bad_hcrc++;
 		send_error(d, ev->seq, HB_LINK_R_BAD_HCRC, 0);
 		break;
+	/* The request type is known once the header passed its CRC (protocol §4.5). */
 	case HB_LINK_EV_OVERSIZE:
 		d->counters.frames_oversize++;
-		send_error(d, ev->seq, HB_LINK_R_OVERSIZE, 0);
+		send_error(d, ev->seq, HB_LINK_R_OVERSIZE, ev->type);
 		break;
 	case HB_LINK_EV_BAD_CRC:
 		d->counters.frames_bad_crc++;
-		send_error(d, ev->seq, HB_LINK_R_BAD_CRC, 0);
+		partial_write(d, ev, ev->len);
+		send_error(d, ev->seq, HB_LINK_R_BAD_CRC, ev->type);
 		break;
 	case HB_LINK_EV_TIMEOUT:
 		d->counters.frames_timeout++;
-		send_error(d, ev->seq, HB_LINK_R_TIMEOUT, 0);
+		if (ev->have_header && ev->received > HB_LINK_HDR_LEN)
+			partial_write(d, ev, ev->received - HB_LINK_HDR_LEN);
+		send_error(d, ev->seq, HB_LINK_R_TIMEOUT, ev->have_header ? ev->type : 0);
 		break;
 	default:
 		break;
@@ -317,11 +502,86 @@ static void fd_close(struct hb_transport *t)
 	(void)t;
 }
 
+/* The device up to time T: the bytes that have arrived by then, in order, and its
+ * inter-byte timeout between them. */
+static void line_advance(struct fake_link_device *d, uint64_t T)
+{
+	struct fake_link_line *L = d->line;
+	for (;;) {
+		const struct lbyte *f = lq_front(&L->h2d);
+		uint64_t tb = f ? f->t : NEVER;
+		uint64_t tt = hb_link_decoder_in_frame(&d->dec) ? L->last_rx + DEVICE_IBT_NS : NEVER;
+		struct hb_link_event ev;
+		if (tt <= T && tt < tb) {
+			L->dev_now = tt;
+			if (hb_link_decoder_timeout(&d->dec, &ev))
+				on_event(d, &ev);
+			else
+				L->last_rx = tt; /* nothing was pending after all */
+			continue;
+		}
+		if (tb > T)
+			break;
+		uint8_t b = f->b;
+		L->dev_now = L->last_rx = tb;
+		lq_pop(&L->h2d);
+		size_t off = 0;
+		for (;;) {
+			size_t used;
+			hb_link_decoder_feed(&d->dec, &b + off, 1 - off, &used, &ev);
+			off += used;
+			if (ev.kind == HB_LINK_EV_NONE)
+				break;
+			on_event(d, &ev);
+		}
+	}
+	if (L->dev_now < T)
+		L->dev_now = T;
+}
+
+static enum hb_status line_read(struct fake_link_device *d, uint8_t *buf, size_t cap, size_t *got,
+				int timeout_ms)
+{
+	struct fake_link_line *L = d->line;
+	uint64_t now = hb_now_ns();
+	uint64_t deadline = now + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
+	for (;;) {
+		line_advance(d, now);
+		const struct lbyte *f = lq_front(&L->d2h);
+		if (f && f->t <= now) {
+			while (*got < cap && (f = lq_front(&L->d2h)) && f->t <= now) {
+				buf[(*got)++] = f->b;
+				lq_pop(&L->d2h);
+			}
+			return HB_OK;
+		}
+		/* the next moment anything can happen: a byte reaches either end, or the
+		 * device's inter-byte timeout */
+		uint64_t nxt = f ? f->t : NEVER;
+		const struct lbyte *h = lq_front(&L->h2d);
+		if (h && h->t < nxt)
+			nxt = h->t;
+		if (hb_link_decoder_in_frame(&d->dec) && L->last_rx + DEVICE_IBT_NS < nxt)
+			nxt = L->last_rx + DEVICE_IBT_NS;
+		if (nxt > deadline) {
+			if (deadline > now)
+				hb_sleep_ns(deadline - now);
+			line_advance(d, deadline);
+			return HB_ERR_TIMEOUT;
+		}
+		if (nxt > now)
+			hb_sleep_ns(nxt - now);
+		now = nxt > now ? nxt : now;
+	}
+}
+
 static enum hb_status fd_read(struct hb_transport *t, void *buf, size_t cap, size_t *got,
 			      int timeout_ms)
 {
 	struct fake_link_device *d = dev_of(t);
 	*got = 0;
+	if (d->line)
+		return line_read(d, buf, cap, got, timeout_ms);
 	uint64_t now = hb_now_ns();
 	uint64_t until = now + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
 	if (d->out_pos == d->out_n || d->ready_at_ns > until) {
@@ -359,6 +619,20 @@ static enum hb_status fd_write(struct hb_transport *t, const void *buf, size_t l
 		p = tmp;
 	}
 	d->bytes_from_host += len;
+	if (d->line) {
+		/* the UART sends the bytes one after the other from now (or when the wire is free) */
+		struct fake_link_line *L = d->line;
+		uint64_t now = hb_now_ns();
+		line_advance(d, now);
+		if (L->h2d_free < now)
+			L->h2d_free = now;
+		for (size_t i = 0; i < len; i++) {
+			L->st.bytes_h2d++;
+			wire_byte(L, &L->h2d, &L->h2d_free, p[i], L->cfg.ber_h2d, L->cfg.drop_h2d,
+				  L->cfg.dup_h2d);
+		}
+		return HB_OK;
+	}
 	size_t off = 0;
 	for (;;) {
 		size_t used;
@@ -375,6 +649,14 @@ static enum hb_status fd_write(struct hb_transport *t, const void *buf, size_t l
 static enum hb_status fd_flush(struct hb_transport *t)
 {
 	struct fake_link_device *d = dev_of(t);
+	if (d->line) {
+		uint64_t now = hb_now_ns();
+		line_advance(d, now);
+		const struct lbyte *f;
+		while ((f = lq_front(&d->line->d2h)) && f->t <= now)
+			lq_pop(&d->line->d2h);
+		return HB_OK;
+	}
 	/* Only what has "arrived" is discarded; a response still in flight
 	 * (ready in the future) survives a flush, as on a real line. */
 	if (d->ready_at_ns <= hb_now_ns())
@@ -434,10 +716,49 @@ struct fake_link_device *fake_link_device_new(void)
 
 void fake_link_device_free(struct fake_link_device *d)
 {
+	if (d && d->line) {
+		free(d->line->h2d.v);
+		free(d->line->d2h.v);
+		free(d->line);
+	}
 	free(d);
 }
 
 size_t fake_link_device_pending(const struct fake_link_device *d)
 {
+	if (d->line)
+		return d->line->d2h.n;
 	return d->out_n - d->out_pos;
+}
+
+void fake_link_line_on(struct fake_link_device *d, const struct fake_link_line_cfg *cfg)
+{
+	if (!d->line)
+		d->line = calloc(1, sizeof *d->line);
+	if (!d->line)
+		return;
+	struct fake_link_line *L = d->line;
+	L->cfg = *cfg;
+	if (!L->cfg.baud)
+		L->cfg.baud = 3000000;
+	L->byte_ns = (10ull * 1000000000ull + L->cfg.baud - 1) / L->cfg.baud;
+	L->rng = cfg->seed ? cfg->seed : 1;
+	L->dev_now = hb_now_ns();
+	d->transport.baud = L->cfg.baud;
+}
+
+void fake_link_line_faults(struct fake_link_device *d, double ber_h2d, double ber_d2h,
+			   double drop_h2d, double dup_h2d)
+{
+	if (!d->line)
+		return;
+	d->line->cfg.ber_h2d = ber_h2d;
+	d->line->cfg.ber_d2h = ber_d2h;
+	d->line->cfg.drop_h2d = drop_h2d;
+	d->line->cfg.dup_h2d = dup_h2d;
+}
+
+const struct fake_link_line_stats *fake_link_line_stats(const struct fake_link_device *d)
+{
+	return d->line ? &d->line->st : NULL;
 }

@@ -65,11 +65,44 @@ struct fake_link_device {
 	unsigned errors_sent[16];  /* ERROR frames sent, by reason */
 	uint8_t last_seq;
 	uint64_t bytes_from_host;
+	uint64_t partial_writes;   /* damaged LOAD/STREAM frames whose bytes were written anyway */
+
+	/* The line (fake_link_line_on): private state. */
+	struct fake_link_line *line;
+};
+
+/* A UART line in the fake's own simulated time (the default hb_clock, i.e. the fake clock):
+ * every byte takes 10 bits / baud on the wire, each way; the device answers when a frame's
+ * last byte has arrived (plus compute time), its inter-byte timeout is 10 ms, and a read
+ * returns only the bytes that have arrived. Faults per direction: each of a byte's 10 bits
+ * (start, 8 data, stop) flips with probability ber (a data bit flips the byte, a start bit
+ * garbles it, a stop bit makes the receiver drop it, as hb_uart_rx does); drop and dup are
+ * per byte. Like the gateware, a request that arrives while an INFER/BATCH computes is
+ * answered ERROR(BUSY), and the device writes LOAD/STREAM data as it arrives: a frame
+ * whose CRC fails (or that times out) leaves the bytes it carried at the offsets its
+ * (possibly damaged) arguments named. */
+struct fake_link_line_cfg {
+	unsigned baud;
+	double ber_h2d, ber_d2h;     /* per bit */
+	double drop_h2d, drop_d2h;   /* per byte */
+	double dup_h2d, dup_d2h;     /* per byte */
+	uint64_t latency_ns;         /* added to every byte's delivery, both ways */
+	uint64_t seed;               /* 0 = 1 */
+};
+struct fake_link_line_stats {
+	uint64_t bytes_h2d, bytes_d2h;
+	uint64_t bits_flipped, bytes_garbled, bytes_dropped, bytes_duped;
 };
 
 struct fake_link_device *fake_link_device_new(void);
 void fake_link_device_free(struct fake_link_device *d);
 /* Number of bytes queued for the host and not yet read. */
 size_t fake_link_device_pending(const struct fake_link_device *d);
+/* Switch the line model on (before the first I/O). Sets transport.baud. */
+void fake_link_line_on(struct fake_link_device *d, const struct fake_link_line_cfg *cfg);
+/* Change the fault rates of a line that is on (baud and latency stay). */
+void fake_link_line_faults(struct fake_link_device *d, double ber_h2d, double ber_d2h,
+			   double drop_h2d, double dup_h2d);
+const struct fake_link_line_stats *fake_link_line_stats(const struct fake_link_device *d);
 
 #endif

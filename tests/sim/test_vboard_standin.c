@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hb_vboard_proc.h"
+#include "vb_board.h"
 #include "vb_test_util.h"
 
 static struct hb_vboard_proc *vb;
@@ -331,8 +332,19 @@ Test(vboard_standin, tcp_endpoint_serves_the_same_uart)
 Test(vboard_standin, usage_errors_exit_2)
 {
 	char cmd[1024];
+	/* the parser (also the control socket's): out-of-range arguments, and edges that stay
+	 * valid (checked first: an accepted bad fault would start a board that runs on) */
+	struct hb_vb_fault_spec f;
+	cr_assert_eq(hb_vb_fault_parse("bit-error=2", &f), HB_ERR_RANGE);
+	cr_assert_eq(hb_vb_fault_parse("stall 5", &f), HB_ERR_RANGE);
+	cr_assert_eq(hb_vb_fault_parse("bit-error=1", &f), HB_OK);
+	cr_assert_eq(hb_vb_fault_parse("drop=0@0.5", &f), HB_OK);
+	cr_assert_eq(hb_vb_fault_parse("stall@1", &f), HB_OK);
 	const char *bad[] = {"--fault bogus", "--fault drop=x", "--pace slow",
-			     "--clock-hz 1000000 --baud 3000000", "--noise-uA -1", "extra"};
+			     "--clock-hz 1000000 --baud 3000000", "--noise-uA -1", "extra",
+			     /* out of range: a rate above 1, an argument to a fault that takes none */
+			     "--fault bit-error=2", "--fault drop=1.5", "--fault dup=1.0001",
+			     "--fault stall=5", "--fault pty-close=1", "--fault ina-stop=0"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", HB_VBOARD_STANDIN, bad[i]);
 		int st = system(cmd);

@@ -121,8 +121,27 @@ cases = {
  'hw_with_sim': (HW, sub('[uart]', '[sim]\npacing = free\n\n[uart]'), r'^pacing =', 'sim.pacing', 'not used by family ice40', 'sim options on hardware'),
  'sim_bad_pacing': (SIM, sub('pacing = free', 'pacing = slow'), r'^pacing =', 'sim.pacing', "'slow' is not 'virtual', 'realtime' or 'fast'", 'unknown pacing'),
  'sim_real_bus': (SIM, sub('bus = vboard:', 'bus = i2c-dev:/dev/i2c-1'), r'^bus =', 'monitor.vcc3v3.bus', 'sit on the vboard: bus', 'a real bus on the sim'),
+ 'duplicate_section': (HW, sub('[uart]', '[usb]\nserial = IB0001\n\n[uart]'), r'^\[usb\]\nserial', 'usb', 'duplicate section [usb] (first on line', 'inih merges a repeated section into the first'),
+ 'duplicate_monitor_section': (HW, lambda t: t + '\n[monitor.vcore]\nlabel = again\n', r'^\[monitor.vcore\]\nlabel', 'monitor.vcore', 'duplicate section [monitor.vcore]', 'a second block for the same rail'),
+ 'nul_in_value': (HW, sub('baud = 3000000', 'baud = 3000\x00000'), r'^baud = 3000\x00', 'uart.baud', 'NUL byte in the value at column 12', 'a NUL byte would cut the value to 3000'),
+ 'escape_in_value': (HW, sub('part = iCE40UP5K-SG48', 'part = iCE40\x1b[2JUP5K'), r'^part = iCE40', 'fpga.part', 'control byte 0x1B in the value at column 13', 'an ESC would reach the terminal through boards show'),
  'sim_hw_uri': (SIM, sub('uri = vboard:', 'uri = ftdi://0403:6010/2'), r'^uri =', 'uart.uri', 'expected vboard:', 'a real UART on the sim'),
 }
+# [build] (bitstream flow; bench/core/hb_build.c): kept as their own block.
+BUILD = '\n[build]\nflow = icestorm\ntop_file = hb_board_icebreaker.v\nconstraints = icebreaker.pcf\nbitstream = hb_icebreaker.bin\n'
+def with_build(edit): return lambda t: edit(t + BUILD)
+build_cases = {
+ 'build_unknown_flow': (HW, with_build(sub('flow = icestorm', 'flow = icecube2')), r'^flow =', 'build.flow', "unknown flow 'icecube2'", 'a flow hilbench cannot run'),
+ 'build_flow_wrong_family': (HW, with_build(sub('flow = icestorm', 'flow = trellis')), r'^flow =', 'build.flow', "'trellis' builds for ecp5, this profile is family ice40", 'the flow of another family'),
+ 'build_missing_key': (HW, with_build(drop('bitstream = hb_icebreaker.bin')), r'^\[build\]', 'build.bitstream', 'missing (every [build] section names', 'a [build] section without its bitstream'),
+ 'build_bitstream_ext': (HW, with_build(sub('bitstream = hb_icebreaker.bin', 'bitstream = hb_icebreaker.bit')), r'^bitstream =', 'build.bitstream', "a file name ending in .bin", 'icepack writes a binary .bin'),
+ 'build_bitstream_path': (HW, with_build(sub('bitstream = hb_icebreaker.bin', 'bitstream = out/hb_icebreaker.bin')), r'^bitstream =', 'build.bitstream', 'a file name ending in .bin', 'the bitstream is a name inside the build directory'),
+ 'build_constraints_ext': (HW, with_build(sub('constraints = icebreaker.pcf', 'constraints = icebreaker.lpf')), r'^constraints =', 'build.constraints', 'the icestorm flow reads a .pcf file', 'a pin file of another family'),
+ 'build_space_in_name': (HW, with_build(sub('top_file = hb_board_icebreaker.v', 'top_file = my board.v')), r'^top_file =', 'build.top_file', 'no spaces, quotes', 'names go into scripts'),
+ 'build_unknown_key': (HW, with_build(sub('flow = icestorm', 'flow = icestorm\nseed = 3')), r'^seed =', 'build.seed', "unknown key 'seed' in [build]", 'a key the flow does not know'),
+ 'build_on_sim': (SIM, with_build(lambda t: t), r'^\[build\]', 'build', 'not used by family sim', 'the virtual board has no bitstream'),
+}
+cases.update(build_cases)
 import glob
 for f in glob.glob(D + '/bad/*.ini'): os.remove(f)
 for name, (base, edit, marker, field, text, why) in cases.items():

@@ -6,10 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "hb_board.h"
+#include "hb_i2c.h"
 #include "hb_ina2xx.h"
+#include "hb_transport.h"
 
 static const char *src_dir(void)
 {
@@ -335,6 +339,47 @@ Test(board, validate_checks_a_board_built_in_code)
 	cr_assert(strstr(err, "uart.baud") && strstr(err, "more than 2 % off"), "%s", err);
 }
 
+/* One fact, one place: the validator asks the drivers' tables and registries. */
+Test(board, the_validator_asks_the_driver_tables_and_registries)
+{
+	struct hb_board b, base;
+	char err[512];
+	cr_assert_eq(hb_board_find("icebreaker", NULL, &base, err, sizeof err), HB_OK, "%s", err);
+	base.path[0] = '\0';
+	/* the INA219's limits are the driver's */
+	const struct hb_ina2xx_chip *c = hb_ina2xx_chip_by_name("ina219");
+	b = base;
+	b.monitors[0].nominal_mv = c->bus_max_mV;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_OK, "%s", err);
+	b.monitors[0].nominal_mv = c->bus_max_mV + 1;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_ERR_FORMAT);
+	b = base;
+	b.monitors[0].address = c->addr_max;
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_OK, "%s", err);
+	b.monitors[0].address = (uint8_t)(c->addr_max + 1);
+	cr_assert_eq(hb_board_validate(&b, err, sizeof err), HB_ERR_FORMAT);
+	/* every transport scheme that reaches hardware is a UART for a real board, the others
+	 * are not (ftdi:// must also agree with [usb], tested by the fixtures) */
+	const struct hb_transport_ops *t;
+	for (size_t i = 0; (t = hb_transport_backend(i)); i++) {
+		if (strcmp(t->scheme, "ftdi") == 0)
+			continue;
+		b = base;
+		snprintf(b.uart_uri, sizeof b.uart_uri, "%s://somewhere", t->scheme);
+		cr_assert_eq(hb_board_validate(&b, err, sizeof err), t->hardware ? HB_OK : HB_ERR_FORMAT,
+			     "%s: %s", t->scheme, err);
+	}
+	const struct hb_i2c_ops *bus;
+	for (size_t i = 0; (bus = hb_i2c_backend(i)); i++) {
+		if (strcmp(bus->scheme, "ftdi-i2c") == 0)
+			continue;
+		b = base;
+		snprintf(b.monitors[0].bus, sizeof b.monitors[0].bus, "%s:/dev/x", bus->scheme);
+		cr_assert_eq(hb_board_validate(&b, err, sizeof err), bus->hardware ? HB_OK : HB_ERR_FORMAT,
+			     "%s: %s", bus->scheme, err);
+	}
+}
+
 /* ------------------------------------------------------------ lookup */
 
 Test(board, family_names_find_their_default_board)
@@ -467,4 +512,47 @@ Test(boards_cmd, usage_errors_exit_2_and_say_why)
 	cr_assert(strstr(out, ".ini:"), "names the file and line: %s", out);
 	cr_assert_eq(run("boards --help", out, sizeof out), 0, "%s", out);
 	cr_assert(strstr(out, "Examples:"), "%s", out);
+}
+
+/* A profile that cannot be read is reported as such, not skipped in favour of a shipped board
+ * of the same name. Root reads any file, so the check runs in a child that drops to nobody. */
+Test(board, an_unreadable_profile_says_so_and_is_not_skipped)
+{
+	char dir[] = "/tmp/hb-unreadable-XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	path_of(src, sizeof src, "tests/data/boards/good/fixture_sim.ini");
+	snprintf(path, sizeof path, "%s/sim.ini", dir);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, "sed 's/^name = fixture_sim/name = sim/' %s > %s", src, path);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chmod(path, 0600), 0);
+	int fd[2];
+	cr_assert_eq(pipe(fd), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(fd[0]);
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(3);
+		struct hb_board b;
+		char err[1024] = "";
+		enum hb_status st = hb_board_find("sim", dir, &b, err, sizeof err);
+		dprintf(fd[1], "%d %s", (int)st, err);
+		_exit(0);
+	}
+	close(fd[1]);
+	char got[1100] = "";
+	ssize_t n = read(fd[0], got, sizeof got - 1);
+	close(fd[0]);
+	int ws;
+	waitpid(pid, &ws, 0);
+	unlink(path);
+	rmdir(dir);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child: %d", ws);
+	cr_assert_gt(n, 0);
+	got[n] = '\0';
+	cr_assert_eq(atoi(got), HB_ERR_PERM, "%s", got);
+	cr_assert(strstr(got, "sim.ini: cannot read the board profile: permission denied"), "%s", got);
+	cr_assert(hb_input_error(HB_ERR_PERM), "an unreadable profile is the user's input error");
 }

@@ -228,8 +228,11 @@ Test(report, json_rows_and_attachments)
 	for (size_t i = 0; i < n; i++) {
 		cr_assert_str_eq(got[i].platform, r[i].platform);
 		cr_assert_eq(got[i].available, r[i].available);
-		cr_assert_eq(got[i].energy_per_inf_nj, r[i].energy_per_inf_nj);
-		cr_assert_eq(got[i].throughput_inf_per_s, r[i].throughput_inf_per_s);
+		/* a figure not measured (NaN) goes out as null and comes back NaN */
+		cr_assert(got[i].energy_per_inf_nj == r[i].energy_per_inf_nj ||
+			  (isnan(got[i].energy_per_inf_nj) && isnan(r[i].energy_per_inf_nj)));
+		cr_assert(got[i].throughput_inf_per_s == r[i].throughput_inf_per_s ||
+			  (isnan(got[i].throughput_inf_per_s) && isnan(r[i].throughput_inf_per_s)));
 		cr_assert_str_eq(got[i].notes, r[i].notes);
 		cr_assert_eq(got[i].has_ratio, r[i].has_ratio);
 		if (r[i].has_ratio)
@@ -299,4 +302,19 @@ Test(report, source_names)
 	cr_assert_eq(hb_report_source_parse("measured", &s), HB_OK);
 	cr_assert_eq(s, HB_SOURCE_MEASURED);
 	cr_assert_eq(hb_report_source_parse("guessed", &s), HB_ERR_ARG);
+}
+
+/* A row that could not be measured says so with null, not with a 0 a reader could take for
+ * a figure (issue: measurement integrity). */
+Test(report, an_unavailable_row_carries_null_figures)
+{
+	struct hb_platform_result r;
+	hb_report_row_unavailable(&r, "fpga_ice40 (measured)", HB_SOURCE_MEASURED, "saturated shunt");
+	cJSON *o = hb_report_row_to_json(&r);
+	cr_assert_not_null(o);
+	const char *keys[] = {"latency_ms", "throughput_inf_per_s", "power_mw", "energy_per_inf_nj"};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, keys[i])), "%s is not null", keys[i]);
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "available")));
+	cJSON_Delete(o);
 }

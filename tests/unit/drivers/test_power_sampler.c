@@ -1,10 +1,12 @@
 /* The paced INA219 sampler against the fake chip and the fake clock. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fake_clock.h"
 #include "fake_i2c_bus.h"
 #include "fake_ina219.h"
+#include "hb_log.h"
 #include "hb_power_sampler.h"
 
 static struct fake_clock fc;
@@ -205,4 +207,51 @@ Test(sampler, a_late_host_makes_gaps_never_an_error)
 	}
 	cr_assert_gt(s.gaps, 0);
 	cr_assert_eq(s.samples, 20);
+}
+
+struct warnings {
+	unsigned n;
+	char last[512];
+};
+
+static void count_warnings(void *ctx, enum hb_log_level lvl, const char *prefix, const char *msg)
+{
+	struct warnings *w = ctx;
+	(void)prefix;
+	if (lvl <= HB_LOG_WARN) {
+		w->n++;
+		snprintf(w->last, sizeof w->last, "%s", msg);
+	}
+}
+
+/* A saturated shunt gives one warning with the count, not one line per sample (1,585 lines in
+ * 7 s before): at the end of the sampler's run, and when the shunt recovers. */
+Test(sampler, a_saturated_shunt_gives_one_warning_with_a_count)
+{
+	struct hb_power_sampler s;
+	struct collect c = {0};
+	struct warnings w = {0};
+	hb_log_set_sink(count_warnings, &w);
+	hb_log_set_level(HB_LOG_WARN);
+	hb_power_sampler_init(&s, &dev, NULL);
+	chip.shunt_uV = 400000; /* beyond ±320 mV for the whole run */
+	cr_assert_eq(hb_power_sampler_run(&s, 0, on_sample, &c), HB_OK);
+	cr_assert_eq(c.n, 100);
+	cr_assert_eq(s.saturated, 100);
+	cr_assert_eq(w.n, 1, "%u warnings, last: %s", w.n, w.last);
+	cr_assert(strstr(w.last, "shunt saturated") && strstr(w.last, "for 100 readings"), "%s",
+		  w.last);
+	cr_assert_eq(dev.saturated_total, 100);
+
+	/* saturated for 7 readings, then it recovers: one warning for the 7 at the first good one */
+	struct hb_power_sample smp;
+	for (int i = 0; i < 7; i++)
+		cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_ERR_RANGE);
+	cr_assert_eq(w.n, 1, "nothing while it lasts");
+	chip.shunt_uV = 20000;
+	cr_assert_eq(hb_power_sampler_next(&s, &smp), HB_OK);
+	hb_log_set_sink(NULL, NULL);
+	cr_assert_eq(w.n, 2, "%u warnings", w.n);
+	cr_assert(strstr(w.last, "for 7 readings"), "%s", w.last);
+	cr_assert_eq(dev.saturated_total, 107);
 }

@@ -232,7 +232,7 @@ static size_t error_bad_crc(uint8_t *o)
 {
 	uint8_t p[2];
 	size_t n;
-	struct hb_link_error e = {.reason = HB_LINK_R_BAD_CRC, .request_type = 0};
+	struct hb_link_error e = {.reason = HB_LINK_R_BAD_CRC, .request_type = HB_LINK_LOAD};
 	hb_link_error_encode(&e, p, sizeof p, &n);
 	return frame(HB_LINK_ERROR, 2, p, n, o);
 }
@@ -258,6 +258,6 @@ const struct link_example link_examples[] = {
 	{"reset_resp", "RESET response, seq 8 (empty)", reset_resp},
 	{"identify_resp_configured", "IDENTIFY response, seq 9, after the CONFIG above", identify_resp_configured},
 	{"error_not_configured", "ERROR(NOT_CONFIGURED) answering INFER seq 5", error_not_configured},
-	{"error_bad_crc", "ERROR(BAD_CRC), request type unknown (0), seq 2 as received", error_bad_crc},
+	{"error_bad_crc", "ERROR(BAD_CRC) answering the LOAD of seq 2 (type and seq from its header)", error_bad_crc},
 };
 const size_t link_examples_count = sizeof link_examples / sizeof link_examples[0];

@@ -414,3 +414,160 @@ Test(client, estimate_from_config_before_any_infer)
 	uint64_t want = (48ull * 216 + 16ull * 64 + 10ull * 32) * 8;
 	cr_assert_eq(hb_link_estimate_cycles(l), want);
 }
+
+/* ---- a noisy line (issue 13 §3): fake_link_device's line model, simulated time ---------- */
+
+/* counts[j] of the fake's inference for these weights and inputs (fake_link_device.h) */
+static void expected_counts(const struct hb_link_netcfg *c, const uint8_t *w, const uint8_t *x,
+			    size_t ni, uint16_t *want)
+{
+	unsigned K = c->n_layers, n_out = c->sizes[K], n_in_last = c->sizes[K - 1];
+	memset(want, 0, n_out * sizeof *want);
+	for (size_t i = 0; i < ni; i++)
+		want[i % n_out] += (uint16_t)__builtin_popcount(x[i]);
+	for (unsigned j = 0; j < n_out; j++)
+		want[j] += w[c->w_offset[K - 1] + (size_t)j * n_in_last] & 0x7F;
+}
+
+/* The walkthrough of §7 on a line with the given faults: every result bit-exact. */
+static void noisy_walkthrough(double ber_h2d, double ber_d2h, double drop, double dup, uint64_t seed)
+{
+	hb_link_close(l);
+	struct fake_link_line_cfg lc = {.baud = 250000, .ber_h2d = ber_h2d, .ber_d2h = ber_d2h,
+					.drop_h2d = drop, .dup_h2d = dup, .seed = seed};
+	fake_link_line_on(dev, &lc);
+	cr_assert_eq(hb_link_open(&dev->transport, NULL, &l), HB_OK);
+	struct hb_link_netcfg c = small_net();
+	size_t nw, ni;
+	uint8_t *w = weights_of(&c, &nw), *x = inputs_of(&c, &ni);
+	bool verified = false;
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert(verified);
+	cr_assert_eq(memcmp(dev->weights, w, nw), 0, "weights not bit-exact on the device");
+	uint16_t want[10];
+	for (int s = 0; s < 3; s++) {
+		for (size_t i = 0; i < ni; i++)
+			x[i] = (uint8_t)(x[i] * 5 + s + 1);
+		expected_counts(&c, w, x, ni, want);
+		cr_assert_eq(hb_link_stream_inputs(l, x, ni, NULL), HB_OK, "%s", hb_link_last_error(l));
+		cr_assert_eq(memcmp(dev->input, x, ni), 0, "inputs not bit-exact on the device");
+		struct hb_link_infer_result r;
+		cr_assert_eq(hb_link_infer(l, (uint32_t)(100 + s), 0, &r), HB_OK, "%s", hb_link_last_error(l));
+		cr_assert_eq(r.sample_id, 100 + s);
+		cr_assert_arr_eq(r.counts, want, sizeof want, "sample %d differs", s);
+	}
+	cr_assert(dev->configured, "the device still holds the configuration");
+	struct hb_link_counters k;
+	cr_assert_eq(hb_link_counters(l, &k), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_geq(k.inferences, 3);
+	free(w);
+	free(x);
+}
+
+Test(client, bit_errors_1e3_host_to_device_complete_bit_exact, .timeout = 120)
+{
+	noisy_walkthrough(1e-3, 0, 0, 0, 11);
+	cr_assert_gt(l->stats.noise_errors, 10, "the line was noisy");
+	cr_assert_gt(l->stats.shrinks, 0, "chunks shrank");
+	cr_assert_lt(l->stats.chunk_write_min, 1019);
+}
+
+Test(client, bit_errors_1e3_both_ways_complete_bit_exact, .timeout = 120)
+{
+	noisy_walkthrough(1e-3, 1e-3, 0, 0, 12);
+	cr_assert_gt(l->stats.corrupted, 0, "responses were damaged too");
+	cr_assert_lt(l->stats.chunk_read_min, 1024, "READ chunks shrank");
+}
+
+Test(client, dropped_bytes_1e3_complete_bit_exact, .timeout = 120)
+{
+	noisy_walkthrough(0, 0, 1e-3, 0, 13);
+	cr_assert_gt(fake_link_line_stats(dev)->bytes_dropped, 0);
+}
+
+Test(client, duplicated_bytes_1e3_complete_bit_exact, .timeout = 120)
+{
+	noisy_walkthrough(0, 0, 0, 1e-3, 14);
+	cr_assert_gt(fake_link_line_stats(dev)->bytes_duped, 0);
+}
+
+/* Chunks shrink on a noisy line and grow back to the maximum once it is clean again; the
+ * retries of one chunk back off. */
+Test(client, chunks_shrink_when_noisy_and_grow_back_when_clean, .timeout = 120)
+{
+	hb_link_close(l);
+	struct fake_link_line_cfg lc = {.baud = 250000, .seed = 5};
+	fake_link_line_on(dev, &lc);
+	cr_assert_eq(hb_link_open(&dev->transport, NULL, &l), HB_OK);
+	static uint8_t img[16384];
+	for (size_t i = 0; i < sizeof img; i++)
+		img[i] = (uint8_t)(i * 13 + 1);
+	/* hb_link_load: plain LOAD, every chunk confirmed (no read-back to lean on) */
+	fake_link_line_faults(dev, 2e-3, 0, 0, 0);
+	cr_assert_eq(hb_link_load(l, HB_LINK_REGION_WEIGHTS, 0, img, sizeof img), HB_OK, "%s",
+		     hb_link_last_error(l));
+	cr_assert_eq(memcmp(dev->weights, img, sizeof img), 0);
+	cr_assert_gt(l->stats.shrinks, 0);
+	uint32_t small = l->stats.chunk_write;
+	cr_assert_lt(small, 1019, "the chunk is smaller on the noisy line");
+	cr_assert_gt(l->stats.backoff_ns, 0, "retries backed off");
+	fake_link_line_faults(dev, 0, 0, 0, 0);
+	uint64_t grows = l->stats.grows;
+	cr_assert_eq(hb_link_load(l, HB_LINK_REGION_WEIGHTS, 0, img, sizeof img), HB_OK, "%s",
+		     hb_link_last_error(l));
+	cr_assert_gt(l->stats.grows, grows);
+	cr_assert_eq(l->stats.chunk_write, 1019, "back at max_payload - 5 on the clean line");
+}
+
+/* A device that is not there fails as fast as before: timeouts count against `retries`
+ * (3), not against the larger budget for a noisy line. */
+Test(client, silence_still_fails_after_four_attempts)
+{
+	cr_assert_eq(hb_link_identify(l, NULL), HB_OK);
+	dev->drop_responses = 100;
+	cr_assert_eq(hb_link_reset(l), HB_ERR_TIMEOUT);
+	cr_assert_eq(dev->requests[HB_LINK_RESET], 4);
+}
+
+/* The statistics a run puts into its JSON: retries and chunk sizes among them. */
+Test(client, stats_list_names_retries_and_chunk_sizes)
+{
+	configure();
+	struct hb_link_stat ls[HB_LINK_STATS_N];
+	size_t n = hb_link_stats_list(&l->stats, ls, HB_LINK_STATS_N);
+	cr_assert_gt(n, 10);
+	bool retries = false, chunk = false;
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_not_null(ls[i].name);
+		for (size_t j = 0; j < i; j++)
+			cr_assert_str_neq(ls[i].name, ls[j].name);
+		if (!strcmp(ls[i].name, "retries"))
+			retries = ls[i].value == l->stats.retries;
+		if (!strcmp(ls[i].name, "chunk_write"))
+			chunk = ls[i].value >= 1019; /* max_payload - 5 (LOAD) or - 4 (STREAM) */
+	}
+	cr_assert(retries && chunk);
+	cr_assert_eq(hb_link_stats_list(&l->stats, ls, 3), 3);
+}
+
+/* An INFER that takes longer than the host expected: the retry is answered BUSY (the first
+ * attempt is still computing, as on the gateware), and the host waits for that attempt's
+ * answer, which carries the same seq, instead of giving up after three BUSYs. */
+Test(client, a_retry_answered_busy_waits_for_the_running_inference, .timeout = 60)
+{
+	hb_link_close(l);
+	struct fake_link_line_cfg lc = {.baud = 250000, .seed = 3};
+	fake_link_line_on(dev, &lc);
+	cr_assert_eq(hb_link_open(&dev->transport, NULL, &l), HB_OK);
+	configure();
+	dev->busy_cycles_per_inference = 12000000; /* 1 s at 12 MHz */
+	hb_log_set_level(getenv("HB_TEST_LOG") ? HB_LOG_DEBUG : HB_LOG_NONE);
+	struct hb_link_infer_result r;
+	uint64_t t0 = fc.now;
+	cr_assert_eq(hb_link_infer(l, 9, 1200000, &r), HB_OK, "%s", hb_link_last_error(l)); /* expects 0.1 s */
+	cr_assert_eq(r.sample_id, 9);
+	cr_assert_geq(l->stats.busy, 1, "the retry met BUSY (timeouts %llu, attempts %llu, t %llu)", (unsigned long long)l->stats.timeouts, (unsigned long long)l->stats.attempts, (unsigned long long)(fc.now - t0));
+	cr_assert_eq(dev->counters.inferences, 1, "one inference ran: the host waited for it");
+	cr_assert_geq(fc.now - t0, 1000000000ull);
+}

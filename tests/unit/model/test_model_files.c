@@ -57,6 +57,9 @@ Test(netfile, malformed_files_are_refused_with_reason_and_position)
 		{"bad_missing.json", HB_ERR_FORMAT, ":9:5:", "layers[0].v_th: missing"},
 		{"bad_crc.json", HB_ERR_CRC, ":15:24:", "CRC-32"},
 		{"bad_range.json", HB_ERR_RANGE, ":12:31:", "layers[0].v_th: 40000 is out of range"},
+		{"bad_L0.json", HB_ERR_RANGE, ":5:8:", "L: 0 is out of range"},
+		{"bad_binary.json", HB_ERR_FORMAT, ":2:13:", "syntax error near 'x\\x1B[2J\\xFFgarbag'"},
+		{"bad_ctl_name.json", HB_ERR_FORMAT, ":3:11:", "name: control character in the string"},
 		{"bad_unknown.json", HB_ERR_FORMAT, ":13:7:", "layers[0].laek: unknown field"},
 		{"bad_hex.json", HB_ERR_FORMAT, ":14:27:", "bad hex digit 'x'"},
 		{"bad_base64.json", HB_ERR_FORMAT, ":14:30:", "bad base64 character"},
@@ -309,4 +312,21 @@ Test(netfile, mutations_are_refused_cleanly, .timeout = 120)
 		free(buf);
 	}
 	cr_assert_gt(refused, 3000u);
+}
+
+Test(netfile, a_directory_is_not_a_network_and_where_names_a_field)
+{
+	struct hb_net net;
+	char err[256] = "";
+	cr_assert_eq(hb_net_load("/tmp", &net, err, sizeof err), HB_ERR_FORMAT);
+	cr_assert(strstr(err, "/tmp: is a directory"), "%s", err);
+	char where[512];
+	const char *p = src_path("tests/data/model/tiny_L12.json");
+	hb_net_where(p, -1, "L", where, sizeof where);
+	cr_assert(strstr(where, "tiny_L12.json:5:8: L") && !strcmp(where + strlen(where) - 5, ":8: L"),
+		  "%s", where);
+	hb_net_where(src_path("tests/data/model/tiny.json"), 0, "v_th", where, sizeof where);
+	cr_assert(strstr(where, "tiny.json:12:31: layers[0].v_th"), "%s", where);
+	hb_net_where("/nonexistent.json", -1, "L", where, sizeof where);
+	cr_assert_str_eq(where, "/nonexistent.json: L");
 }
