@@ -215,13 +215,10 @@ Test(virtual_time, cycles_results_and_truth_do_not_depend_on_the_pace, .timeout 
 	const cJSON *ft = cJSON_GetObjectItemCaseSensitive(f, "truth");
 	cr_assert_not_null(vt);
 	cr_assert_not_null(ft, "fast pace: no truth section (windows not measured?)");
-	/* Cycles and inferences are exact. Energy and power: the board's model has leakage that
-	 * warms up with simulated time (gateware/vboard/vb_power.c), and in fast pace the host's
-	 * own steps take a different share of simulated time before the windows, so the windows
-	 * sit some thousand cycles apart: a few ppm. 1e-4 bounds that and still catches any
-	 * change in what the board computes (one more UART byte in a window is ~1e-3). */
+	/* All exact: the board's energy depends only on what it computed (its warm-up leakage
+	 * follows busy cycles, not time: gateware/vboard/vb_power.c). */
 	const char *keys[] = {"latency_cycles", "inferences", "energy_total_nj", "p_active_mw"};
-	const double tol[] = {0, 0, 1e-4, 1e-4};
+	const double tol[] = {0, 0, 1e-12, 1e-12};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(vt, keys[k]);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(ft, keys[k]);
