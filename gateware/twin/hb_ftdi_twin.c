@@ -51,6 +51,7 @@ struct twin_ctx {
 	unsigned divisor, div5, three_phase;
 	int scl, sda_low;          /* lines as the host drives them (open drain) */
 	int in_txn, expect_addr, rd, ack_pending, ack;
+	int wired;                 /* this interface's MPSSE pins are the board's I2C bus */
 	char err[160];
 };
 
@@ -215,6 +216,7 @@ static int t_bitmode(struct ftdi_context *c, unsigned char mask, unsigned char m
 			return -1;
 		}
 		x->mpsse = 1;
+		x->wired = (x->dev->i2c_ifaces >> (x->iface - 1)) & 1;
 		x->divisor = 0xFFFF;
 		x->div5 = 1;
 		x->three_phase = 0;
@@ -310,7 +312,7 @@ static uint64_t bit_ns(const struct twin_ctx *x)
 /* The host changed the pins: a START or STOP is an SDA edge while SCL is high. */
 static void pins(struct twin_ctx *x, int scl, int sda_low, uint64_t *t)
 {
-	if (x->scl && scl && sda_low != x->sda_low) {
+	if (x->wired && x->scl && scl && sda_low != x->sda_low) {
 		sleep_until(*t);
 		if (sda_low) { /* START (or repeated START) */
 			x->in_txn = 1;
@@ -461,9 +463,6 @@ static int t_write(struct ftdi_context *c, const unsigned char *buf, int size)
 	STAT(usb_writes, 1);
 	if (!x->mpsse)
 		return uart_write(x, buf, size);
-	if (!((x->dev->i2c_ifaces >> (x->iface - 1)) & 1)) {
-		/* an MPSSE wired to nothing: it still runs the commands */
-	}
 	/* The commands land at the next frame boundary and run from there. */
 	uint64_t t = next_frame(x, now_ns());
 	sleep_until(t);
