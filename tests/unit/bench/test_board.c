@@ -603,10 +603,12 @@ Test(boards_cmd, profile_text_is_printed_escaped)
 	o = fopen(path, "w");
 	char line[512];
 	while (fgets(line, sizeof line, in)) {
+		/* C0 controls are refused by the loader; C1 (U+009B is CSI), bidi controls and
+		 * bytes that are not UTF-8 load, and must print escaped */
 		if (strncmp(line, "description", 11) == 0)
-			fputs("description = \x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mevil\n", o);
+			fputs("description = \xc2\x9b" "2J\xe2\x80\xae" "evil \xff\n", o);
 		else if (strncmp(line, "label", 5) == 0)
-			fputs("label = \x1b[1A\x1b[2Kforged row\n", o);
+			fputs("label = \xc2\x9b" "1A\xc2\x9b" "2Kforged row\n", o);
 		else
 			fputs(line, o);
 	}
@@ -622,8 +624,10 @@ Test(boards_cmd, profile_text_is_printed_escaped)
 			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "%s: control byte 0x%02x:\n%s",
 				  cmds[i], *p, out);
 		cr_assert_null(strstr(out, "\xc2\x9b"), "%s: C1 control printed", cmds[i]);
+		cr_assert_null(strstr(out, "\xe2\x80\xae"), "%s: bidi override printed", cmds[i]);
+		cr_assert_null(strchr(out, '\xff'), "%s: a byte that is not UTF-8 printed", cmds[i]);
 	}
-	cr_assert(strstr(out, "\\x1b]0;owned\\x07"), "%s", out);
+	cr_assert(strstr(out, "\\xC2\\x9B2J\\xE2\\x80\\xAEevil \\xFF"), "%s", out);
 	unlink(path);
 	rmdir(dir);
 }
