@@ -437,6 +437,8 @@ static void vb_link_opts(struct hb_session *s, struct hb_link_opts *lo)
 	 * host, so every answer gets more slack than a real board needs. */
 	lo->base_timeout_ms = 2000;
 	lo->compute_margin_pct = 400;
+	/* and no timeouts learnt from latencies that the host's load sets */
+	lo->adapt = false;
 }
 
 static const struct hb_session_ops vb_ops = {

@@ -65,7 +65,7 @@ char *hb_escape(char *out, size_t cap, const void *s, size_t n)
 			tmp[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
 			tl = 2;
 		} else {
-			snprintf(tmp, sizeof tmp, "\\x%02X", c);
+			snprintf(tmp, sizeof tmp, "\\x%02x", c);
 			tl = 4;
 		}
 		if (o + tl + 1 > cap) {

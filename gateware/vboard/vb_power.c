@@ -149,16 +149,18 @@ long double hb_vb_rail_energy_j(const struct hb_vb_power_model *pm, double clock
 		hb_vb_core_energy_j(pm, clock_hz, s) / (long double)pm->core_supply_v);
 }
 
-/* Warm-up leakage. ΔT(t) = ΔT_ss · (1 − e^(−t/τ)) with ΔT_ss = θ · P_idle_rail(f) (the
- * board's own dissipation heats it; the design's activity adds little and is left out, so
- * the temperature is a function of time alone and every energy stays exact). The extra
- * static power is static_w · leak_per_c · ΔT(t); its integral from 0 to t is
- * static_w · leak_per_c · ΔT_ss · (t − τ (1 − e^(−t/τ))). */
-static long double leak_integral_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c)
+/* Warm-up leakage. The die warms while the engine computes: with B busy cycles since
+ * power-up, ΔT(B) = ΔT_ss · (1 − e^(−B/(τ f))), ΔT_ss = θ · P_idle_rail(f), and the logic's
+ * leakage rises by static_w · leak_per_c · ΔT during busy cycles. The temperature is a
+ * function of the work done (the cumulative busy count), not of wall or simulated time, so
+ * every energy stays a difference of cumulative sums and does not depend on how the host
+ * paces the board. Its integral over busy cycles 0..B is
+ * static_w · leak_per_c · ΔT_ss · (t − τ (1 − e^(−t/τ))), t = B / f. */
+static long double leak_integral_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t busy)
 {
 	if (!(pm->leak_per_c > 0) || !(pm->thermal_tau_s > 0) || !(clock_hz > 0))
 		return 0;
-	long double t = (long double)c / clock_hz, tau = pm->thermal_tau_s;
+	long double t = (long double)busy / clock_hz, tau = pm->thermal_tau_s;
 	long double dt_ss = (long double)pm->theta_c_per_w * hb_vb_idle_power_w(pm, clock_hz);
 	/* t − τ (1 − e^(−t/τ)) = t + τ·expm1(−t/τ), without cancellation for small t */
 	long double x = t / tau, g;
@@ -169,19 +171,19 @@ static long double leak_integral_j(const struct hb_vb_power_model *pm, double cl
 	return (long double)pm->static_w * pm->leak_per_c * dt_ss * g;
 }
 
-long double hb_vb_leak_extra_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c0,
-			       uint64_t c1)
+long double hb_vb_leak_extra_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t b0,
+			       uint64_t b1)
 {
-	if (c1 <= c0)
+	if (b1 <= b0)
 		return 0;
-	return leak_integral_j(pm, clock_hz, c1) - leak_integral_j(pm, clock_hz, c0);
+	return leak_integral_j(pm, clock_hz, b1) - leak_integral_j(pm, clock_hz, b0);
 }
 
-double hb_vb_temp_rise_c(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c)
+double hb_vb_temp_rise_c(const struct hb_vb_power_model *pm, double clock_hz, uint64_t busy)
 {
 	if (!(pm->thermal_tau_s > 0) || !(clock_hz > 0))
 		return 0;
-	double t = (double)c / clock_hz;
+	double t = (double)busy / clock_hz;
 	return pm->theta_c_per_w * hb_vb_idle_power_w(pm, clock_hz) * -expm1(-t / pm->thermal_tau_s);
 }
 
@@ -203,7 +205,7 @@ long double hb_vb_core_energy_between_j(const struct hb_vb_power_model *pm, doub
 {
 	struct hb_vb_sums d;
 	sums_diff(a, b, &d);
-	return hb_vb_core_energy_j(pm, clock_hz, &d) + hb_vb_leak_extra_j(pm, clock_hz, a->cycles, b->cycles);
+	return hb_vb_core_energy_j(pm, clock_hz, &d) + hb_vb_leak_extra_j(pm, clock_hz, a->busy, b->busy);
 }
 
 long double hb_vb_rail_energy_between_j(const struct hb_vb_power_model *pm, double clock_hz,
@@ -212,7 +214,7 @@ long double hb_vb_rail_energy_between_j(const struct hb_vb_power_model *pm, doub
 	struct hb_vb_sums d;
 	sums_diff(a, b, &d);
 	return hb_vb_rail_energy_j(pm, clock_hz, &d) +
-	       (long double)pm->rail_v * hb_vb_leak_extra_j(pm, clock_hz, a->cycles, b->cycles) /
+	       (long double)pm->rail_v * hb_vb_leak_extra_j(pm, clock_hz, a->busy, b->busy) /
 		       (long double)pm->core_supply_v;
 }
 
@@ -385,10 +387,7 @@ enum hb_status hb_vb_truth_query(const struct hb_vb_truth *t, uint64_t c0, uint6
 	out->energy_j = (double)hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
 	out->core_energy_j = (double)hb_vb_core_energy_between_j(t->pm, t->clock_hz, &s0, &s1);
 	out->avg_power_w = out->energy_j / ((double)d.cycles / t->clock_hz);
-	/* idle over this window: warm-up leakage included (a function of time alone) */
-	struct hb_vb_sums i0 = {.cycles = c0}, i1 = {.cycles = c1};
-	out->idle_power_w = (double)(hb_vb_rail_energy_between_j(t->pm, t->clock_hz, &i0, &i1) /
-				     ((long double)d.cycles / t->clock_hz));
+	out->idle_power_w = hb_vb_idle_power_w(t->pm, t->clock_hz); /* warm-up leaks only while busy */
 	out->exact = exact;
 	return HB_OK;
 }
@@ -407,7 +406,7 @@ enum hb_status hb_vb_truth_write_json(const struct hb_vb_truth *t, const struct 
 	fprintf(f, "  \"energy_nj\": %.6f,\n  \"core_energy_nj\": %.6f,\n", all.energy_j * 1e9,
 		all.core_energy_j * 1e9);
 	fprintf(f, "  \"avg_power_mw\": %.9f,\n  \"idle_power_mw\": %.9f,\n", all.avg_power_w * 1e3,
-		(live->cycles > 0 ? all.idle_power_w : hb_vb_idle_power_w(pm, t->clock_hz)) * 1e3);
+		hb_vb_idle_power_w(pm, t->clock_hz) * 1e3);
 	fprintf(f,
 		"  \"model\": {\"family\": \"%s\", \"rail_v\": %g, \"board_ma\": %g, "
 		"\"core_supply_v\": %g, \"static_mw\": %g, \"e_clk_pj\": %g, \"e_syn_pj\": %g, "
@@ -418,7 +417,7 @@ enum hb_status hb_vb_truth_write_json(const struct hb_vb_truth *t, const struct 
 		pm->e_clk_j * 1e12, pm->e_syn_j * 1e12, pm->e_op_j * 1e12, pm->e_wmem_j * 1e12,
 		pm->e_imem_j * 1e12, pm->e_lif_j * 1e12, pm->e_uart_j * 1e12, pm->r_shunt_ohm,
 		pm->theta_c_per_w, pm->thermal_tau_s, pm->leak_per_c);
-	fprintf(f, "  \"temp_rise_c\": %.6f,\n", hb_vb_temp_rise_c(pm, t->clock_hz, live->cycles));
+	fprintf(f, "  \"temp_rise_c\": %.6f,\n", hb_vb_temp_rise_c(pm, t->clock_hz, live->busy));
 	fprintf(f, "  \"busy_windows\": [");
 	for (size_t i = 0; i < t->n_win; i++) {
 		struct hb_vb_truth_result r = {0};

@@ -27,10 +27,11 @@ struct hb_vb_power_model {
 	double e_syn_j, e_op_j, e_wmem_j, e_imem_j, e_lif_j, e_uart_j; /* per activity unit */
 	double r_shunt_ohm;   /* INA219 shunt */
 	unsigned ina_addr;    /* INA219 7-bit address */
-	/* Warm-up leakage (docs/vboard.md "Temperature"): the die warms from power-up towards
-	 * ΔT_ss = theta_c_per_w · P_idle_rail(f) with time constant thermal_tau_s, and the static
-	 * power grows by leak_per_c per °C: P_static(t) = static_w · (1 + leak_per_c · ΔT(t)).
-	 * leak_per_c = 0 turns the effect off. */
+	/* Warm-up leakage (docs/vboard.md "Temperature"): the die warms while the engine computes,
+	 * towards ΔT_ss = theta_c_per_w · P_idle_rail(f), with time constant thermal_tau_s of
+	 * busy time, and during busy cycles the static power grows by leak_per_c per °C:
+	 * static_w · (1 + leak_per_c · ΔT(B)), B = busy cycles since power-up. leak_per_c = 0
+	 * turns the effect off. */
 	double theta_c_per_w; /* °C per W of rail power at thermal equilibrium */
 	double thermal_tau_s; /* thermal time constant, s */
 	double leak_per_c;    /* relative static-power increase per °C */
@@ -76,14 +77,14 @@ long double hb_vb_core_energy_j(const struct hb_vb_power_model *pm, double clock
 				const struct hb_vb_sums *s);
 long double hb_vb_rail_energy_j(const struct hb_vb_power_model *pm, double clock_hz,
 				const struct hb_vb_sums *s);
-/* Extra core energy (J) of the warm-up leakage between absolute cycles c0 <= c1 (cycle 0 =
- * power-up); 0 when the effect is off. */
-long double hb_vb_leak_extra_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c0,
-			       uint64_t c1);
-/* Die temperature rise (°C) at absolute cycle c. */
-double hb_vb_temp_rise_c(const struct hb_vb_power_model *pm, double clock_hz, uint64_t c);
+/* Extra core energy (J) of the warm-up leakage between cumulative busy counts b0 <= b1 (busy
+ * cycles since power-up); 0 when the effect is off. */
+long double hb_vb_leak_extra_j(const struct hb_vb_power_model *pm, double clock_hz, uint64_t b0,
+			       uint64_t b1);
+/* Die temperature rise (°C) after `busy` busy cycles. */
+double hb_vb_temp_rise_c(const struct hb_vb_power_model *pm, double clock_hz, uint64_t busy);
 /* Everything between two cumulative sums a (earlier) and b: the rail (or core) energy of the
- * activity b − a plus the warm-up leakage of cycles [a.cycles, b.cycles). */
+ * activity b − a plus the warm-up leakage of the busy cycles between them. */
 long double hb_vb_rail_energy_between_j(const struct hb_vb_power_model *pm, double clock_hz,
 					const struct hb_vb_sums *a, const struct hb_vb_sums *b);
 long double hb_vb_core_energy_between_j(const struct hb_vb_power_model *pm, double clock_hz,
@@ -138,8 +139,7 @@ void hb_vb_truth_busy_edge(struct hb_vb_truth *t, uint64_t cycle, int rising);
 struct hb_vb_truth_result {
 	uint64_t cycles, busy_cycles, done;
 	double energy_j, core_energy_j, avg_power_w;
-	double idle_power_w;     /* what the board would draw idle over the same cycles (warm-up
-				  * leakage included) */
+	double idle_power_w;     /* what the board draws idle (no warm-up: it leaks while busy) */
 	int exact;  /* both ends fell on checkpoints or inside uniform segments */
 };
 /* Truth between boundaries c0 < c1. live/live_uniform/live_word: the current sums and the open

@@ -12,10 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* C0 controls (ESC, newline) are refused by the network and profile loaders; what loads and
- * must still print escaped: C1 controls (U+009B is CSI), bidi overrides, bytes that are not
- * UTF-8 (profiles only: JSON text is UTF-8). */
-#define NET_NAME "x';system 'touch PWNED';#\xc2\x9b" "2J\xe2\x80\xae" "FORGED"
+/* C0 controls (ESC, newline) are refused by the network and profile loaders (test_board,
+ * test_model_files); what loads and must still print escaped: C1 controls (U+009B is CSI),
+ * bidi overrides, bytes that are not UTF-8 (profiles only: JSON text is UTF-8); and what
+ * must stay text: quotes, backquotes, backslashes. */
+#define NET_NAME "x';system 'touch PWNED';#`touch PWNED`\\\"\xc2\x9b" "2J\xe2\x80\xae" "F"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -64,7 +65,8 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 	FILE *f = fopen("boards/sim.ini", "w");
 	for (char *line = strtok(ini, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "description", 11) == 0)
-			fputs("description = \xc2\x9b" "2J\xc2\x9d" "0;owned\xc2\x9c\xff Virtual board\n", f);
+			fputs("description = Virtual board';system 'touch PWNED';#`touch PWNED`\xc2\x9b"
+			      "2J\xc2\x9d" "0;owned\xc2\x9c\xff\n", f);
 		else if (strncmp(line, "label", 5) == 0)
 			fputs("label = l';system 'touch PWNED';#`touch PWNED`\n", f);
 		else
@@ -91,7 +93,7 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 			  "control byte 0x%02x at %zu of the terminal output:\n%s", (unsigned char)out[i], i,
 			  out);
 	cr_assert_null(strstr(out, "\xc2\x9b"), "a C1 control reached the terminal");
-	cr_assert(strstr(out, "x';system 'touch PWNED';#\\xC2\\x9B2J\\xE2\\x80\\xAEFORGED"),
+	cr_assert(strstr(out, "x';system 'touch PWNED';#`touch PWNED`\\\"\\xc2\\x9b2J\\xe2\\x80\\xaeF"),
 		  "the name is shown escaped:\n%s", out);
 	cr_assert_null(strstr(out, "\xe2\x80\xae"), "a bidi override reached the terminal");
 	cr_assert_null(strchr(out, '\xff'), "a byte that is not UTF-8 reached the terminal");

@@ -215,12 +215,15 @@ Test(virtual_time, cycles_results_and_truth_do_not_depend_on_the_pace, .timeout 
 	const cJSON *ft = cJSON_GetObjectItemCaseSensitive(f, "truth");
 	cr_assert_not_null(vt);
 	cr_assert_not_null(ft, "fast pace: no truth section (windows not measured?)");
+	/* All exact: the board's energy depends only on what it computed (its warm-up leakage
+	 * follows busy cycles, not time: gateware/vboard/vb_power.c). */
 	const char *keys[] = {"latency_cycles", "inferences", "energy_total_nj", "p_active_mw"};
+	const double tol[] = {0, 0, 1e-12, 1e-12};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(vt, keys[k]);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(ft, keys[k]);
 		cr_assert(cJSON_IsNumber(a) && cJSON_IsNumber(b), "truth.%s missing", keys[k]);
-		cr_assert(fabs(a->valuedouble - b->valuedouble) <= 1e-9 * fabs(a->valuedouble),
+		cr_assert(fabs(a->valuedouble - b->valuedouble) <= tol[k] * fabs(a->valuedouble),
 			  "truth.%s: virtual %.9g, fast %.9g", keys[k], a->valuedouble, b->valuedouble);
 	}
 	const cJSON *vm = cJSON_GetObjectItemCaseSensitive(v, "measured");

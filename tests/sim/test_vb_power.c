@@ -113,8 +113,9 @@ Test(vb_power, energy_formula)
 	double rail = pm.rail_v * (pm.board_a * t + core / pm.core_supply_v);
 	cr_assert_float_eq((double)hb_vb_core_energy_j(&pm, f, &s), core, core * 1e-12);
 	cr_assert_float_eq((double)hb_vb_rail_energy_j(&pm, f, &s), rail, rail * 1e-12);
-	/* the charge since power-up also carries the warm-up leakage (tested below) */
-	double leak = (double)hb_vb_leak_extra_j(&pm, f, 0, s.cycles);
+	/* the charge since power-up also carries the warm-up leakage of its busy cycles (below) */
+	s.busy = 12000;
+	double leak = (double)hb_vb_leak_extra_j(&pm, f, 0, s.busy);
 	cr_assert_gt(leak, 0);
 	cr_assert_float_eq(hb_vb_charge_c(&pm, f, &s), (rail + pm.rail_v * leak / pm.core_supply_v) / pm.rail_v,
 			   1e-15);
@@ -251,9 +252,9 @@ Test(vb_power, truth_matches_brute_force_integral)
 	hb_vb_truth_free(&tr);
 }
 
-/* The warm-up leakage (docs/vboard.md "Temperature"): the static power grows as the die warms
- * after power-up, a function of time alone, so every energy stays a difference of cumulative
- * values. Checked against a numerical integral of the stated P_static(t). */
+/* The warm-up leakage (docs/vboard.md "Temperature"): the logic leaks more as the die warms
+ * from computing, a function of the busy cycles since power-up, so every energy stays a
+ * difference of cumulative sums. Checked against a numerical integral of the stated law. */
 Test(vb_power, warm_up_leakage)
 {
 	struct hb_vb_power_model pm;
@@ -261,12 +262,12 @@ Test(vb_power, warm_up_leakage)
 	const double f = 1e6;
 	cr_assert_gt(pm.leak_per_c, 0, "the shipped twin models warm-up leakage");
 	const double dt_ss = pm.theta_c_per_w * hb_vb_idle_power_w(&pm, f);
-	/* temperature: 0 at power-up, 63 % of the way after one time constant, settles at dt_ss */
+	/* temperature: 0 at power-up, 63 % of the way after one time constant of computing */
 	cr_assert_float_eq(hb_vb_temp_rise_c(&pm, f, 0), 0, 1e-12);
 	uint64_t tau_c = (uint64_t)(pm.thermal_tau_s * f);
 	cr_assert_float_eq(hb_vb_temp_rise_c(&pm, f, tau_c), dt_ss * (1 - exp(-1.0)), dt_ss * 1e-9);
 	cr_assert_float_eq(hb_vb_temp_rise_c(&pm, f, 40 * tau_c), dt_ss, dt_ss * 1e-9);
-	/* extra energy over windows, against Simpson's rule on static_w * leak_per_c * dT(t) */
+	/* extra energy over busy stretches, against Simpson's rule on static_w * leak_per_c * dT */
 	const uint64_t win[][2] = {{0, 1000}, {0, tau_c / 3}, {tau_c / 2, 2 * tau_c}, {5 * tau_c, 5 * tau_c + 12345}};
 	for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
 		double t0 = win[w][0] / f, t1 = win[w][1] / f, h = (t1 - t0) / 2000, sum = 0;
@@ -279,22 +280,30 @@ Test(vb_power, warm_up_leakage)
 		double got = (double)hb_vb_leak_extra_j(&pm, f, win[w][0], win[w][1]);
 		cr_assert_float_eq(got, want, fabs(want) * 1e-7 + 1e-21, "window %zu: %g J vs %g J", w, got, want);
 	}
-	/* additive: [a, c) = [a, b) + [b, c); and the same idle window costs more later */
-	struct hb_vb_sums a = {.cycles = 1000}, b = {.cycles = tau_c}, c = {.cycles = 3 * tau_c};
+	/* additive: [a, c) = [a, b) + [b, c) */
+	struct hb_vb_sums a = {.cycles = 1000, .busy = 500}, b = {.cycles = 2 * tau_c, .busy = tau_c},
+			  c = {.cycles = 6 * tau_c, .busy = 3 * tau_c};
 	long double ac = hb_vb_rail_energy_between_j(&pm, f, &a, &c);
 	long double ab = hb_vb_rail_energy_between_j(&pm, f, &a, &b), bc = hb_vb_rail_energy_between_j(&pm, f, &b, &c);
 	cr_assert_float_eq((double)ac, (double)(ab + bc), (double)ac * 1e-15);
-	struct hb_vb_sums e0 = {.cycles = 0}, e1 = {.cycles = 100000}, l0 = {.cycles = 5 * tau_c},
-			  l1 = {.cycles = 5 * tau_c + 100000};
+	/* the same busy stretch costs more after much computing; idle costs the same whenever */
+	struct hb_vb_sums e0 = {0}, e1 = {.cycles = 100000, .busy = 100000},
+			  l0 = {.cycles = 6 * tau_c, .busy = 5 * tau_c},
+			  l1 = {.cycles = 6 * tau_c + 100000, .busy = 5 * tau_c + 100000};
 	double early = (double)hb_vb_rail_energy_between_j(&pm, f, &e0, &e1);
 	double late = (double)hb_vb_rail_energy_between_j(&pm, f, &l0, &l1);
 	double grow = pm.rail_v / pm.core_supply_v * pm.static_w * pm.leak_per_c * dt_ss * 0.1;
 	cr_assert_gt(late, early);
-	cr_assert_float_eq(late - early, grow, grow * 0.01, "late idle window costs %g J more, expected ~%g", late - early, grow);
+	cr_assert_float_eq(late - early, grow, grow * 0.01, "late busy stretch costs %g J more, expected ~%g", late - early,
+			   grow);
+	struct hb_vb_sums i0 = {.cycles = 6 * tau_c, .busy = 5 * tau_c}, i1 = {.cycles = 6 * tau_c + 100000, .busy = 5 * tau_c};
+	struct hb_vb_sums j0 = {0}, j1 = {.cycles = 100000};
+	cr_assert_float_eq((double)hb_vb_rail_energy_between_j(&pm, f, &i0, &i1),
+			   (double)hb_vb_rail_energy_between_j(&pm, f, &j0, &j1), 1e-15);
 	/* off: exactly the linear model */
 	pm.leak_per_c = 0;
 	cr_assert_eq(hb_vb_leak_extra_j(&pm, f, 0, 5 * tau_c), 0);
-	struct hb_vb_sums s = {.cycles = 5000, .syn = 100};
+	struct hb_vb_sums s = {.cycles = 5000, .syn = 100, .busy = 5000};
 	cr_assert_float_eq(hb_vb_charge_c(&pm, f, &s), (double)hb_vb_rail_energy_j(&pm, f, &s) / pm.rail_v, 1e-18);
 }
 

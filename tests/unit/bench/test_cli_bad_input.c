@@ -147,7 +147,7 @@ Test(bad_input, garbage_in_a_message_is_escaped)
 	snprintf(args, sizeof args, "infer --net %s/tests/data/model/bad_binary.json --input /dev/null",
 		 src_dir());
 	cr_assert_eq(hilbench(args, out, sizeof out), 2, "%s", out);
-	cr_assert(strstr(out, "near 'x\\x1B[2J\\xFF"), "%s", out);
+	cr_assert(strstr(out, "near 'x\\x1b[2J\\xff"), "%s", out);
 	snprintf(args, sizeof args, "--boards-dir %s/tests/data/boards/bad boards show escape_in_value",
 		 src_dir());
 	cr_assert_eq(hilbench(args, out + strlen(out), sizeof out - strlen(out)), 2, "%s", out);

@@ -54,9 +54,10 @@ void cal_twin_point(struct cal_twin *tw, const char *net, unsigned L, double clo
 	double e[64], p[64];
 	uint64_t c0 = (uint64_t)(start_s * clock_hz);
 	for (unsigned w = 0; w < windows && w < 64; w++) {
-		struct hb_vb_sums s0 = {.cycles = c0}, s1 = {.cycles = c0 + wc, .syn = n * a->syn, .ops = n * a->ops,
-							     .wmem = n * a->wmem, .imem = n * a->imem,
-							     .lif = n * a->lif, .busy = n * a->cycles};
+		struct hb_vb_sums s0 = {.cycles = c0, .busy = tw->busy},
+				  s1 = {.cycles = c0 + wc, .syn = n * a->syn, .ops = n * a->ops, .wmem = n * a->wmem,
+					.imem = n * a->imem, .lif = n * a->lif, .busy = tw->busy + n * a->cycles};
+		tw->busy += n * a->cycles;
 		double ej = (double)hb_vb_rail_energy_between_j(&tw->pm, clock_hz, &s0, &s1);
 		double t = (double)wc / clock_hz;
 		double conv = t / tw->conv_s;

@@ -16,6 +16,7 @@ struct cal_twin {
 	double noise_uA;    /* INA219 current noise per conversion (1 sigma) */
 	double conv_s;      /* one conversion (2.66 ms as hilbench run configures it) */
 	uint64_t rng;
+	uint64_t busy;      /* busy cycles since the board's power-up (warm-up leakage) */
 };
 
 /* Load gateware/vboard/power-<family>.ini from HB_SOURCE_DIR (0 on success). */

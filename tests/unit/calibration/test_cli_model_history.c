@@ -173,7 +173,7 @@ Test(cli, history_prints_stored_text_escaped)
 		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
 			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "control byte 0x%02x:\n%s", *p, out);
 		cr_assert_null(strstr(out, "\xc2\x9b"), "C1 control printed");
-		cr_assert(strstr(out, "b\\x1B[2J"), "%s", out);
+		cr_assert(strstr(out, "b\\x1b[2J"), "%s", out);
 		free(out);
 	}
 }

@@ -398,7 +398,7 @@ Test(report, table_escapes_platform_and_notes)
 	char *t = render(&r, 1, HB_TABLE_DEFAULT);
 	cr_assert_null(strchr(t, '\x1b'), "%s", t);
 	cr_assert_null(strchr(t, '\x07'));
-	cr_assert(strstr(t, "x\\x1B[1A"), "%s", t);
-	cr_assert(strstr(t, "net \\x1B]0;t\\x07 gone\n"), "%s", t);
+	cr_assert(strstr(t, "x\\x1b[1A"), "%s", t);
+	cr_assert(strstr(t, "net \\x1b]0;t\\x07 gone\n"), "%s", t);
 	free(t);
 }

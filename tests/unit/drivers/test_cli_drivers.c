@@ -74,7 +74,7 @@ Test(cli_drivers, doctor_version_probes_run_no_shell)
 	char marker[600];
 	snprintf(marker, sizeof marker, "%s/PWNED", dir);
 	cr_assert_neq(access(marker, F_OK), 0, "a shell ran the text after the quote");
-	cr_assert(strstr(out, "\\x1B[2Jfake yosys 9.9 -V"), "banner not shown escaped: %s", out);
+	cr_assert(strstr(out, "\\x1b[2Jfake yosys 9.9 -V"), "banner not shown escaped: %s", out);
 	cr_assert_null(strchr(out, '\x1b'), "an escape reached the terminal");
 	unlink(tool);
 	rmdir(evil);

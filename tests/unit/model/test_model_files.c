@@ -58,7 +58,7 @@ Test(netfile, malformed_files_are_refused_with_reason_and_position)
 		{"bad_crc.json", HB_ERR_CRC, ":15:24:", "CRC-32"},
 		{"bad_range.json", HB_ERR_RANGE, ":12:31:", "layers[0].v_th: 40000 is out of range"},
 		{"bad_L0.json", HB_ERR_RANGE, ":5:8:", "L: 0 is out of range"},
-		{"bad_binary.json", HB_ERR_FORMAT, ":2:13:", "syntax error near 'x\\x1B[2J\\xFFgarbag'"},
+		{"bad_binary.json", HB_ERR_FORMAT, ":2:13:", "syntax error near 'x\\x1b[2J\\xffgarbag'"},
 		{"bad_ctl_name.json", HB_ERR_FORMAT, ":3:11:", "name: control character in the string"},
 		{"bad_unknown.json", HB_ERR_FORMAT, ":13:7:", "layers[0].laek: unknown field"},
 		{"bad_hex.json", HB_ERR_FORMAT, ":14:27:", "bad hex digit 'x'"},
