@@ -5,10 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "hb_outfile.h"
+#include "hb_term.h"
 
 void hb_gp_quote(char *out, size_t cap, const char *s)
 {
@@ -19,19 +23,30 @@ void hb_gp_quote(char *out, size_t cap, const char *s)
 		return;
 	}
 	out[o++] = '\'';
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		unsigned c = *p;
-		size_t need = c == '\'' ? 2 : 1;
+	const char *p = s ? s : "";
+	size_t left = strlen(p);
+	while (left) {
+		unsigned c = (unsigned char)*p;
+		uint32_t cp;
+		/* a whole UTF-8 character, or one byte that is not one (replaced): the SVG stays
+		 * valid UTF-8, and no terminal or bidi control gets into the picture */
+		size_t len = c >= 0x80 ? hb_utf8_seq(p, left, &cp) : 1;
+		int bad = c >= 0x80 && (len == 0 || hb_term_unsafe_cp(cp));
+		size_t step = len ? len : 1;
+		size_t need = c == '\'' ? 2 : bad ? 1 : step;
 		if (o + need + 2 > cap) /* keep room for the closing quote and the NUL */
 			break;
 		if (c == '\'') {
 			out[o++] = '\'';
 			out[o++] = '\'';
-		} else if (c < 0x20 || c == 0x7f || c == '`' || c == '@') {
+		} else if (c < 0x20 || c == 0x7f || c == '`' || c == '@' || bad) {
 			out[o++] = '_';
 		} else {
-			out[o++] = (char)c;
+			memcpy(out + o, p, step);
+			o += step;
 		}
+		p += step;
+		left -= step;
 	}
 	out[o++] = '\'';
 	out[o] = '\0';
@@ -39,20 +54,23 @@ void hb_gp_quote(char *out, size_t cap, const char *s)
 
 int hb_gp_run(const char *script, const char *out_path, char *err, size_t errlen)
 {
-	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+	/* hb_outfile: no planted symlink followed; the old file replaced only on success */
+	struct hb_outfile of;
+	if (hb_outfile_open(&of, out_path) != HB_OK) {
+		snprintf(err, errlen, "cannot write %s", of.err);
 		return -1;
 	}
+	fflush(of.f);
+	int fd = fileno(of.f);
 	int in[2];
 	if (pipe2(in, O_CLOEXEC) != 0) {
-		close(fd);
+		hb_outfile_abort(&of);
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		close(fd);
+		hb_outfile_abort(&of);
 		close(in[0]);
 		close(in[1]);
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -65,7 +83,6 @@ int hb_gp_run(const char *script, const char *out_path, char *err, size_t errlen
 		_exit(127);
 	}
 	close(in[0]);
-	close(fd);
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	size_t n = strlen(script), off = 0;
 	while (off < n) {
@@ -86,7 +103,11 @@ int hb_gp_run(const char *script, const char *out_path, char *err, size_t errlen
 					      ? "cannot run gnuplot (install gnuplot-nox)"
 					      : "gnuplot failed (exit %d) writing %s",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out_path);
-		unlink(out_path);
+		hb_outfile_abort(&of);
+		return -1;
+	}
+	if (hb_outfile_commit(&of) != HB_OK) {
+		snprintf(err, errlen, "%s", of.err);
 		return -1;
 	}
 	return 0;

@@ -7,7 +7,8 @@
 #include <string.h>
 
 /* Length of a well-formed UTF-8 sequence at p (n bytes left) that does not encode a C1
- * control (U+0080..U+009F), else 0. */
+ * control (U+0080..U+009F) or a code point that reorders text or breaks lines (the bidi
+ * controls U+061C, U+200E/F, U+202A..E, U+2066..9; U+2028/9), else 0. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned c = p[0];
@@ -33,7 +34,9 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 		cp = cp << 6 | (p[i] & 0x3F);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
+	    (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C ||
+	    cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
 		return 0;
 	return len;
 }

@@ -4,8 +4,9 @@
  * serial line, a tool's stderr. A control byte among them (ESC starts a terminal command
  * sequence; a newline fakes a log line) must never reach the terminal raw. hb_escape()
  * keeps printable ASCII and well-formed UTF-8 text and writes everything else as an escape:
- * \n \r \t, and \xNN for the other control bytes (C0, DEL, the C1 range U+0080..U+009F) and
- * for bytes that are not valid UTF-8. A backslash stays as it is (so escaping twice changes
+ * \n \r \t, and \xNN for the other control bytes (C0, DEL, the C1 range U+0080..U+009F; U+009B
+ * is a one-byte CSI), for the code points that reorder text or break lines (bidi controls,
+ * U+2028/9: each byte of their UTF-8) and for bytes that are not valid UTF-8. A backslash stays as it is (so escaping twice changes
  * nothing). hb_log and the command-line error functions escape every message they print. */
 #ifndef HB_ESCAPE_H
 #define HB_ESCAPE_H

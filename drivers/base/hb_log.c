@@ -1,5 +1,4 @@
 #include "hb_log.h"
-#include "hb_term.h"
 
 #include "hb_escape.h"
 
@@ -63,8 +62,5 @@ void hb_log_msg(enum hb_log_level lvl, const char *prefix, const char *fmt, ...)
 	int li = (int)lvl;
 	if (li < 0 || li > HB_LOG_TRACE)
 		li = HB_LOG_ERROR;
-	/* Messages quote names and values from files and devices: escaped, one line each. */
-	fprintf(stderr, "hilbench: %s: %s: ", level_names[li], prefix);
-	hb_term_fputs(msg, stderr, 0);
-	fputc('\n', stderr);
+	fprintf(stderr, "hilbench: %s: %s: %s\n", level_names[li], prefix, msg);
 }

@@ -1,11 +1,11 @@
-/* hilbench — escaping outside text for the terminal (hb_term.h). */
+/* hilbench — printing outside text on the terminal (hb_term.h), on hb_escape's rules. */
 #include "hb_term.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (left bytes available), with its code point in
- * *cp; 0 when p does not start one (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+#include "hb_escape.h"
+
 size_t hb_utf8_seq(const char *s, size_t left, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -49,83 +49,20 @@ size_t hb_utf8_seq(const char *s, size_t left, uint32_t *cp)
 	return n;
 }
 
-/* Code points that steer a terminal or the reading order although they are valid text. */
+/* The same set hb_escape() escapes (besides bytes that are not UTF-8). */
 int hb_term_unsafe_cp(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* One unit of output for the text at p: either the raw bytes (clean) or an escape in tmp.
- * *used gets the input bytes consumed; returns the output and its length in *outlen. */
-static const char *unit(const unsigned char *p, size_t left, int keep_nl, char tmp[16],
-			size_t *used, size_t *outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	uint32_t cp;
-	size_t n = hb_utf8_seq((const char *)p, left, &cp);
-	if (n == 0) { /* a byte that does not start valid UTF-8 */
-		tmp[0] = '\\', tmp[1] = 'x', tmp[2] = hex[p[0] >> 4], tmp[3] = hex[p[0] & 15];
-		*used = 1;
-		*outlen = 4;
-		return tmp;
-	}
-	*used = n;
-	if (n == 1 && (cp < 0x20 || cp == 0x7F)) {
-		if (cp == '\n' && keep_nl) {
-			*outlen = 1;
-			return (const char *)p;
-		}
-		const char *named = cp == '\n' ? "\\n" : cp == '\r' ? "\\r" : cp == '\t' ? "\\t" : NULL;
-		if (named) {
-			*outlen = 2;
-			return named;
-		}
-		tmp[0] = '\\', tmp[1] = 'x', tmp[2] = hex[cp >> 4], tmp[3] = hex[cp & 15];
-		*outlen = 4;
-		return tmp;
-	}
-	if (n > 1 && hb_term_unsafe_cp(cp)) {
-		int w = snprintf(tmp, 16, "\\u{%04x}", (unsigned)cp);
-		*outlen = (size_t)w;
-		return tmp;
-	}
-	*outlen = n;
-	return (const char *)p;
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C ||
+	       cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t hb_term_escape(const char *s, char *out, size_t cap)
 {
 	if (!out || cap == 0)
 		return 0;
-	if (!s)
-		s = "(null)";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s), o = 0;
-	while (left) {
-		char tmp[16];
-		size_t used, len;
-		const char *u = unit(p, left, 0, tmp, &used, &len);
-		/* Room for this unit and the NUL; when more follows, also for "..." later. */
-		size_t need = len + 1 + (left > used ? 3 : 0);
-		if (o + need > cap) {
-			if (cap >= 4) {
-				while (o + 4 > cap)
-					o--; /* only reached when cap is tiny relative to one unit */
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
-			break;
-		}
-		memcpy(out + o, u, len);
-		o += len;
-		p += used;
-		left -= used;
-	}
-	if (o >= cap)
-		o = cap - 1;
-	out[o] = 0;
-	return o;
+	hb_escape_str(out, cap, s ? s : "(null)");
+	return strlen(out);
 }
 
 #define RING_N 8
@@ -140,17 +77,23 @@ const char *hb_term(const char *s)
 	return b;
 }
 
-static int put_escaped(const char *s, size_t n, FILE *f, int keep_nl)
+/* Escape n bytes in chunks that end on a character boundary (an escape is at most 4 bytes
+ * per input byte, so a chunk's output always fits and is never cut). */
+static int put_escaped(const char *s, size_t n, FILE *f)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	enum { CHUNK = 1024 };
+	char out[4 * CHUNK + 1];
 	while (n) {
-		char tmp[16];
-		size_t used, len;
-		const char *u = unit(p, n, keep_nl, tmp, &used, &len);
-		if (fwrite(u, 1, len, f) != len)
+		size_t k = n < CHUNK ? n : CHUNK;
+		/* do not split a UTF-8 sequence: back off over continuation bytes (at most 3) */
+		if (k < n)
+			for (size_t b = 0; b < 3 && k > 1 && ((unsigned char)s[k] & 0xC0) == 0x80; b++)
+				k--;
+		hb_escape(out, sizeof out, s, k);
+		if (fputs(out, f) == EOF)
 			return EOF;
-		p += used;
-		n -= used;
+		s += k;
+		n -= k;
 	}
 	return 0;
 }
@@ -159,7 +102,19 @@ int hb_term_fputs(const char *s, FILE *f, int keep_newlines)
 {
 	if (!s)
 		s = "(null)";
-	return put_escaped(s, strlen(s), f, keep_newlines);
+	if (!keep_newlines)
+		return put_escaped(s, strlen(s), f);
+	for (;;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		if (put_escaped(s, n, f) == EOF)
+			return EOF;
+		if (!nl)
+			return 0;
+		if (fputc('\n', f) == EOF)
+			return EOF;
+		s = nl + 1;
+	}
 }
 
 int hb_term_vfprintf(FILE *f, const char *fmt, va_list ap)
@@ -178,9 +133,7 @@ int hb_term_vfprintf(FILE *f, const char *fmt, va_list ap)
 			return -1;
 		vsnprintf(buf, (size_t)n + 1, fmt, ap);
 	}
-	/* vsnprintf stops at nothing: a %s argument with an embedded NUL is cut there, which
-	 * is what printf would have printed anyway. */
-	int rc = put_escaped(buf, (size_t)n, f, 1);
+	int rc = hb_term_fputs(buf, f, 1);
 	if (buf != small)
 		free(buf);
 	return rc == 0 ? n : -1;
@@ -199,16 +152,12 @@ int hb_term_is_clean(const char *s)
 {
 	if (!s)
 		return 1;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s);
-	while (left) {
-		char tmp[16];
-		size_t used, len;
-		const char *u = unit(p, left, 0, tmp, &used, &len);
-		if (u != (const char *)p)
-			return 0;
-		p += used;
-		left -= used;
-	}
-	return 1;
+	size_t n = strlen(s);
+	char *out = malloc(4 * n + 1);
+	if (!out)
+		return 0;
+	hb_escape(out, 4 * n + 1, s, n);
+	int clean = strcmp(out, s) == 0;
+	free(out);
+	return clean;
 }

@@ -3,16 +3,11 @@
  * Names, descriptions, labels, paths and device strings come from files other people wrote
  * (network files, board profiles), from devices (USB strings, tool output) and from the run
  * database. Printed as they are, an ANSI escape in a network's description could move the
- * cursor, rewrite the results table or set the window title. Everything such text passes
- * through on its way to a terminal is escaped here (docs/security.md):
- *
- *   C0 controls and DEL        \n \r \t, others \xNN   (ESC is \x1b)
- *   bytes that are not UTF-8   \xNN                     (each byte of a bad sequence)
- *   C1 controls U+0080..9F     \u{NN}                   (U+009B is a one-byte CSI)
- *   bidi and line separators   \u{NNNN}                 (U+061C, 200E/F, 202A..E, 2066..9, 2028/9)
- *
- * Valid UTF-8 text otherwise passes unchanged (a backslash too: the output is for people,
- * not for a parser). */
+ * cursor, rewrite the results table or set the window title. These are the printing helpers
+ * for such text, on the rules of hb_escape() (hb_escape.h): printable ASCII and well-formed
+ * UTF-8 pass; \n \r \t and \xNN for every other control byte (C0, DEL, the C1 controls,
+ * U+009B being a one-byte CSI), for the bidi controls and U+2028/9, and for bytes that are
+ * not UTF-8. A backslash stays as it is (docs/security.md). */
 #ifndef HB_TERM_H
 #define HB_TERM_H
 
@@ -25,7 +20,7 @@
 extern "C" {
 #endif
 
-/* Escape s (NULL prints as "(null)") into out (cap >= 4 bytes, NUL-terminated). Text that
+/* hb_escape_str() into out (cap bytes, NUL-terminated; NULL prints as "(null)"). Text that
  * does not fit ends in "..." (never half an escape). Returns strlen(out). */
 size_t hb_term_escape(const char *s, char *out, size_t cap);
 
@@ -50,8 +45,8 @@ int hb_term_is_clean(const char *s);
  * sequence at s (left bytes available) with its code point in *cp, 0 when s does not start
  * one (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
 size_t hb_utf8_seq(const char *s, size_t left, uint32_t *cp);
-/* 1 for a code point that steers a terminal or the reading order: C0, DEL, C1, the bidi
- * controls and U+2028/9. */
+/* 1 for a code point hb_escape() escapes although it is valid UTF-8 (and so a JSON or
+ * gnuplot writer must encode): C0, DEL, C1, the bidi controls and U+2028/9. */
 int hb_term_unsafe_cp(uint32_t cp);
 
 #ifdef __cplusplus

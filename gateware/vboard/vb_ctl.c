@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The first three take a probability 0..1 as ARG; the others take no ARG. */
 static const char *const fault_names[] = {"bit-error", "drop", "dup", "stall", "pty-close",
 					   "ina-reset", "ina-stop", "ina-saturate", "clear"};
 

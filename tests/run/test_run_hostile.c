@@ -2,8 +2,7 @@
  * x';system 'touch PWNED';#, a board profile whose description and rail label carry
  * terminal escapes and the same payload, and output paths built the same way. Nothing may
  * run (no ./PWNED), the plot and the results must still be written, the terminal output
- * must carry no control characters (a newline in the name cannot start a line), and the
- * JSON must keep the names exactly. */
+ * must carry no control characters, and the JSON must keep the names exactly. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -13,7 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NET_NAME "x';system 'touch PWNED';#`touch PWNED`\\\"FORGED"
+/* C0 controls (ESC, newline) are refused by the network and profile loaders (test_board,
+ * test_model_files); what loads and must still print escaped: C1 controls (U+009B is CSI),
+ * bidi overrides, bytes that are not UTF-8 (profiles only: JSON text is UTF-8); and what
+ * must stay text: quotes, backquotes, backslashes. */
+#define NET_NAME "x';system 'touch PWNED';#`touch PWNED`\\\"\xc2\x9b" "2J\xe2\x80\xae" "F"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -62,7 +65,8 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 	FILE *f = fopen("boards/sim.ini", "w");
 	for (char *line = strtok(ini, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "description", 11) == 0)
-			fputs("description = Virtual board';system 'touch PWNED';#`touch PWNED`\n", f);
+			fputs("description = Virtual board';system 'touch PWNED';#`touch PWNED`\xc2\x9b"
+			      "2J\xc2\x9d" "0;owned\xc2\x9c\xff\n", f);
 		else if (strncmp(line, "label", 5) == 0)
 			fputs("label = l';system 'touch PWNED';#`touch PWNED`\n", f);
 		else
@@ -89,9 +93,10 @@ Test(run_hostile, names_from_files_run_nothing_and_print_escaped, .timeout = 300
 			  "control byte 0x%02x at %zu of the terminal output:\n%s", (unsigned char)out[i], i,
 			  out);
 	cr_assert_null(strstr(out, "\xc2\x9b"), "a C1 control reached the terminal");
-	/* control bytes in names are refused by the loaders (tests/unit: test_board,
-	 * test_model_files); what is left to a name is quoting and substitution */
-	cr_assert(strstr(out, "x';system 'touch PWNED';#`touch PWNED`"), "the name is shown:\n%s", out);
+	cr_assert(strstr(out, "x';system 'touch PWNED';#`touch PWNED`\\\"\\xc2\\x9b2J\\xe2\\x80\\xaeF"),
+		  "the name is shown escaped:\n%s", out);
+	cr_assert_null(strstr(out, "\xe2\x80\xae"), "a bidi override reached the terminal");
+	cr_assert_null(strchr(out, '\xff'), "a byte that is not UTF-8 reached the terminal");
 
 	char *svg = slurp("p';system 'touch PWNED';#.svg", NULL);
 	cr_assert(strstr(svg, "</svg>") && strstr(svg, "touch PWNED"), "plot not drawn with its title");

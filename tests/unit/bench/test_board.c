@@ -593,41 +593,57 @@ Test(board, an_unreadable_profile_says_so_and_is_not_skipped)
 	cr_assert(hb_input_error(HB_ERR_PERM), "an unreadable profile is the user's input error");
 }
 
-/* A shared profile's free text (description, label, URIs) is printed escaped: it cannot
- * move the cursor, clear the screen or set the window title (docs/security.md). */
-Test(boards_cmd, profile_text_is_printed_escaped)
+/* A shared profile's free text (description, label, URIs) cannot drive the terminal
+ * (docs/security.md): C0 controls are refused by the loader (exit 2, the message that quotes
+ * them escaped); what loads (C1 controls, U+009B being CSI, bidi overrides, bytes that are
+ * not UTF-8) prints escaped. */
+static void write_profile(const char *dir, const char *description, const char *label)
 {
-	char dir[] = "/tmp/hb_boards_esc_XXXXXX", path[PATH_MAX], src[PATH_MAX];
-	cr_assert_not_null(mkdtemp(dir));
+	char path[PATH_MAX], src[PATH_MAX], line[512];
 	path_of(src, sizeof src, "bench/boards/sim.ini");
-	FILE *in = fopen(src, "r"), *o;
 	snprintf(path, sizeof path, "%s/sim.ini", dir);
-	o = fopen(path, "w");
-	char line[512];
+	FILE *in = fopen(src, "r"), *o = fopen(path, "w");
+	cr_assert(in && o);
 	while (fgets(line, sizeof line, in)) {
 		if (strncmp(line, "description", 11) == 0)
-			fputs("description = \x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mevil\n", o);
+			fprintf(o, "description = %s\n", description);
 		else if (strncmp(line, "label", 5) == 0)
-			fputs("label = \x1b[1A\x1b[2Kforged row\n", o);
+			fprintf(o, "label = %s\n", label);
 		else
 			fputs(line, o);
 	}
 	fclose(in);
 	fclose(o);
-	static char out[65536];
+}
+
+static void run_all(const char *dir, int want_rc, char *out, size_t cap)
+{
 	const char *cmds[] = {"boards", "boards show sim", "boards show sim --json", "doctor --board sim"};
 	for (int i = 0; i < 4; i++) {
 		char args[PATH_MAX + 64];
 		snprintf(args, sizeof args, "--boards-dir %s %s", dir, cmds[i]);
-		/* a profile with control bytes is refused (exit 2), and the message that quotes
-		 * it is escaped too */
-		cr_assert_eq(run(args, out, sizeof out), 2, "%s: %s", cmds[i], out);
+		cr_assert_eq(run(args, out, cap), want_rc, "%s: %s", cmds[i], out);
 		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
 			cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "%s: control byte 0x%02x:\n%s",
 				  cmds[i], *p, out);
 		cr_assert_null(strstr(out, "\xc2\x9b"), "%s: C1 control printed", cmds[i]);
+		cr_assert_null(strstr(out, "\xe2\x80\xae"), "%s: bidi override printed", cmds[i]);
+		cr_assert_null(strchr(out, '\xff'), "%s: a byte that is not UTF-8 printed", cmds[i]);
 	}
+}
+
+Test(boards_cmd, profile_text_is_printed_escaped)
+{
+	char dir[] = "/tmp/hb_boards_esc_XXXXXX", path[PATH_MAX];
+	cr_assert_not_null(mkdtemp(dir));
+	static char out[65536];
+	write_profile(dir, "\xc2\x9b" "2J\xe2\x80\xae" "evil \xff", "\xc2\x9b" "1A\xc2\x9b" "2Kforged row");
+	run_all(dir, 0, out, sizeof out);
+	cr_assert(strstr(out, "\\xc2\\x9b2J\\xe2\\x80\\xaeevil \\xff"), "%s", out);
+	write_profile(dir, "\x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mevil", "\x1b[1A\x1b[2Kforged row");
+	run_all(dir, 2, out, sizeof out);
 	cr_assert(strstr(out, "control byte"), "%s", out);
+	snprintf(path, sizeof path, "%s/sim.ini", dir);
 	unlink(path);
 	rmdir(dir);
 }
