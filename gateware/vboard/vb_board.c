@@ -190,6 +190,7 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"      ina-reset         the INA219 resets (CAL reads back 0, config POR)\n"
 		"      ina-stop          the INA219 stops converting (registers freeze)\n"
 		"      ina-saturate      the INA219 shunt reading sticks at full scale\n"
+		"      clear@T           end the faults above at T (a fault for a stretch of time)\n"
 		"  -q, --quiet         no progress messages on stderr\n"
 		"  -h, --help          this help\n"
 		"\n"
@@ -293,10 +294,14 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 				return usage("--fault '%s': bit-error, drop and dup take a probability "
 					     "0..1 (=RATE); stall, pty-close and ina-* take no argument",
 					     optarg);
-			if (st != HB_OK || strcmp(o->faults[o->n_faults].name, "clear") == 0)
+			if (st != HB_OK)
 				return usage("--fault '%s': use NAME[=ARG][@SIM_SECONDS] with NAME one of "
 					     "bit-error drop dup stall pty-close ina-reset ina-stop "
-					     "ina-saturate", optarg);
+					     "ina-saturate, or clear@SIM_SECONDS", optarg);
+			/* clear ends the faults before it: only meaningful at a later time */
+			if (strcmp(o->faults[o->n_faults].name, "clear") == 0 && !(o->faults[o->n_faults].at_s > 0))
+				return usage("--fault '%s': clear needs a time (clear@SIM_SECONDS): it ends "
+					     "the faults injected before it", optarg);
 			o->n_faults++;
 			break;
 		case 'q': o->quiet = 1; break;
