@@ -83,6 +83,11 @@ enum hb_status hb_outfile_open(struct hb_outfile *o, const char *path)
 	if (fd < 0) {
 		int e = errno;
 		o->tmp[0] = 0;
+		if (e == ENOENT || e == ENOTDIR) {
+			char why[300];
+			snprintf(why, sizeof why, "directory %.250s does not exist", hb_term(dir));
+			return fail(o, HB_ERR_NOTFOUND, path, why, 0);
+		}
 		return fail(o, HB_ERR_IO, path, "cannot create a file in its directory", e);
 	}
 	o->f = fdopen(fd, "w");
@@ -127,4 +132,29 @@ void hb_outfile_abort(struct hb_outfile *o)
 	if (o->tmp[0])
 		unlink(o->tmp);
 	o->tmp[0] = 0;
+}
+
+enum hb_status hb_outfile_check(const char *path, char *err, size_t errlen)
+{
+	struct hb_outfile o;
+	struct stat st;
+	if (err && errlen)
+		err[0] = 0;
+	/* a FIFO would block an open until somebody reads it: its permission says enough */
+	if (path && *path && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		if (access(path, W_OK) == 0)
+			return HB_OK;
+		int e = errno;
+		memset(&o, 0, sizeof o);
+		fail(&o, HB_ERR_PERM, path, "FIFO not writable", e);
+		if (err && errlen)
+			snprintf(err, errlen, "%s", o.err);
+		return HB_ERR_PERM;
+	}
+	/* the very steps of writing it, without the data: a temporary file made and removed */
+	enum hb_status rc = hb_outfile_open(&o, path);
+	if (rc != HB_OK && err && errlen)
+		snprintf(err, errlen, "%s", o.err);
+	hb_outfile_abort(&o);
+	return rc;
 }

@@ -28,8 +28,13 @@ struct hb_outfile {
 };
 
 /* Open for writing. HB_ERR_PERM for a foreign symbolic link, HB_ERR_ARG for a directory,
- * HB_ERR_IO otherwise; o->err says which path and why. */
+ * HB_ERR_NOTFOUND when its directory does not exist, HB_ERR_IO otherwise; o->err says which
+ * path and why. */
 enum hb_status hb_outfile_open(struct hb_outfile *o, const char *path);
+/* Could path be written now? The same steps as hb_outfile_open (a temporary file is created
+ * beside it and removed again; an existing file is left alone), so a run can check its
+ * outputs before it measures anything. Same statuses; err (may be NULL) says why. */
+enum hb_status hb_outfile_check(const char *path, char *err, size_t errlen);
 /* Flush, close and rename into place. On any error the temporary file is removed, the old
  * file (if any) stays, and o->err says why. */
 enum hb_status hb_outfile_commit(struct hb_outfile *o);

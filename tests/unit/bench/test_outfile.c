@@ -132,8 +132,40 @@ Test(outfile, devices_directories_and_bad_names)
 	cr_assert_eq(hb_outfile_open(&o, "d"), HB_ERR_ARG);
 	cr_assert(strstr(o.err, "directory"), "%s", o.err);
 	cr_assert_eq(hb_outfile_open(&o, ""), HB_ERR_ARG);
-	cr_assert_eq(hb_outfile_open(&o, "missing/dir/r.json"), HB_ERR_IO);
+	cr_assert_eq(hb_outfile_open(&o, "missing/dir/r.json"), HB_ERR_NOTFOUND);
 	cr_assert(strstr(o.err, "missing/dir/r.json"), "%s", o.err);
+	cr_assert(strstr(o.err, "directory missing/dir does not exist"), "%s", o.err);
 	hb_outfile_abort(&o);
 	cr_assert_eq(entries(), 1);
+}
+
+/* A run checks its outputs before it measures: the same verdicts as opening them, and
+ * nothing left behind (issue 13). */
+Test(outfile, check_says_what_open_would_and_leaves_nothing)
+{
+	char err[600];
+	cr_assert_eq(hb_outfile_check("r.json", err, sizeof err), HB_OK, "%s", err);
+	cr_assert_eq(access("r.json", F_OK), -1, "a check does not create the file");
+	cr_assert_eq(entries(), 0, "nor leaves a temporary file");
+	FILE *f = fopen("old.json", "w");
+	fputs("old", f);
+	fclose(f);
+	cr_assert_eq(hb_outfile_check("old.json", err, sizeof err), HB_OK, "%s", err);
+	f = fopen("old.json", "r");
+	char buf[8] = "";
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "old", "an existing file is left as it is");
+	cr_assert_eq(mkdir("d", 0700), 0);
+	cr_assert_eq(hb_outfile_check("d", err, sizeof err), HB_ERR_ARG);
+	cr_assert(strstr(err, "d: is a directory"), "%s", err);
+	cr_assert_eq(hb_outfile_check("nope/r.json", err, sizeof err), HB_ERR_NOTFOUND);
+	cr_assert(strstr(err, "directory nope does not exist"), "%s", err);
+	cr_assert_neq(hb_outfile_check("old.json/r.json", err, sizeof err), HB_OK);
+	cr_assert(strstr(err, "Not a directory"), "%s", err);
+	/* not writable even for root: /proc holds no files of ours */
+	cr_assert_neq(hb_outfile_check("/proc/hb-check.json", err, sizeof err), HB_OK);
+	cr_assert(strstr(err, "/proc/hb-check.json"), "%s", err);
+	cr_assert_eq(hb_outfile_check("/dev/null", err, sizeof err), HB_OK, "%s", err);
+	cr_assert_eq(entries(), 2, "only old.json and d");
 }
