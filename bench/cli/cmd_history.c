@@ -71,7 +71,7 @@ static int list_runs(struct hb_db *db, size_t limit)
 	size_t n;
 	enum hb_status st = hb_db_list(db, limit, &runs, &n);
 	if (st != HB_OK)
-		return hb_fail(CMD, "cannot list runs: %s", hb_strerror(st));
+		return hb_fail(CMD, "cannot list runs: %s", hb_db_strerror(st));
 	if (n == 0) {
 		printf("no runs stored yet\n");
 		return HB_EXIT_OK;
@@ -85,9 +85,15 @@ static int list_runs(struct hb_db *db, size_t limit)
 			snprintf(energy, sizeof energy, "-");
 		else
 			snprintf(energy, sizeof energy, "%.2f", r->measured_energy_nj);
+		/* a run with power from fewer windows than it measured says k/W beside its status */
+		char status[32];
+		if (r->windows_total > 0 && r->windows_valid < r->windows_total)
+			snprintf(status, sizeof status, "%s %d/%d", hb_run_status_name(r->status), r->windows_valid,
+				 r->windows_total);
+		else
+			snprintf(status, sizeof status, "%s", hb_run_status_name(r->status));
 		printf("%6lld  %-25s  %-16s  %-16s  %-11s  %14s\n", (long long)r->id,
-		       or_dash(r->started_at), or_dash(r->board), or_dash(r->net),
-		       hb_run_status_name(r->status), energy);
+		       or_dash(r->started_at), or_dash(r->board), or_dash(r->net), status, energy);
 	}
 	hb_db_runs_free(runs, n);
 	return HB_EXIT_OK;
@@ -101,10 +107,12 @@ static int show_run(struct hb_db *db, int64_t id, bool table, bool json)
 		return hb_usage_error(CMD, "show %lld: no run with that id (see 'hilbench history')",
 				      (long long)id);
 	if (st != HB_OK)
-		return hb_fail(CMD, "cannot read run %lld: %s", (long long)id, hb_strerror(st));
+		return hb_fail(CMD, "cannot read run %lld: %s", (long long)id, hb_db_strerror(st));
 	if (table) {
 		printf("Run %lld: %s, started %s, finished %s\n", (long long)r.id,
 		       hb_run_status_name(r.status), or_dash(r.started_at), or_dash(r.finished_at));
+		if (r.windows_total > 0)
+			printf("Windows: %d of %d valid\n", r.windows_valid, r.windows_total);
 		printf("Board: %s   Net: %s\n", or_dash(r.board), or_dash(r.net));
 		if (r.command_line)
 			printf("Command: %s\n", hb_term(r.command_line));
@@ -154,7 +162,7 @@ static int export_receipt(struct hb_db *db, const char *out, const char *info_pa
 			break;
 		}
 		if (st != HB_OK) {
-			rc = hb_fail(CMD, "cannot read run %llu: %s", id, hb_strerror(st));
+			rc = hb_fail(CMD, "cannot read run %llu: %s", id, hb_db_strerror(st));
 			break;
 		}
 		docs[i] = r.result_json ? cJSON_Parse(r.result_json) : NULL;
@@ -238,7 +246,7 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 		st = hb_db_default_path(def, sizeof def);
 		if (st != HB_OK)
 			return hb_fail(CMD, "no default database path: %s (give --db PATH)",
-				       hb_strerror(st));
+				       hb_db_strerror(st));
 		path = def;
 	}
 	struct stat sb;
@@ -256,8 +264,8 @@ int hb_cmd_history(struct hb_global *g, int argc, char **argv)
 	if (st != HB_OK)
 		return path && st == HB_ERR_NOTFOUND
 			       ? hb_usage_error(CMD, "database '%s': cannot open (%s)", path,
-						hb_strerror(st))
-			       : hb_fail(CMD, "cannot open the run database: %s", hb_strerror(st));
+						hb_db_strerror(st))
+			       : hb_fail(CMD, "cannot open the run database: %s", hb_db_strerror(st));
 	int rc = export ? export_receipt(db, receipt, receipt_info, argv + optind + 1, argc - optind - 1)
 		 : show ? show_run(db, (int64_t)id, table, json) : list_runs(db, (size_t)limit);
 	hb_db_close(db);

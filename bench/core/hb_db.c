@@ -1,6 +1,8 @@
 /* The run history in SQLite. SQLite's errors are translated in one place (db_fail). */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,12 +13,29 @@
 #include "hb_db.h"
 #include "hb_log.h"
 
-#define HB_DB_SCHEMA_VERSION 2
+#define HB_DB_STR_(x) #x
+#define HB_DB_STR(x) HB_DB_STR_(x)
 
 struct hb_db {
 	sqlite3 *h;
 	char *path;
+	char *msg;      /* where an open's reason goes instead of the log (hb_db_open_msg) */
+	size_t msg_len;
 };
+
+#define RUNS_TABLE(name)                                                                      \
+	"CREATE TABLE IF NOT EXISTS " name " ("                                                   \
+	" id INTEGER PRIMARY KEY,"                                                                \
+	" started_at TEXT NOT NULL,"                                                              \
+	" finished_at TEXT,"                                                                      \
+	" status TEXT NOT NULL CHECK (status IN ('complete','partial','interrupted','failed')),"  \
+	" board TEXT,"                                                                            \
+	" net TEXT,"                                                                              \
+	" command_line TEXT,"                                                                     \
+	" result_json TEXT,"                                                                      \
+	" sweep_id INTEGER,"                                                                      \
+	" windows_valid INTEGER,"                                                                 \
+	" windows_total INTEGER);"
 
 #define ROWS_TABLE(name)                                                                      \
 	"CREATE TABLE IF NOT EXISTS " name " ("                                                   \
@@ -33,18 +52,10 @@ struct hb_db {
 	" ratio_to_model REAL,"                                                                   \
 	" PRIMARY KEY (run_id, idx));"
 
-/* Schema 2 (sweeps and calibrations). Version 1 databases are migrated in place. */
+/* Schema 3 (sweeps and calibrations since 2; partial runs and k of W windows since 3).
+ * Older databases are migrated in place. */
 static const char *const schema_sql =
-	"CREATE TABLE IF NOT EXISTS runs ("
-	" id INTEGER PRIMARY KEY,"
-	" started_at TEXT NOT NULL,"
-	" finished_at TEXT,"
-	" status TEXT NOT NULL CHECK (status IN ('complete','interrupted','failed')),"
-	" board TEXT,"
-	" net TEXT,"
-	" command_line TEXT,"
-	" result_json TEXT,"
-	" sweep_id INTEGER);"
+	RUNS_TABLE("runs")
 	ROWS_TABLE("rows")
 	"CREATE TABLE IF NOT EXISTS sweeps ("
 	" id INTEGER PRIMARY KEY,"
@@ -81,10 +92,37 @@ static const char *const migrate_1_2_sql =
 	"DROP TABLE rows;"
 	"ALTER TABLE rows_v2 RENAME TO rows;";
 
+/* Version 2 -> 3: runs accept status 'partial' and gain windows_valid, windows_total (NULL for
+ * the runs stored before: their count was not kept). The CHECK cannot be altered: the table is
+ * copied, foreign keys off, the way SQLite documents for such changes; rows and sweep_points
+ * keep referring to runs by name. */
+static const char *const migrate_2_3_sql =
+	RUNS_TABLE("runs_v3")
+	"INSERT INTO runs_v3 (id, started_at, finished_at, status, board, net, command_line, result_json,"
+	" sweep_id) SELECT id, started_at, finished_at, status, board, net, command_line, result_json,"
+	" sweep_id FROM runs;"
+	"DROP TABLE runs;"
+	"ALTER TABLE runs_v3 RENAME TO runs;";
+
 static enum hb_status db_fail(struct hb_db *db, sqlite3 *h, int rc, const char *what)
 {
-	hb_err("%s%s%s: %s", what, db && db->path ? " in " : "", db && db->path ? db->path : "",
-	       h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		/* say "locked", and how long it waited: never "device busy" */
+		char m[600];
+		snprintf(m, sizeof m, "%s: the run database %s is locked by another connection (SQLite busy "
+				      "after waiting %d s); try again when the other hilbench or sqlite3 is done",
+			 what, db && db->path ? db->path : "", HB_DB_BUSY_TIMEOUT_MS / 1000);
+		if (db && db->msg)
+			snprintf(db->msg, db->msg_len, "%s", m);
+		else
+			hb_err("%s", m);
+	} else if (db && db->msg) {
+		snprintf(db->msg, db->msg_len, "%s%s%s: %s", what, db->path ? " in " : "", db->path ? db->path : "",
+			 h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+	} else {
+		hb_err("%s%s%s: %s", what, db && db->path ? " in " : "", db && db->path ? db->path : "",
+		       h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+	}
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM: return HB_ERR_NOMEM;
 	case SQLITE_BUSY:
@@ -107,13 +145,14 @@ const char *hb_run_status_name(enum hb_run_status s)
 	case HB_RUN_COMPLETE: return "complete";
 	case HB_RUN_INTERRUPTED: return "interrupted";
 	case HB_RUN_FAILED: return "failed";
+	case HB_RUN_PARTIAL: return "partial";
 	}
 	return "failed";
 }
 
 enum hb_status hb_run_status_parse(const char *s, enum hb_run_status *out)
 {
-	for (int i = HB_RUN_COMPLETE; i <= HB_RUN_FAILED; i++) {
+	for (int i = HB_RUN_COMPLETE; i <= HB_RUN_PARTIAL; i++) {
 		if (s && strcmp(s, hb_run_status_name((enum hb_run_status)i)) == 0) {
 			*out = (enum hb_run_status)i;
 			return HB_OK;
@@ -186,34 +225,79 @@ static int exec(struct hb_db *db, const char *sql, enum hb_status *st, const cha
 	return rc;
 }
 
-enum hb_status hb_db_open(const char *path, struct hb_db **out)
+const char *hb_db_strerror(enum hb_status st)
+{
+	return st == HB_ERR_BUSY ? "database locked by another connection" : hb_strerror(st);
+}
+
+/* The message of a failed open: into err when given, else the log. */
+static enum hb_status open_fail(char *err, size_t errlen, enum hb_status st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum hb_status open_fail(char *err, size_t errlen, enum hb_status st, const char *fmt, ...)
+{
+	char m[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", m);
+	else
+		hb_err("%s", m);
+	return st;
+}
+
+enum hb_status hb_db_open_msg(const char *path, struct hb_db **out, char *err, size_t errlen)
 {
 	char def[4096];
 	enum hb_status st;
 	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
 	if (!path) {
 		st = hb_db_default_path(def, sizeof def);
 		if (st != HB_OK)
-			return st;
+			return open_fail(err, errlen, st, "no default run database (%s); give one with --db",
+					 hb_strerror(st));
 		path = def;
+	}
+	/* SQLite says "unable to open database file" for all of these: say which */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return open_fail(err, errlen, HB_ERR_ARG, "run database %s is a directory, not a database file", path);
+	{
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash) {
+			*(slash == dir ? slash + 1 : slash) = 0;
+			if (stat(dir, &sb) != 0)
+				return open_fail(err, errlen, HB_ERR_NOTFOUND, "run database %s: directory %s: %s", path,
+						 dir, strerror(errno));
+			if (!S_ISDIR(sb.st_mode))
+				return open_fail(err, errlen, HB_ERR_NOTFOUND, "run database %s: %s is not a directory",
+						 path, dir);
+		}
 	}
 	struct hb_db *db = calloc(1, sizeof *db);
 	if (!db || !(db->path = strdup(path))) {
 		free(db);
 		return HB_ERR_NOMEM;
 	}
+	db->msg = err && errlen ? err : NULL;
+	db->msg_len = errlen;
 	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		st = db_fail(db, db->h, rc, "cannot open the run database");
 		hb_db_close(db);
 		return st;
 	}
-	sqlite3_busy_timeout(db->h, 5000);
+	/* A database another connection holds is waited for this long, then reported locked. */
+	sqlite3_busy_timeout(db->h, HB_DB_BUSY_TIMEOUT_MS);
 	sqlite3_stmt *s = NULL;
 	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL);
-	if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-		st = db_fail(db, db->h, rc != SQLITE_OK ? rc : sqlite3_errcode(db->h),
-			     "cannot read the run database");
+	if (rc != SQLITE_OK || (rc = sqlite3_step(s)) != SQLITE_ROW) {
+		st = db_fail(db, db->h, rc, "cannot read the run database");
 		sqlite3_finalize(s);
 		hb_db_close(db);
 		return st;
@@ -221,26 +305,35 @@ enum hb_status hb_db_open(const char *path, struct hb_db **out)
 	int version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (version > HB_DB_SCHEMA_VERSION) {
-		hb_err("%s has schema version %d; this hilbench knows up to %d", path, version,
-		       HB_DB_SCHEMA_VERSION);
 		hb_db_close(db);
-		return HB_ERR_UNSUPPORTED;
+		return open_fail(err, errlen, HB_ERR_UNSUPPORTED,
+				 "run database %s has schema version %d, from a newer hilbench; this one knows "
+				 "versions up to %d and does not change it (use the newer hilbench, or another --db)",
+				 path, version, HB_DB_SCHEMA_VERSION);
 	}
 	st = HB_OK;
-	/* foreign keys off while a version 1 table is copied (DROP TABLE rows would otherwise
-	 * check every reference), on for use */
+	/* foreign keys off while a table is copied (DROP TABLE would otherwise check every
+	 * reference), on for use */
 	if (exec(db, "BEGIN IMMEDIATE", &st, "cannot start a transaction") ||
 	    (version == 1 && exec(db, migrate_1_2_sql, &st, "cannot migrate the schema from version 1")) ||
+	    (version >= 1 && version <= 2 &&
+	     exec(db, migrate_2_3_sql, &st, "cannot migrate the schema to version 3")) ||
 	    exec(db, schema_sql, &st, "cannot create the schema") ||
-	    exec(db, "PRAGMA user_version = 2", &st, "cannot set the schema version") ||
+	    exec(db, "PRAGMA user_version = " HB_DB_STR(HB_DB_SCHEMA_VERSION), &st, "cannot set the schema version") ||
 	    exec(db, "COMMIT", &st, "cannot commit the schema") ||
 	    exec(db, "PRAGMA foreign_keys = ON", &st, "cannot enable foreign keys")) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		hb_db_close(db);
 		return st;
 	}
+	db->msg = NULL; /* later failures are logged */
 	*out = db;
 	return HB_OK;
+}
+
+enum hb_status hb_db_open(const char *path, struct hb_db **out)
+{
+	return hb_db_open_msg(path, out, NULL, 0);
 }
 
 void hb_db_close(struct hb_db *db)
@@ -274,7 +367,8 @@ enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
 		return st;
 	rc = sqlite3_prepare_v2(db->h,
 				"INSERT INTO runs (started_at, finished_at, status, board, net,"
-				" command_line, result_json, sweep_id) VALUES (?,?,?,?,?,?,?,?)",
+				" command_line, result_json, sweep_id, windows_valid, windows_total)"
+				" VALUES (?,?,?,?,?,?,?,?,?,?)",
 				-1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		bind_text(s, 1, run->started_at);
@@ -288,6 +382,13 @@ enum hb_status hb_db_append_run(struct hb_db *db, struct hb_db_run *run,
 			sqlite3_bind_int64(s, 8, run->sweep_id);
 		else
 			sqlite3_bind_null(s, 8);
+		if (run->windows_total > 0) { /* 0: not counted (a run that never reached its windows) */
+			sqlite3_bind_int(s, 9, run->windows_valid);
+			sqlite3_bind_int(s, 10, run->windows_total);
+		} else {
+			sqlite3_bind_null(s, 9);
+			sqlite3_bind_null(s, 10);
+		}
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
@@ -351,12 +452,12 @@ static double col_real(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
 }
 
-/* Columns 0..7 of a runs query: id, started_at, finished_at, status, board, net,
- * command_line, measured energy. */
+/* Columns 0..10 of a runs query: id, started_at, finished_at, status, board, net,
+ * command_line, measured energy, sweep_id, windows_valid, windows_total. */
 #define RUN_COLUMNS \
 	"r.id, r.started_at, r.finished_at, r.status, r.board, r.net, r.command_line," \
 	" (SELECT energy_per_inf_nj FROM rows w WHERE w.run_id = r.id AND w.source = 'measured'" \
-	"  AND w.available = 1 ORDER BY w.idx LIMIT 1), r.sweep_id"
+	"  AND w.available = 1 ORDER BY w.idx LIMIT 1), r.sweep_id, r.windows_valid, r.windows_total"
 
 static void read_run(sqlite3_stmt *s, struct hb_db_run *run)
 {
@@ -372,6 +473,10 @@ static void read_run(sqlite3_stmt *s, struct hb_db_run *run)
 	run->command_line = col_dup(s, 6);
 	run->measured_energy_nj = col_real(s, 7);
 	run->sweep_id = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 8);
+	if (sqlite3_column_type(s, 10) != SQLITE_NULL) {
+		run->windows_valid = sqlite3_column_int(s, 9);
+		run->windows_total = sqlite3_column_int(s, 10);
+	}
 }
 
 enum hb_status hb_db_list(struct hb_db *db, size_t limit, struct hb_db_run **runs, size_t *n)
@@ -455,7 +560,7 @@ enum hb_status hb_db_get(struct hb_db *db, int64_t id, struct hb_db_run *run)
 		return st;
 	}
 	read_run(s, run);
-	run->result_json = col_dup(s, 9);
+	run->result_json = col_dup(s, 11);
 	sqlite3_finalize(s);
 
 	rc = sqlite3_prepare_v2(db->h,

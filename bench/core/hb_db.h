@@ -1,10 +1,11 @@
 /* hilbench — the run history: every `hilbench run` stored in SQLite.
  *
- * Schema (created by hb_db_open, version in PRAGMA user_version = 2; a version 1 file is
- * migrated in place, docs/results.md):
+ * Schema (created by hb_db_open, version in PRAGMA user_version = 3; version 1 and 2 files
+ * are migrated in place, docs/results.md):
  *   runs(id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT CHECK
- *        (status IN ('complete','interrupted','failed')), board TEXT, net TEXT,
- *        command_line TEXT, result_json TEXT, sweep_id INTEGER NULL)
+ *        (status IN ('complete','partial','interrupted','failed')), board TEXT, net TEXT,
+ *        command_line TEXT, result_json TEXT, sweep_id INTEGER NULL,
+ *        windows_valid INTEGER NULL, windows_total INTEGER NULL)
  *   rows(run_id REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER, platform TEXT,
  *        latency_ms REAL, throughput_inf_per_s REAL, power_mw REAL, energy_per_inf_nj REAL,
  *        available INTEGER, notes TEXT, source TEXT ('measured','modeled','calibrated'),
@@ -31,10 +32,17 @@ extern "C" {
 
 struct hb_db; /* opaque */
 
+/* The schema this hilbench writes; a database with a higher version is refused. */
+#define HB_DB_SCHEMA_VERSION 3
+/* How long a database another connection holds is waited for before it is reported locked. */
+#define HB_DB_BUSY_TIMEOUT_MS 5000
+
+/* How a run ended (docs/measurement.md, "Run status"). */
 enum hb_run_status {
-	HB_RUN_COMPLETE = 0,
-	HB_RUN_INTERRUPTED = 1,
-	HB_RUN_FAILED = 2,
+	HB_RUN_COMPLETE = 0,    /* every window valid, every check passed */
+	HB_RUN_INTERRUPTED = 1, /* stopped by the user: what was measured is kept */
+	HB_RUN_FAILED = 2,      /* no figure it could stand behind, or a check failed */
+	HB_RUN_PARTIAL = 3,     /* checked figures, from k < W valid windows (or no idle baseline) */
 };
 
 const char *hb_run_status_name(enum hb_run_status s); /* "complete", ... */
@@ -45,8 +53,15 @@ enum hb_status hb_run_status_parse(const char *s, enum hb_run_status *out);
  * ones hilbench makes). HB_ERR_NOTFOUND when neither variable is set. */
 enum hb_status hb_db_default_path(char *buf, size_t size);
 
-/* Open (creating file and schema when missing). NULL path = hb_db_default_path(). */
+/* Open (creating file and schema when missing, migrating an older schema). NULL path =
+ * hb_db_default_path(). Failures are logged. HB_ERR_UNSUPPORTED: a newer schema (the file is
+ * not touched); HB_ERR_BUSY: locked by another connection for HB_DB_BUSY_TIMEOUT_MS;
+ * HB_ERR_ARG: the path is a directory; HB_ERR_NOTFOUND: its directory does not exist. */
 enum hb_status hb_db_open(const char *path, struct hb_db **out);
+/* The same, with the reason (what and where) in err instead of the log. */
+enum hb_status hb_db_open_msg(const char *path, struct hb_db **out, char *err, size_t errlen);
+/* hb_strerror(), but HB_ERR_BUSY is "database locked by another connection". */
+const char *hb_db_strerror(enum hb_status st);
 void hb_db_close(struct hb_db *db);
 
 /* Format a time as ISO 8601 with the local UTC offset: "YYYY-MM-DDTHH:MM:SS+HH:MM".
@@ -65,6 +80,8 @@ struct hb_db_run {
 	char *command_line;
 	char *result_json;        /* the full result document (hb_report_json_new + attachments) */
 	int64_t sweep_id;         /* the sweep the run belongs to; 0 none */
+	int windows_valid;        /* k of W windows valid; windows_total 0 = not counted (NULL) */
+	int windows_total;
 	/* summary, filled by list/get: the first available measured row's energy (NaN if none) */
 	double measured_energy_nj;
 	struct hb_platform_result *rows; /* get only */

@@ -228,6 +228,8 @@ Test(db, iso8601_has_an_offset)
 	cr_assert_eq(s, HB_RUN_INTERRUPTED);
 	cr_assert_eq(hb_run_status_parse("done", &s), HB_ERR_ARG);
 	cr_assert_str_eq(hb_run_status_name(HB_RUN_FAILED), "failed");
+	cr_assert_eq(hb_run_status_parse("partial", &s), HB_OK);
+	cr_assert_eq(s, HB_RUN_PARTIAL);
 }
 
 #include <sqlite3.h>
@@ -271,14 +273,136 @@ Test(db, migrates_version_1)
 	cr_assert_eq(r.sweep_id, 7);
 	hb_db_run_free(&r);
 	hb_db_close(db);
-	/* and the file now says version 2 */
+	/* and the file now says the current version */
 	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
 	sqlite3_stmt *s;
 	cr_assert_eq(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 2);
+	cr_assert_eq(sqlite3_column_int(s, 0), HB_DB_SCHEMA_VERSION);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	int v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+/* A version 2 file (before partial runs) is migrated in place: its runs, rows and sweep
+ * references stay, the status 'partial' and the k of W columns become storable, and a run
+ * stored before reads back with its windows not counted. */
+Test(db, migrates_version_2_to_partial_runs)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/v2.sqlite", tmpdir);
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	const char *v2 =
+		"CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+		" status TEXT NOT NULL CHECK (status IN ('complete','interrupted','failed')), board TEXT, net TEXT,"
+		" command_line TEXT, result_json TEXT, sweep_id INTEGER);"
+		"CREATE TABLE rows (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+		" platform TEXT NOT NULL, latency_ms REAL, throughput_inf_per_s REAL, power_mw REAL,"
+		" energy_per_inf_nj REAL, available INTEGER NOT NULL, notes TEXT, source TEXT NOT NULL CHECK"
+		" (source IN ('measured','modeled','calibrated')), ratio_to_model REAL, PRIMARY KEY (run_id, idx));"
+		"INSERT INTO runs VALUES (1, '2026-01-01T00:00:00+00:00', NULL, 'complete', 'sim', 'digits', 'x', '{}', 3);"
+		"INSERT INTO rows VALUES (1, 0, 'fpga_sim (measured)', 20.0, 50.0, 73.5, 1474886.0, 1, 'n', 'measured', NULL);"
+		"PRAGMA user_version = 2;";
+	cr_assert_eq(sqlite3_exec(h, v2, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	struct hb_db *db;
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	struct hb_db_run r;
+	cr_assert_eq(hb_db_get(db, 1, &r), HB_OK);
+	cr_assert_eq(r.status, HB_RUN_COMPLETE);
+	cr_assert_eq(r.sweep_id, 3);
+	cr_assert_eq(r.n_rows, 1u);
+	cr_assert_eq(r.windows_total, 0, "a run stored before schema 3 has no window count");
+	cr_assert_str_eq(r.result_json, "{}");
+	hb_db_run_free(&r);
+
+	struct hb_platform_result row;
+	hb_report_row_set(&row, "fpga_sim (measured)", 20.0, 50.0, 73.4, 1474000.0, HB_SOURCE_MEASURED, "4 of 5");
+	struct hb_db_run nr = {.started_at = "2026-01-02T00:00:00+00:00", .status = HB_RUN_PARTIAL,
+			       .windows_valid = 4, .windows_total = 5};
+	cr_assert_eq(hb_db_append_run(db, &nr, &row, 1), HB_OK);
+	cr_assert_eq(hb_db_get(db, nr.id, &r), HB_OK);
+	cr_assert_eq(r.status, HB_RUN_PARTIAL);
+	cr_assert_eq(r.windows_valid, 4);
+	cr_assert_eq(r.windows_total, 5);
+	hb_db_run_free(&r);
+	struct hb_db_run *list;
+	size_t n;
+	cr_assert_eq(hb_db_list(db, 0, &list, &n), HB_OK);
+	cr_assert_eq(n, 2u);
+	cr_assert_eq(list[0].status, HB_RUN_PARTIAL);
+	cr_assert_eq(list[0].windows_valid, 4);
+	hb_db_runs_free(list, n);
+	hb_db_close(db);
+	cr_assert_eq(user_version(path), HB_DB_SCHEMA_VERSION);
+
+	/* the foreign keys still point at runs: deleting a run deletes its rows */
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "PRAGMA foreign_keys = ON; DELETE FROM runs WHERE id = 1;", NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM rows WHERE run_id = 1", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
+/* The reasons an open fails say what and where: a newer schema (left untouched), a directory,
+ * a missing directory, and a database another connection holds: "locked", with the wait,
+ * never "device busy". */
+Test(db, open_failures_say_what_and_where, .timeout = 60)
+{
+	char path[300], err[600];
+	struct hb_db *db;
+	snprintf(path, sizeof path, "%s/new.sqlite", tmpdir);
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	char sql[100];
+	snprintf(sql, sizeof sql, "CREATE TABLE future (x); PRAGMA user_version = %d;", HB_DB_SCHEMA_VERSION + 1);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	cr_assert_eq(hb_db_open_msg(path, &db, err, sizeof err), HB_ERR_UNSUPPORTED);
+	cr_assert_null(db);
+	cr_assert(strstr(err, path) && strstr(err, "newer hilbench"), "%s", err);
+	cr_assert_eq(user_version(path), HB_DB_SCHEMA_VERSION + 1, "a newer database is not touched");
+
+	cr_assert_eq(hb_db_open_msg(tmpdir, &db, err, sizeof err), HB_ERR_ARG);
+	cr_assert(strstr(err, "is a directory"), "%s", err);
+	snprintf(path, sizeof path, "%s/none/x.sqlite", tmpdir);
+	cr_assert_eq(hb_db_open_msg(path, &db, err, sizeof err), HB_ERR_NOTFOUND);
+	cr_assert(strstr(err, "none"), "%s", err);
+
+	snprintf(path, sizeof path, "%s/locked.sqlite", tmpdir);
+	cr_assert_eq(hb_db_open(path, &db), HB_OK);
+	hb_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(hb_db_open_msg(path, &db, err, sizeof err), HB_ERR_BUSY);
+	cr_assert(strstr(err, "locked") && strstr(err, path), "%s", err);
+	char waited[32];
+	snprintf(waited, sizeof waited, "after waiting %d s", HB_DB_BUSY_TIMEOUT_MS / 1000);
+	cr_assert(strstr(err, waited), "the message says how long it waited: %s", err);
+	cr_assert_null(strstr(err, "device"), "%s", err);
+	cr_assert_str_eq(hb_db_strerror(HB_ERR_BUSY), "database locked by another connection");
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	cr_assert_eq(hb_db_open_msg(path, &db, err, sizeof err), HB_OK, "%s", err);
+	hb_db_close(db);
 }
 
 Test(db, sweeps_and_calibrations)
