@@ -14,6 +14,14 @@
 #include "hb_power_sampler.h"
 #include "hb_term.h"
 
+/* A stretch of time in which a monitor gave no samples because it had failed (stopped
+ * converting, reset for good, gone from the bus): from its last sample to the first one after
+ * it came back (0: not back). Windows over it are invalid; the others keep their power. */
+struct rail_outage {
+	uint64_t from_ns, to_ns;
+	char why[120];
+};
+
 struct rail {
 	const struct hb_board_monitor *mon;
 	struct hb_i2c *bus;
@@ -25,8 +33,10 @@ struct rail {
 	pthread_mutex_t mu;
 	struct hb_meas_sample *s;       /* guarded by mu */
 	size_t n, cap;
-	enum hb_status error;           /* first sampler error (HB_OK while healthy) */
+	enum hb_status error;           /* last sampler error (HB_OK while healthy) */
 	char error_msg[200];
+	struct rail_outage *out;        /* guarded by mu */
+	size_t n_out, cap_out;
 	volatile int stop;
 };
 
@@ -51,6 +61,8 @@ static int rail_append(void *ctx, const struct hb_power_sample *ps)
 	if (ps->flags & HB_POWER_SAMPLE_OVF)
 		m.flags |= HB_MEAS_OVERFLOW;
 	pthread_mutex_lock(&r->mu);
+	if (r->n_out && r->out[r->n_out - 1].to_ns == 0)
+		r->out[r->n_out - 1].to_ns = m.t_ns; /* the monitor is back */
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 4096;
 		struct hb_meas_sample *ns = realloc(r->s, nc * sizeof *ns);
@@ -66,19 +78,68 @@ static int rail_append(void *ctx, const struct hb_power_sample *ps)
 	return 0;
 }
 
+/* The monitor failed: an outage from its last sample on (the caller holds nothing). */
+static void outage_begin(struct rail *r, enum hb_status st)
+{
+	pthread_mutex_lock(&r->mu);
+	r->error = st;
+	snprintf(r->error_msg, sizeof r->error_msg, "power monitor %.24s (%.100s @0x%02x) failed: %.40s",
+		 r->mon->rail, r->mon->bus, r->mon->address, hb_strerror(st));
+	if (r->n_out == r->cap_out) {
+		size_t nc = r->cap_out ? r->cap_out * 2 : 4;
+		struct rail_outage *no = realloc(r->out, nc * sizeof *no);
+		if (no) {
+			r->out = no;
+			r->cap_out = nc;
+		}
+	}
+	if (r->n_out < r->cap_out) {
+		struct rail_outage *o = &r->out[r->n_out++];
+		o->from_ns = r->n ? r->s[r->n - 1].t_ns : 0;
+		o->to_ns = 0;
+		snprintf(o->why, sizeof o->why, "%.60s", hb_strerror(st));
+	}
+	pthread_mutex_unlock(&r->mu);
+	hb_err("%s; windows over the outage are invalid, watching for the monitor to come back",
+	       r->error_msg);
+}
+
+/* Wait, on the session clock, until the monitor converts again (or the rails stop). Probes
+ * every 8 conversion times: no log lines, no bus traffic to speak of. */
+static bool wait_for_monitor(struct rail *r)
+{
+	uint64_t step = 8 * (r->sampler.period_ns ? r->sampler.period_ns : 1000000u);
+	while (!r->stop) {
+		hb_sleep_ns(step);
+		if (r->stop)
+			break;
+		int ready = 0, reset = 0;
+		if (hb_ina2xx_ready(&r->dev, &ready) == HB_OK && ready)
+			return true;
+		/* a chip that reset is re-initialised here, and converts again */
+		if (hb_ina2xx_check_alive(&r->dev, &reset) == HB_OK && reset)
+			return true;
+	}
+	return false;
+}
+
 static void *rail_thread(void *arg)
 {
 	struct rail *r = arg;
 	hb_session_thread_enter(r->st);
 	r->st = NULL;
-	enum hb_status st = hb_power_sampler_run(&r->sampler, 0, rail_append, r);
-	if (st != HB_OK && !r->stop) {
-		pthread_mutex_lock(&r->mu);
-		r->error = st;
-		snprintf(r->error_msg, sizeof r->error_msg, "power monitor %.24s (%.100s @0x%02x) failed: %.40s",
-			 r->mon->rail, r->mon->bus, r->mon->address, hb_strerror(st));
-		pthread_mutex_unlock(&r->mu);
-		hb_err("%s", r->error_msg);
+	for (;;) {
+		enum hb_status st = hb_power_sampler_run(&r->sampler, 0, rail_append, r);
+		if (st == HB_OK || r->stop) /* stopped by rail_append: the rails' stop, or no memory */
+			break;
+		outage_begin(r, st);
+		if (!wait_for_monitor(r))
+			break;
+		hb_info("power monitor %s converts again: sampling resumes", r->mon->rail);
+		/* hunt for the next conversion: the old schedule means nothing now */
+		r->sampler.locked = 0;
+		r->sampler.silent_since_ns = 0;
+		r->sampler.due_ns = 0;
 	}
 	return NULL;
 }
@@ -161,6 +222,18 @@ enum hb_status hb_rails_open(struct hb_session *s, FILE *out, int quiet, struct 
 const char *hb_rails_unavailable(const struct hb_rails *r) { return r->unavailable; }
 size_t hb_rails_count(const struct hb_rails *r) { return r->n; }
 
+/* The first outage of the rail that overlaps host interval [h0, h1] (NULL: none). Caller
+ * holds rl->mu. */
+static const struct rail_outage *outage_over(const struct rail *rl, double h0, double h1)
+{
+	for (size_t k = 0; k < rl->n_out; k++) {
+		const struct rail_outage *o = &rl->out[k];
+		if ((double)o->from_ns < h1 && (o->to_ns == 0 || (double)o->to_ns > h0))
+			return o;
+	}
+	return NULL;
+}
+
 void hb_rails_window(struct hb_rails *R, double h0, double h1, double guard_ns, double stretch,
 		     struct hb_window_power *out)
 {
@@ -177,8 +250,16 @@ void hb_rails_window(struct hb_rails *R, double h0, double h1, double guard_ns, 
 					    .guard_ns = guard_ns, .min_samples = 10};
 		struct hb_window_power w;
 		pthread_mutex_lock(&rl->mu);
-		if (rl->error != HB_OK) {
-			snprintf(out->reason, sizeof out->reason, "%s", rl->error_msg);
+		const struct rail_outage *o = outage_over(rl, h0, h1);
+		if (o) {
+			if (o->to_ns)
+				snprintf(out->reason, sizeof out->reason,
+					 "rail %.24s: power monitor failed (%.40s), no samples from %.4f s to %.4f s",
+					 rl->mon->rail, o->why, (double)o->from_ns / 1e9, (double)o->to_ns / 1e9);
+			else
+				snprintf(out->reason, sizeof out->reason,
+					 "rail %.24s: power monitor failed (%.40s), no samples since %.4f s",
+					 rl->mon->rail, o->why, (double)o->from_ns / 1e9);
 			pthread_mutex_unlock(&rl->mu);
 			return;
 		}
@@ -254,6 +335,7 @@ void hb_rails_free(struct hb_rails *R)
 	hb_rails_stop(R);
 	for (size_t i = 0; i < R->n; i++) {
 		free(R->rail[i].s);
+		free(R->rail[i].out);
 		pthread_mutex_destroy(&R->rail[i].mu);
 	}
 	free(R);
