@@ -478,6 +478,27 @@ static enum hb_status run_windows(struct run *r)
 
 /* ---- the procedure --------------------------------------------------------------------------- */
 
+/* A run whose figures passed every check but that measured less than it was asked to: power
+ * from k < W windows, or no idle baseline (no dynamic energy). Its status is partial, never
+ * complete (docs/measurement.md, "Run status"); the warning names what is missing and why. */
+static bool judge_partial(struct run *r, const struct hb_run_figures *f)
+{
+	size_t at = 0;
+	char *w = r->warning;
+	size_t cap = sizeof r->warning;
+	if (f->windows_valid < f->windows_total)
+		at += (size_t)snprintf(w + at, cap - at, "power and energy from %u of %u windows (%.400s)",
+				       f->windows_valid, f->windows_total,
+				       f->windows_invalid[0] ? f->windows_invalid : "the others were not measured");
+	if (!r->have_idle && at < cap)
+		at += (size_t)snprintf(w + at, cap - at, "%sidle baseline unavailable (%.200s): no dynamic energy",
+				       at ? "; " : "", r->idle_pw.reason);
+	if (!at)
+		return false;
+	hb_warn("partial run: %s", r->warning);
+	return true;
+}
+
 static void now_iso(char *buf, size_t n)
 {
 	hb_db_iso8601(time(NULL), buf, n);
@@ -574,6 +595,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		st = HB_ERR_MISMATCH;
 		set_err(r, "%u of %u gateware results differ from the golden model", r->n_mismatch, r->n_checked);
 	}
+	bool partial = false;
 	if (st == HB_OK) {
 		struct hb_run_figures f;
 		hb_run_figures(r, &f);
@@ -598,9 +620,13 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 				st = HB_ERR_MISMATCH;
 			}
 		}
+		if (st == HB_OK && f.power_ok)
+			partial = judge_partial(r, &f);
 	}
 	if (rs == HB_RUN_COMPLETE && st != HB_OK)
 		rs = HB_RUN_FAILED;
+	else if (rs == HB_RUN_COMPLETE && partial)
+		rs = HB_RUN_PARTIAL;
 	enum hb_status rep = hb_run_report(r, rs);
 	if (st == HB_OK && rep != HB_OK)
 		st = rep;

@@ -64,8 +64,17 @@ struct run {
 	struct window win[MAX_WINDOWS];
 	unsigned n_win;
 	char err[512];
+	char warning[512];           /* a partial run: what it lacks (docs/measurement.md) */
 	struct hb_run_extra extra; /* calibration, sweeps, receipts (hb_run_extra.c) */
 };
+
+/* A window is valid when its power was measured (each window is judged on its own: its
+ * samples, its monitors' outages). Timing figures come from every window measured; power,
+ * energy and the truth they are checked against from the valid ones only. */
+static inline bool hb_run_window_valid(const struct window *w)
+{
+	return w->pw.available != 0;
+}
 
 /* The figures of a run: medians over the windows (docs/measurement.md). */
 struct hb_run_figures {
@@ -73,6 +82,10 @@ struct hb_run_figures {
 	double truth_power_mw, truth_e_nj, truth_idle_mw;
 	bool power_ok, truth_ok;
 	char power_reason[200];
+	unsigned windows_valid;      /* k: windows with power */
+	unsigned windows_measured;   /* windows measured (timing) */
+	unsigned windows_total;      /* W: windows asked for */
+	char windows_invalid[400];   /* "window 3: why; window 5: why" ("" when none) */
 };
 
 void hb_run_figures(struct run *r, struct hb_run_figures *f);

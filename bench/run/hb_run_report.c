@@ -19,11 +19,14 @@
 #include "hb_stats.h"
 #include "hb_term.h"
 
-static double median_of(struct run *r, double (*get)(const struct window *))
+/* Median of get() over the windows (only the valid ones when valid_only). */
+static double median_of(struct run *r, double (*get)(const struct window *), bool valid_only)
 {
 	double v[MAX_WINDOWS];
 	size_t n = 0;
 	for (unsigned i = 0; i < r->n_win; i++) {
+		if (valid_only && !hb_run_window_valid(&r->win[i]))
+			continue;
 		double x = get(&r->win[i]);
 		if (!isnan(x))
 			v[n++] = x;
@@ -42,26 +45,41 @@ static double g_te(const struct window *w) { return w->have_truth ? w->truth_e_n
 void hb_run_figures(struct run *r, struct hb_run_figures *f)
 {
 	memset(f, 0, sizeof *f);
-	f->latency_cycles = r->n_win ? median_of(r, g_lat) : (double)r->latency_cycles;
+	/* timing: every window measured (the device's stamps do not depend on the monitors) */
+	f->latency_cycles = r->n_win ? median_of(r, g_lat, false) : (double)r->latency_cycles;
 	f->latency_ms = r->clock_hz > 0 ? f->latency_cycles / r->clock_hz * 1e3 : NAN;
-	f->throughput = r->n_win ? median_of(r, g_thr) : NAN;
-	f->power_ok = r->n_win > 0;
-	for (unsigned i = 0; i < r->n_win; i++)
-		if (!r->win[i].pw.available) {
-			f->power_ok = false;
-			snprintf(f->power_reason, sizeof f->power_reason, "window %u: %s", i + 1, r->win[i].pw.reason);
-			break;
+	f->throughput = r->n_win ? median_of(r, g_thr, false) : NAN;
+	/* power: each window judged on its own, the figures from the valid ones */
+	f->windows_measured = r->n_win;
+	f->windows_total = r->o->windows < MAX_WINDOWS ? r->o->windows : MAX_WINDOWS;
+	if (f->windows_total < r->n_win)
+		f->windows_total = r->n_win;
+	size_t at = 0;
+	for (unsigned i = 0; i < r->n_win; i++) {
+		if (hb_run_window_valid(&r->win[i])) {
+			f->windows_valid++;
+			continue;
 		}
+		if (at < sizeof f->windows_invalid)
+			at += (size_t)snprintf(f->windows_invalid + at, sizeof f->windows_invalid - at, "%swindow %u: %s",
+					       at ? "; " : "", i + 1, r->win[i].pw.reason);
+	}
+	f->power_ok = f->windows_valid > 0;
 	if (r->n_win == 0)
 		snprintf(f->power_reason, sizeof f->power_reason, "no window was measured");
-	f->power_mw = f->power_ok ? median_of(r, g_pow) : NAN;
-	f->e_total_nj = f->power_ok ? median_of(r, g_etot) : NAN;
-	f->e_dyn_nj = f->power_ok && r->have_idle ? median_of(r, g_edyn) : NAN;
-	f->truth_ok = r->sess && hb_session_has_truth(r->sess) && r->n_win > 0;
+	else if (!f->power_ok)
+		snprintf(f->power_reason, sizeof f->power_reason, "0 of %u windows valid: %.160s", r->n_win,
+			 f->windows_invalid);
+	f->power_mw = f->power_ok ? median_of(r, g_pow, true) : NAN;
+	f->e_total_nj = f->power_ok ? median_of(r, g_etot, true) : NAN;
+	f->e_dyn_nj = f->power_ok && r->have_idle ? median_of(r, g_edyn, true) : NAN;
+	/* the truth the figures are checked against: the same (valid) windows */
+	f->truth_ok = r->sess && hb_session_has_truth(r->sess) && f->windows_valid > 0;
 	for (unsigned i = 0; i < r->n_win; i++)
-		f->truth_ok = f->truth_ok && r->win[i].have_truth;
-	f->truth_power_mw = f->truth_ok ? median_of(r, g_tpow) : NAN;
-	f->truth_e_nj = f->truth_ok ? median_of(r, g_te) : NAN;
+		if (hb_run_window_valid(&r->win[i]))
+			f->truth_ok = f->truth_ok && r->win[i].have_truth;
+	f->truth_power_mw = f->truth_ok ? median_of(r, g_tpow, true) : NAN;
+	f->truth_e_nj = f->truth_ok ? median_of(r, g_te, true) : NAN;
 	f->truth_idle_mw = r->have_idle_truth ? r->idle_truth.avg_power_mw : NAN;
 }
 
@@ -110,6 +128,7 @@ static cJSON *measured_json(struct run *r, const struct hb_run_figures *f, bool 
 			cJSON_AddItemToObject(x, "samples", num((double)w->pw.n_samples));
 			cJSON_AddItemToObject(x, "dropped_samples", num((double)w->pw.n_gaps));
 			cJSON_AddItemToObject(x, "golden_match", cJSON_CreateBool(w->golden_ok));
+			cJSON_AddItemToObject(x, "valid", cJSON_CreateBool(hb_run_window_valid(w)));
 			if (!w->pw.available)
 				cJSON_AddStringToObject(x, "power_unavailable", w->pw.reason);
 		}
@@ -121,11 +140,14 @@ static cJSON *measured_json(struct run *r, const struct hb_run_figures *f, bool 
 		cJSON_AddItemToObject(o, "p_active_mw", num(f->truth_power_mw));
 		cJSON_AddItemToObject(o, "energy_total_nj", num(f->truth_e_nj));
 		double dyn = NAN;
-		if (f->truth_ok && !isnan(idle)) {
+		if (f->truth_ok && !isnan(idle)) { /* over the valid windows, like the measured figure */
 			double v[MAX_WINDOWS];
+			size_t n = 0;
 			for (unsigned i = 0; i < r->n_win; i++)
-				v[i] = hb_energy_nj(r->win[i].truth_power_mw - idle, r->win[i].dev_s) / r->win[i].n;
-			dyn = hb_stats_median(v, r->n_win);
+				if (hb_run_window_valid(&r->win[i]))
+					v[n++] = hb_energy_nj(r->win[i].truth_power_mw - idle, r->win[i].dev_s) /
+						 r->win[i].n;
+			dyn = hb_stats_median(v, n);
 		}
 		cJSON_AddItemToObject(o, "energy_dynamic_nj", num(dyn));
 		return o;
@@ -136,6 +158,8 @@ static cJSON *measured_json(struct run *r, const struct hb_run_figures *f, bool 
 	cJSON_AddItemToObject(o, "energy_dynamic_nj", num(f->e_dyn_nj));
 	if (!f->power_ok)
 		cJSON_AddStringToObject(o, "power_unavailable", f->power_reason);
+	if (!r->have_idle && r->idle_pw.reason[0])
+		cJSON_AddStringToObject(o, "idle_unavailable", r->idle_pw.reason);
 	cJSON *lat = cJSON_AddObjectToObject(o, "latency_host_ms");
 	/* In a simulated session the host's round trip is simulated time too: transport and
 	 * device, no host computing (docs/measurement.md). */
@@ -195,9 +219,9 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	snprintf(plat, sizeof plat, "fpga_%s (measured)", hb_family_name(r->board.family));
 	bool timing_ok = r->n_win > 0;
 	if (timing_ok && f.power_ok) {
-		snprintf(notes, sizeof notes, "total; dynamic %.4g nJ; %u windows; %u/%u golden match%s",
-			 f.e_dyn_nj, r->n_win, r->n_checked - r->n_mismatch, r->n_checked,
-			 status == HB_RUN_INTERRUPTED ? "; interrupted" : "");
+		snprintf(notes, sizeof notes, "total; dynamic %.4g nJ; %u of %u windows; %u/%u golden match%s",
+			 f.e_dyn_nj, f.windows_valid, f.windows_total, r->n_checked - r->n_mismatch, r->n_checked,
+			 status == HB_RUN_INTERRUPTED ? "; interrupted" : status == HB_RUN_PARTIAL ? "; partial" : "");
 		hb_report_row_set(&rows[nrows], plat, f.latency_ms, f.throughput, f.power_mw, f.e_total_nj,
 				  HB_SOURCE_MEASURED, notes);
 	} else {
@@ -240,11 +264,24 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 				f.latency_cycles, f.latency_ms, r->clock_hz / 1e6,
 				hb_stats_median(r->rtt_ms, r->n_rtt),
 				hb_session_simulated(r->sess) ? "; simulated time" : "");
+		if (timing_ok && r->board.n_monitors > 0) {
+			/* k of W: every window judged on its own (docs/measurement.md) */
+			fprintf(r->o->out, "windows: %u of %u valid%s", f.windows_valid, f.windows_total,
+				f.windows_valid ? "; power and energy from those" : "; no power figure");
+			if (f.windows_measured < f.windows_total)
+				fprintf(r->o->out, " (%u measured)", f.windows_measured);
+			if (f.windows_invalid[0])
+				hb_term_fprintf(r->o->out, "; %s", f.windows_invalid);
+			fprintf(r->o->out, "\n");
+		}
 		if (f.power_ok)
 			fprintf(r->o->out,
 				"power: active %.4f mW, idle %.4f mW; energy per inference %.4f nJ total, %.4f nJ "
 				"dynamic\n",
 				f.power_mw, r->p_idle_mw, f.e_total_nj, f.e_dyn_nj);
+		if (f.power_ok && !r->have_idle)
+			hb_term_fprintf(r->o->out, "idle baseline unavailable (%s): no dynamic energy\n",
+					r->idle_pw.reason);
 		if (f.truth_ok && f.power_ok)
 			fprintf(r->o->out,
 				"virtual board truth: %.4f mW, %.4f nJ/inference -> measured error %+.3f %% "
@@ -278,6 +315,12 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 	cJSON_AddStringToObject(run, "finished_at", r->finished_at);
 	if (r->err[0])
 		cJSON_AddStringToObject(run, "error", r->err);
+	if (r->warning[0])
+		cJSON_AddStringToObject(run, "warning", r->warning);
+	/* k of W (docs/results.md): the power figures are from the valid windows only */
+	cJSON_AddItemToObject(run, "windows_valid", num(f.windows_valid));
+	cJSON_AddItemToObject(run, "windows_measured", num(f.windows_measured));
+	cJSON_AddItemToObject(run, "windows_total", num(f.windows_total));
 	if (r->link) {
 		char h[16];
 		snprintf(h, sizeof h, "%08x", r->id.build_hash);
@@ -362,6 +405,9 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 				.command_line = (char *)(r->o->command_line ? r->o->command_line : "hilbench run"),
 				.result_json = js,
 				.sweep_id = r->o->sweep_id,
+				/* k of W, when the run reached its windows with a monitor to judge them */
+				.windows_valid = (int)f.windows_valid,
+				.windows_total = r->n_win && r->board.n_monitors ? (int)f.windows_total : 0,
 			};
 			ds = hb_db_append_run(db, &dr, rows, nrows);
 			if (ds == HB_OK && r->o->run_id)
@@ -373,7 +419,7 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 			hb_db_close(db);
 		}
 		if (ds != HB_OK) {
-			hb_err("results not stored in the database: %s", hb_strerror(ds));
+			hb_err("results not stored in the database: %s", hb_db_strerror(ds));
 			st = ds;
 		}
 	}
