@@ -83,12 +83,15 @@ enum hb_status hb_outfile_open(struct hb_outfile *o, const char *path)
 	if (fd < 0) {
 		int e = errno;
 		o->tmp[0] = 0;
-		if (e == ENOENT || e == ENOTDIR) {
+		struct stat ds;
+		if ((e == ENOENT || e == ENOTDIR) && stat(dir, &ds) != 0) {
 			char why[300];
 			snprintf(why, sizeof why, "directory %.250s does not exist", hb_term(dir));
 			return fail(o, HB_ERR_NOTFOUND, path, why, 0);
 		}
-		return fail(o, HB_ERR_IO, path, "cannot create a file in its directory", e);
+		char why[300];
+		snprintf(why, sizeof why, "cannot create a file in its directory %.250s", hb_term(dir));
+		return fail(o, HB_ERR_IO, path, why, e);
 	}
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
