@@ -102,8 +102,11 @@ static void help(FILE *f)
 		"\n"
 		"Ctrl-C stops after the current step and keeps what was measured (stored as interrupted);\n"
 		"a second Ctrl-C gives up the step at once and still stores what was measured.\n"
-		"Exit status: 0 measured and checked; 1 hardware or measurement failure, or results that\n"
-		"differ from the golden model; 2 usage error.\n");
+		"Exit status: 0 measured and checked (status complete; or partial: power from k of W\n"
+		"windows, or no idle baseline, named in a warning); 1 hardware or measurement failure,\n"
+		"or results that differ from the golden model (failed) or Ctrl-C (interrupted); 2 usage\n"
+		"error, or an output (--json, --csv, --plot, --receipt, --db) that cannot be written, a\n"
+		"database from a newer hilbench or locked: checked before anything is measured.\n");
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double *out)

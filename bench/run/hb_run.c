@@ -535,6 +535,15 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		free(r);
 		return HB_ERR_ARG;
 	}
+	/* Outputs: a target that cannot be written is found before anything is flashed or
+	 * measured (hb_run_outputs.c). */
+	st = hb_run_check_outputs(r, err, errlen);
+	if (st != HB_OK) {
+		hb_db_close(r->db);
+		hb_net_free(&r->net);
+		free(r);
+		return st;
+	}
 	say(r, "hilbench run: network %s (%u layers, %zu synapses, L = %u) on board %s (%s)\n", hb_term(r->net.name),
 	    r->net.n_layers, hb_net_synapses(&r->net), r->net.L, r->board.name, hb_term(r->board.description));
 
@@ -636,6 +645,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		hb_link_close(r->link);
 	if (r->tr)
 		hb_transport_close(r->tr);
+	hb_db_close(r->db);
 	hb_rails_free(r->rails);
 	hb_session_close(r->sess);
 	free(r->rtt_ms);

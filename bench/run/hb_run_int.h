@@ -65,6 +65,7 @@ struct run {
 	unsigned n_win;
 	char err[512];
 	char warning[512];           /* a partial run: what it lacks (docs/measurement.md) */
+	struct hb_db *db;            /* opened by the output check, before anything starts */
 	struct hb_run_extra extra; /* calibration, sweeps, receipts (hb_run_extra.c) */
 };
 
@@ -89,6 +90,9 @@ struct hb_run_figures {
 };
 
 void hb_run_figures(struct run *r, struct hb_run_figures *f);
+/* Check --json, --csv, --plot, --receipt and the database before anything starts; opens the
+ * database into r->db (hb_run_outputs.c). HB_ERR_ARG with the reason in err: exit 2. */
+enum hb_status hb_run_check_outputs(struct run *r, char *err, size_t errlen);
 /* The profiler table, the detail lines, JSON, CSV, the database and the plot. */
 enum hb_status hb_run_report(struct run *r, enum hb_run_status status);
 

@@ -392,8 +392,9 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		}
 	}
 	if (!r->o->no_db) {
-		struct hb_db *db = NULL;
-		enum hb_status ds = hb_db_open(r->o->db_path, &db);
+		/* opened before the run (hb_run_check_outputs); the same file, its schema known */
+		struct hb_db *db = r->db;
+		enum hb_status ds = db ? HB_OK : hb_db_open(r->o->db_path, &db);
 		if (ds == HB_OK) {
 			char *js = cJSON_Print(doc);
 			struct hb_db_run dr = {
@@ -416,7 +417,8 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 				fprintf(r->o->out, "stored as run %lld (hilbench history show %lld)\n", (long long)dr.id,
 					(long long)dr.id);
 			free(js);
-			hb_db_close(db);
+			if (db != r->db)
+				hb_db_close(db);
 		}
 		if (ds != HB_OK) {
 			hb_err("results not stored in the database: %s", hb_db_strerror(ds));
