@@ -188,6 +188,18 @@ static void relerr_json(cJSON *o, const char *key, double m, double t)
 
 static enum hb_status write_plot(struct run *r, const char *path);
 
+/* An output that could not be written: a complete or partial run becomes failed, with the
+ * reason as run.error (the first cause kept). Returns the status to store. */
+static enum hb_run_status downgrade(cJSON *run, enum hb_run_status status, const char *why)
+{
+	if (status != HB_RUN_COMPLETE && status != HB_RUN_PARTIAL)
+		return status;
+	cJSON_ReplaceItemInObjectCaseSensitive(run, "status", cJSON_CreateString(hb_run_status_name(HB_RUN_FAILED)));
+	if (!cJSON_GetObjectItemCaseSensitive(run, "error"))
+		cJSON_AddStringToObject(run, "error", why);
+	return HB_RUN_FAILED;
+}
+
 static bool facts_simulated(struct run *r)
 {
 	return r->sess && hb_session_simulated(r->sess);
@@ -372,23 +384,53 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		hb_report_json_attach(doc, "truth", t);
 	}
 
+	/* The outputs were checked before the run (hb_run_outputs.c), but a disk can fill or a
+	 * directory go while it measures. So the files go first and the record last: an output
+	 * that could not be written makes the run failed in the JSON and the database too, as in
+	 * the exit code. The files that carry the document come after those that do not. */
 	enum hb_status st = HB_OK;
-	/* hb_outfile: no planted symlink followed, the old file replaced only when complete */
-	struct hb_outfile of;
-	if (r->o->json_path) {
-		if (hb_outfile_open(&of, r->o->json_path) != HB_OK ||
-		    hb_report_json_write(of.f, doc) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
-			hb_outfile_abort(&of);
-			hb_err("cannot write --json %s", of.err[0] ? of.err : r->o->json_path);
-			st = HB_ERR_IO;
+	char werr[300] = "";
+	if (r->o->plot_path) {
+		enum hb_status ps = write_plot(r, r->o->plot_path);
+		if (ps != HB_OK) {
+			st = ps;
+			snprintf(werr, sizeof werr, "cannot write --plot %.200s", r->o->plot_path);
 		}
 	}
+	/* hb_outfile: no planted symlink followed, the old file replaced only when complete */
+	struct hb_outfile of;
 	if (r->o->csv_path) {
 		if (hb_outfile_open(&of, r->o->csv_path) != HB_OK ||
 		    hb_report_write_csv(of.f, rows, nrows) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
 			hb_outfile_abort(&of);
 			hb_err("cannot write --csv %s", of.err[0] ? of.err : r->o->csv_path);
 			st = HB_ERR_IO;
+			if (!werr[0])
+				snprintf(werr, sizeof werr, "cannot write --csv %.250s", of.err[0] ? of.err : r->o->csv_path);
+		}
+	}
+	char rerr[400] = "";
+	if (st != HB_OK)
+		status = downgrade(run, status, werr);
+	if (hb_run_extra_receipt(r->o, doc, rerr, sizeof rerr) != HB_OK) {
+		hb_err("--receipt %s: %s", r->o->receipt_path, rerr);
+		st = HB_ERR_IO;
+		if (!werr[0])
+			snprintf(werr, sizeof werr, "cannot write --receipt %.200s", r->o->receipt_path);
+		status = downgrade(run, status, werr);
+	} else if (r->o->receipt_path && !r->o->quiet) {
+		fprintf(r->o->out, "receipt: %s%s\n", r->o->receipt_path,
+			facts_simulated(r) ? " (SIMULATED: never an instrument measurement)" : "");
+	}
+	if (r->o->json_path) {
+		if (hb_outfile_open(&of, r->o->json_path) != HB_OK ||
+		    hb_report_json_write(of.f, doc) != HB_OK || hb_outfile_commit(&of) != HB_OK) {
+			hb_outfile_abort(&of);
+			hb_err("cannot write --json %s", of.err[0] ? of.err : r->o->json_path);
+			st = HB_ERR_IO;
+			if (!werr[0])
+				snprintf(werr, sizeof werr, "cannot write --json %.250s", of.err[0] ? of.err : r->o->json_path);
+			status = downgrade(run, status, werr);
 		}
 	}
 	if (!r->o->no_db) {
@@ -425,20 +467,9 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 			st = ds;
 		}
 	}
-	char rerr[400] = "";
-	if (hb_run_extra_receipt(r->o, doc, rerr, sizeof rerr) != HB_OK) {
-		hb_err("--receipt %s: %s", r->o->receipt_path, rerr);
-		st = HB_ERR_IO;
-	} else if (r->o->receipt_path && !r->o->quiet) {
-		fprintf(r->o->out, "receipt: %s%s\n", r->o->receipt_path,
-			facts_simulated(r) ? " (SIMULATED: never an instrument measurement)" : "");
-	}
+	if (werr[0] && !r->err[0])
+		snprintf(r->err, sizeof r->err, "%s", werr);
 	cJSON_Delete(doc);
-	if (r->o->plot_path) {
-		enum hb_status ps = write_plot(r, r->o->plot_path);
-		if (ps != HB_OK)
-			st = ps;
-	}
 	return st;
 }
 

@@ -4,6 +4,7 @@
  * does not start -- the virtual board is never launched (HB_VBOARD names a wrapper that
  * leaves a mark when it is) and nothing is stored. */
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static void teardown(void)
 TestSuite(run_outputs, .init = setup, .fini = teardown, .timeout = 120);
 
 static char g_out[1 << 16];
+static const char *g_env = ""; /* more environment for the next run */
 
 /* hilbench run (a short one) with these options; the exit status, its output in g_out. */
 static int run(const char *opts)
@@ -47,9 +49,9 @@ static int run(const char *opts)
 	char cmd[2048], outp[400];
 	snprintf(outp, sizeof outp, "%s/run.out", g_dir);
 	snprintf(cmd, sizeof cmd,
-		 "HB_VBOARD='%s' '%s/bench/hilbench' run --board sim --net digits --samples 2 --windows 1 "
+		 "%s HB_VBOARD='%s' '%s/bench/hilbench' run --board sim --net digits --samples 2 --windows 1 "
 		 "--window-s 0.05 --baseline-s 0.05 %s > '%s' 2>&1",
-		 g_vb, getenv("HB_BUILD_DIR"), opts, outp);
+		 g_env, g_vb, getenv("HB_BUILD_DIR"), opts, outp);
 	int rc = system(cmd);
 	FILE *f = fopen(outp, "r");
 	cr_assert_not_null(f);
@@ -168,4 +170,41 @@ Test(run_outputs, locked_database_says_locked)
 	cr_assert_eq(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	cr_assert_eq(count_runs(db), 0, "nothing stored");
+}
+
+/* An output that passed the check but cannot be written at the end (here: no gnuplot for
+ * --plot) fails the run, and the JSON and the stored record say failed with the reason: the
+ * status, the exit code and the record agree. */
+Test(run_outputs, output_failing_at_the_end_is_stored_failed)
+{
+	char opts[1400], db[400], json[400];
+	snprintf(db, sizeof db, "%s/runs.sqlite", g_dir);
+	snprintf(json, sizeof json, "%s/r.json", g_dir);
+	snprintf(opts, sizeof opts, "--json '%s' --plot '%s/trace.svg' --db '%s'", json, g_dir, db);
+	g_env = "HB_GNUPLOT=/nonexistent/gnuplot";
+	int rc = run(opts);
+	g_env = "";
+	cr_assert_eq(rc, 1, "exit %d:\n%s", rc, g_out);
+	cr_assert(started());
+	FILE *f = fopen(json, "r");
+	cr_assert_not_null(f, "the JSON is still written");
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	cJSON *j = cJSON_Parse(buf);
+	cr_assert_not_null(j);
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(j, "run");
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "status")->valuestring, "failed");
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(run, "error");
+	cr_assert(cJSON_IsString(err) && strstr(err->valuestring, "--plot"), "run.error names the output");
+	cJSON_Delete(j);
+	struct hb_db *d;
+	cr_assert_eq(hb_db_open(db, &d), HB_OK);
+	struct hb_db_run *list;
+	cr_assert_eq(hb_db_list(d, 0, &list, &n), HB_OK);
+	cr_assert_eq(n, 1u);
+	cr_assert_eq(list[0].status, HB_RUN_FAILED, "stored %s", hb_run_status_name(list[0].status));
+	hb_db_runs_free(list, n);
+	hb_db_close(d);
 }
