@@ -33,24 +33,27 @@ static void make_dir(void)
 	cr_assert_not_null(mkdtemp(g_dir));
 }
 
+static char g_vb_after[128]; /* hilbench-vboard arguments after the session's (they win) */
+
 /* Run hilbench; faults (NULL: none) go to the virtual board. Returns the exit status. */
 static int run(const char *name, const char *faults)
 {
 	make_dir();
 	char vb[512] = "", cmd[3072];
-	if (faults) {
+	if (faults || g_vb_after[0]) {
 		snprintf(vb, sizeof vb, "%s/%s-vboard.sh", g_dir, name);
 		FILE *f = fopen(vb, "w");
 		cr_assert_not_null(f);
-		fprintf(f, "#!/bin/sh\nexec '%s/bench/hilbench-vboard' %s \"$@\"\n", getenv("HB_BUILD_DIR"), faults);
+		fprintf(f, "#!/bin/sh\nexec '%s/bench/hilbench-vboard' %s \"$@\" %s\n", getenv("HB_BUILD_DIR"),
+			faults ? faults : "", g_vb_after);
 		fclose(f);
 		cr_assert_eq(chmod(vb, 0755), 0);
 	}
 	snprintf(cmd, sizeof cmd,
 		 "%s%s%s'%s/bench/hilbench' run --board sim --net digits --samples 6 --windows %d --window-s 0.25 "
 		 "--baseline-s 0.3 --json '%s/%s.json' --db '%s/runs.sqlite' > '%s/%s.out' 2>&1",
-		 faults ? "HB_VBOARD='" : "", faults ? vb : "", faults ? "' " : "", getenv("HB_BUILD_DIR"), W, g_dir,
-		 name, g_dir, g_dir, name);
+		 vb[0] ? "HB_VBOARD='" : "", vb, vb[0] ? "' " : "", getenv("HB_BUILD_DIR"), W, g_dir, name, g_dir,
+		 g_dir, name);
 	int rc = system(cmd);
 	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 	snprintf(cmd, sizeof cmd, "cat '%s/%s.out' >&2", g_dir, name);
@@ -130,9 +133,9 @@ static void newest_record(struct hb_db_run *out)
 }
 
 /* "--fault X@T0 --fault clear@T1" with [T0, T1] well inside window BAD of the clean run. */
-static void faults_in_bad_window(const char *fault, char *buf, size_t n)
+static void faults_in_bad_window(const char *clean, const char *fault, char *buf, size_t n)
 {
-	cJSON *ref = load("clean");
+	cJSON *ref = load(clean);
 	const cJSON *m = obj(ref, "measured");
 	double hz = num(m, "clock_hz");
 	const cJSON *w = cJSON_GetArrayItem(obj(m, "windows"), BAD - 1);
@@ -234,12 +237,12 @@ Test(run_windows, one_bad_window_of_five_keeps_the_other_four, .timeout = 600)
 
 	char faults[256];
 	/* a saturating load for part of window 3 */
-	faults_in_bad_window("ina-saturate", faults, sizeof faults);
+	faults_in_bad_window("clean", "ina-saturate", faults, sizeof faults);
 	cr_assert_eq(run("saturated", faults), 0, "a run with 4 of 5 valid windows exits 0 (partial)");
 	expect_partial("saturated", "saturated");
 
 	/* the INA219 stops converting in window 3 and converts again before window 4 */
-	faults_in_bad_window("ina-stop", faults, sizeof faults);
+	faults_in_bad_window("clean", "ina-stop", faults, sizeof faults);
 	cr_assert_eq(run("stopped", faults), 0, "a run with 4 of 5 valid windows exits 0 (partial)");
 	expect_partial("stopped", "power monitor failed");
 }
@@ -264,5 +267,45 @@ Test(run_windows, no_valid_window_fails, .timeout = 600)
 	cr_assert_eq(rec.status, HB_RUN_FAILED);
 	cr_assert_eq(rec.windows_valid, 0);
 	cr_assert_eq(rec.windows_total, W);
+	hb_db_run_free(&rec);
+}
+
+/* A partial run is held to the truth bound like a complete one: a board whose shunt is 2 %
+ * more than the profile's, with window 3 saturated, fails (exit 1, stored failed) on the
+ * truth of its 4 valid windows instead of passing as partial. */
+Test(run_windows, partial_run_is_held_to_the_truth_bound, .timeout = 600)
+{
+	make_dir();
+	char src[512], line[512];
+	snprintf(src, sizeof src, "%s/bench/boards/sim.ini", getenv("HB_SOURCE_DIR"));
+	FILE *in = fopen(src, "r");
+	cr_assert_not_null(in);
+	unsigned long shunt = 0, u;
+	while (fgets(line, sizeof line, in))
+		if (sscanf(line, "shunt_uohm = %lu", &u) == 1)
+			shunt = u;
+	fclose(in);
+	cr_assert_gt(shunt, 0, "sim.ini names its shunt");
+	/* the board's model gets a shunt 2 % larger than the profile says */
+	snprintf(g_vb_after, sizeof g_vb_after, "--shunt-uohm %lu", shunt + shunt / 50);
+
+	cr_assert_eq(run("wrong-clean", NULL), 1, "a 2 %% shunt error fails the run");
+	char faults[256];
+	faults_in_bad_window("wrong-clean", "ina-saturate", faults, sizeof faults);
+	cr_assert_eq(run("wrong-saturated", faults), 1, "4 of 5 valid windows do not excuse a truth error");
+	cJSON *j = load("wrong-saturated");
+	const cJSON *runj = obj(j, "run");
+	cr_assert_str_eq(str(runj, "status"), "failed");
+	cr_assert_eq(num(runj, "windows_valid"), W - 1);
+	cr_assert(strstr(str(runj, "error"), "truth"), "%s", str(runj, "error"));
+	double pe = num(obj(obj(j, "truth"), "relative_error"), "p_active_mw");
+	cr_assert_gt(fabs(pe), HB_RUN_TRUTH_BOUND, "the valid windows' power is %.3f %% off", 100 * pe);
+	fprintf(stderr, "wrong shunt, window %d saturated: %d of %d valid, power %+.3f %% from truth: failed\n", BAD,
+		W - 1, W, 100 * pe);
+	cJSON_Delete(j);
+	struct hb_db_run rec;
+	newest_record(&rec);
+	cr_assert_eq(rec.status, HB_RUN_FAILED);
+	cr_assert_eq(rec.windows_valid, W - 1);
 	hb_db_run_free(&rec);
 }
