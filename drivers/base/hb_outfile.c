@@ -46,11 +46,15 @@ enum hb_status hb_outfile_open(struct hb_outfile *o, const char *path)
 				    "is a symbolic link owned by another user; not followed (remove it "
 				    "or choose another name)", 0);
 		char *real = realpath(path, NULL);
-		if (!real)
+		struct stat ts;
+		if (real) {
+			snprintf(o->path, sizeof o->path, "%s", real);
+			free(real);
+		} else if (!(stat(path, &ts) == 0 && !S_ISREG(ts.st_mode) && !S_ISDIR(ts.st_mode))) {
+			/* (/dev/stdout on a pipe ends in "pipe:[N]", no path, but opens: below) */
 			return fail(o, HB_ERR_IO, path, "symbolic link to a path that cannot be resolved",
 				    errno);
-		snprintf(o->path, sizeof o->path, "%s", real);
-		free(real);
+		}
 	}
 
 	struct stat st;

@@ -169,3 +169,23 @@ Test(outfile, check_says_what_open_would_and_leaves_nothing)
 	cr_assert_eq(hb_outfile_check("/dev/null", err, sizeof err), HB_OK, "%s", err);
 	cr_assert_eq(entries(), 2, "only old.json and d");
 }
+
+/* /dev/stdout on a pipe is a link to "pipe:[N]", which is no path: it is written in place,
+ * and a check says so too (it failed at the end of a run with --json /dev/stdout | jq). */
+Test(outfile, link_to_a_pipe_is_written_in_place)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	char path[64], err[600];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+	cr_assert_eq(hb_outfile_check(path, err, sizeof err), HB_OK, "%s", err);
+	struct hb_outfile o;
+	cr_assert_eq(hb_outfile_open(&o, path), HB_OK, "%s", o.err);
+	fputs("x", o.f);
+	cr_assert_eq(hb_outfile_commit(&o), HB_OK, "%s", o.err);
+	char c = 0;
+	cr_assert_eq(read(p[0], &c, 1), 1);
+	cr_assert_eq(c, 'x');
+	close(p[0]);
+	close(p[1]);
+}
