@@ -531,6 +531,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	if (r->net.L % 8 != 0) {
 		hb_net_where(r->net_path, -1, "L", e, sizeof e);
 		snprintf(err, errlen, "%s: %u: streaming needs a multiple of 8 (network %s)", e, r->net.L, r->net.name);
+		if (r->have_digits)
+			hb_digits_free(&r->digits);
 		hb_net_free(&r->net);
 		free(r);
 		return HB_ERR_ARG;
@@ -540,6 +542,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	st = hb_run_check_outputs(r, err, errlen);
 	if (st != HB_OK) {
 		hb_db_close(r->db);
+		if (r->have_digits)
+			hb_digits_free(&r->digits);
 		hb_net_free(&r->net);
 		free(r);
 		return st;
