@@ -73,13 +73,15 @@ void hb_run_figures(struct run *r, struct hb_run_figures *f)
 	f->power_mw = f->power_ok ? median_of(r, g_pow, true) : NAN;
 	f->e_total_nj = f->power_ok ? median_of(r, g_etot, true) : NAN;
 	f->e_dyn_nj = f->power_ok && r->have_idle ? median_of(r, g_edyn, true) : NAN;
-	/* the truth the figures are checked against: the same (valid) windows */
-	f->truth_ok = r->sess && hb_session_has_truth(r->sess) && f->windows_valid > 0;
+	/* the truth the figures are checked against: the same (valid) windows; with none valid,
+	 * nothing is compared and the truth of every window is reported */
+	bool tv = f->windows_valid > 0;
+	f->truth_ok = r->sess && hb_session_has_truth(r->sess) && r->n_win > 0;
 	for (unsigned i = 0; i < r->n_win; i++)
-		if (hb_run_window_valid(&r->win[i]))
+		if (!tv || hb_run_window_valid(&r->win[i]))
 			f->truth_ok = f->truth_ok && r->win[i].have_truth;
-	f->truth_power_mw = f->truth_ok ? median_of(r, g_tpow, true) : NAN;
-	f->truth_e_nj = f->truth_ok ? median_of(r, g_te, true) : NAN;
+	f->truth_power_mw = f->truth_ok ? median_of(r, g_tpow, tv) : NAN;
+	f->truth_e_nj = f->truth_ok ? median_of(r, g_te, tv) : NAN;
 	f->truth_idle_mw = r->have_idle_truth ? r->idle_truth.avg_power_mw : NAN;
 }
 
@@ -144,7 +146,7 @@ static cJSON *measured_json(struct run *r, const struct hb_run_figures *f, bool 
 			double v[MAX_WINDOWS];
 			size_t n = 0;
 			for (unsigned i = 0; i < r->n_win; i++)
-				if (hb_run_window_valid(&r->win[i]))
+				if (!f->windows_valid || hb_run_window_valid(&r->win[i]))
 					v[n++] = hb_energy_nj(r->win[i].truth_power_mw - idle, r->win[i].dev_s) /
 						 r->win[i].n;
 			dyn = hb_stats_median(v, n);
