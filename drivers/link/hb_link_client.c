@@ -36,6 +36,7 @@ void hb_link_opts_default(struct hb_link_opts *o)
 	o->backoff_base_us = 500;
 	o->backoff_max_ms = 50;
 	o->verify_rounds = 8;
+	o->pipeline = true;
 }
 
 enum hb_status hb_link_open(struct hb_transport *t, const struct hb_link_opts *opts,
@@ -830,6 +831,9 @@ static enum hb_status need_identity(struct hb_link *l)
 static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t base,
 				    const uint8_t *img, size_t n, bool repair, uint64_t *stamp);
 static enum hb_status recheck_config(struct hb_link *l);
+static bool can_pipeline(const struct hb_link *l);
+static enum hb_status pipe_write(struct hb_link *l, uint8_t region, uint32_t offset,
+				 const uint8_t *buf, size_t n, bool resend);
 
 enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, const void *data,
 			    size_t n)
@@ -847,7 +851,10 @@ enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, 
 				 n <= HB_LINK_LOAD_MAX_DATA(l->id.max_payload) ? XF_WHOLE : 0;
 	if (region == HB_LINK_REGION_WEIGHTS)
 		l->dirty[region] = false;
-	st = data_xfer(l, DK_LOAD, region, offset, (uint8_t *)(uintptr_t)data, n, flags, NULL);
+	if (region == HB_LINK_REGION_WEIGHTS && can_pipeline(l))
+		st = pipe_write(l, region, offset, data, n, !(l->id.capabilities & HB_LINK_CAP_READ));
+	else
+		st = data_xfer(l, DK_LOAD, region, offset, (uint8_t *)(uintptr_t)data, n, flags, NULL);
 	if (st != HB_OK || region != HB_LINK_REGION_WEIGHTS)
 		return st;
 	/* Every chunk was confirmed, but a damaged attempt may have written at a wrong
@@ -921,6 +928,417 @@ static enum hb_status write_once(struct hb_link *l, enum dkind k, uint8_t region
 				    "than offset %u count %zu", l->seq, (unsigned)o, c);
 		if (stamp)
 			*stamp = sr.stamp;
+	}
+	return HB_OK;
+}
+
+/* ---- pipelined writes (docs/protocol.md §2 "Pipelining", §5) -------------------- */
+
+/* A LOAD's bytes on the wire beyond its data: framing, region, offset. */
+#define LOAD_OVERHEAD (HB_LINK_OVERHEAD + 5u)
+/* Requests outstanding at most. The device holds one request while it answers another; a
+ * LOAD of at least PIPE_MIN_DATA data bytes lasts longer on the wire than an answer and an
+ * ERROR frame together, so however many are outstanding, each is taken before the next one
+ * ends (docs/protocol.md §2 "Pipelining"). Depth beyond 2 lets later answers tell at once
+ * that an earlier frame was lost, instead of a timeout. */
+#define PIPE_DEPTH 8u
+#define PIPE_MIN_DATA 12u
+
+static bool can_pipeline(const struct hb_link *l)
+{
+	return l->opts.adapt && l->opts.pipeline && (l->id.capabilities & HB_LINK_CAP_PIPELINE);
+}
+
+static bool can_check(const struct hb_link *l)
+{
+	return l->opts.adapt && (l->id.capabilities & HB_LINK_CAP_CHECK);
+}
+
+static uint64_t isqrt64(uint64_t x)
+{
+	uint64_t r = 0, b = 1ull << 62;
+	while (b > x)
+		b >>= 2;
+	while (b) {
+		if (x >= r + b) {
+			x -= r + b;
+			r = (r >> 1) + b;
+		} else {
+			r >>= 1;
+		}
+		b >>= 2;
+	}
+	return r;
+}
+
+/* Data bytes of the next pipelined chunk. A lost frame (its header or a byte dropped: the
+ * frame after a dropped byte is swallowed too) costs about 1.5 chunks of repairs, each
+ * chunk costs LOAD_OVERHEAD bytes of framing: with μ lost frames per byte sent, the cost per
+ * data byte 1 + h/c + 1.5·μ·(c + h) is least at c = √(h / 1.5μ). μ is measured (decayed
+ * counts), so the chunk follows the line; no loss seen: the largest chunk. */
+static size_t pipe_chunk(struct hb_link *l)
+{
+	size_t max = kind_max(l, DK_LOAD), c = max;
+	if (l->pm_lost) {
+		/* c² = h·bytes / (1.5·lost) = 2·h·bytes / (3·lost) */
+		uint64_t q = 2ull * LOAD_OVERHEAD * l->pm_bytes / (3ull * l->pm_lost);
+		c = (size_t)isqrt64(q);
+		if (c < l->opts.chunk_min)
+			c = l->opts.chunk_min;
+		if (c < PIPE_MIN_DATA)
+			c = PIPE_MIN_DATA;
+		if (c > max)
+			c = max;
+	}
+	l->stats.chunk_write = (uint32_t)c;
+	if (!l->stats.chunk_write_min || c < l->stats.chunk_write_min)
+		l->stats.chunk_write_min = (uint32_t)c;
+	return c;
+}
+
+static void pipe_note(struct hb_link *l, size_t frame_bytes, bool lost)
+{
+	l->pm_bytes += frame_bytes;
+	if (lost)
+		l->pm_lost++;
+	/* forget slowly: the estimate follows a line that gets better or worse */
+	if (l->pm_bytes > 256u * 1024u) {
+		l->pm_bytes /= 2;
+		l->pm_lost /= 2;
+	}
+}
+
+enum pe_kind { PE_FRAME, PE_CORRUPT, PE_TIMEOUT, PE_IO };
+struct pe {
+	uint8_t type, seq;
+	size_t len; /* payload in l->rx_payload */
+};
+
+/* The next frame from the device (any type, any seq), a corrupted or cut one, or nothing
+ * by the deadline. Bytes read but not yet decoded stay in l->pending for the next call:
+ * one read may bring several answers. */
+static enum pe_kind pipe_await(struct hb_link *l, uint64_t deadline, struct pe *out,
+			       enum hb_status *st_out)
+{
+	const uint64_t ib = interbyte_ns(l);
+	uint64_t last_byte = now_ns(l);
+	for (;;) {
+		for (;;) {
+			size_t used;
+			struct hb_link_event ev;
+			hb_link_decoder_feed(&l->dec, l->pending + l->pend_off, l->pend_n - l->pend_off,
+					     &used, &ev);
+			l->pend_off += used;
+			if (ev.kind == HB_LINK_EV_NONE) {
+				if (l->pend_off == l->pend_n)
+					break;
+				continue;
+			}
+			if (ev.kind == HB_LINK_EV_BAD_HCRC || ev.kind == HB_LINK_EV_OVERSIZE) {
+				l->stats.corrupted++; /* maybe noise that looked like a SOF */
+				continue;
+			}
+			if (ev.kind == HB_LINK_EV_BAD_CRC) {
+				l->stats.corrupted++;
+				return PE_CORRUPT;
+			}
+			if (ev.kind != HB_LINK_EV_FRAME || ev.len > sizeof l->rx_payload)
+				continue;
+			memcpy(l->rx_payload, ev.payload, ev.len);
+			out->type = ev.type;
+			out->seq = ev.seq;
+			out->len = ev.len;
+			return PE_FRAME;
+		}
+		uint64_t now = now_ns(l);
+		if (l->opts.abort_now && *l->opts.abort_now) {
+			*st_out = HB_ERR_INTERRUPTED;
+			return PE_IO;
+		}
+		bool in_frame = hb_link_decoder_in_frame(&l->dec);
+		if (in_frame && now >= last_byte + ib) {
+			struct hb_link_event ev;
+			if (hb_link_decoder_timeout(&l->dec, &ev)) {
+				l->stats.truncated++;
+				return PE_CORRUPT;
+			}
+			continue;
+		}
+		if (now >= deadline)
+			return PE_TIMEOUT;
+		uint64_t until = deadline;
+		if (in_frame && last_byte + ib < until)
+			until = last_byte + ib;
+		size_t got = 0;
+		enum hb_status st = l->t->ops->read(l->t, l->pending, sizeof l->pending, &got,
+						    ms_until(now, until) ? ms_until(now, until) : 1);
+		if (st != HB_OK && st != HB_ERR_TIMEOUT) {
+			*st_out = st;
+			return PE_IO;
+		}
+		l->pend_n = got;
+		l->pend_off = 0;
+		if (got) {
+			last_byte = now_ns(l);
+			l->stats.bytes_rx += got;
+		}
+	}
+}
+
+struct pipe_slot {
+	uint8_t seq;
+	uint32_t off;
+	size_t cnt, flen;
+	uint64_t deadline;
+};
+
+/* A pipelined chunk whose answer did not come or was an ERROR: the device may have written
+ * part of it, or (header damaged) something elsewhere. The read-back repairs both. */
+static void pipe_unconfirmed(struct hb_link *l, uint8_t region, const struct pipe_slot *s,
+			     bool lost, const char *why)
+{
+	l->stats.unconfirmed++;
+	l->stats.noise_errors++;
+	if (lost)
+		l->stats.pipe_lost++;
+	pipe_note(l, s->flen, lost);
+	mark_dirty(l, DK_LOAD, region);
+	hb_dbg("LOAD seq %u (%zu bytes at %u) left to the read-back: %s", s->seq, s->cnt,
+	       (unsigned)s->off, why);
+}
+
+struct wspan {
+	size_t off, len; /* bytes [off, off + len) of the image */
+};
+
+/* Write the spans of img (image byte i goes to region offset base + i) with up to
+ * PIPE_DEPTH LOADs outstanding. Chunks the device did not confirm are not resent in the
+ * pipeline: with redo (non-NULL) they are listed there (*nredo of them; the caller resends
+ * them one at a time, with retries), else they are left to the read-back that follows
+ * (write-then-verify), which the caller must do. */
+static enum hb_status pipe_write_spans(struct hb_link *l, uint8_t region, uint32_t base,
+				       const uint8_t *img, const struct wspan *sp, size_t nsp,
+				       struct wspan *redo, size_t *nredo)
+{
+	struct pipe_slot q[PIPE_DEPTH];
+	unsigned qn = 0;
+	size_t si = 0, done = 0; /* span, bytes of it sent */
+	uint64_t wire_free = 0;
+	bool corrupt_seen = false;
+	uint8_t req[HB_LINK_MAX_PAYLOAD];
+	if (l->t->ops->flush)
+		l->t->ops->flush(l->t);
+	hb_link_decoder_reset(&l->dec);
+	l->pend_n = l->pend_off = 0;
+	for (;;) {
+		while (si < nsp && done >= sp[si].len) {
+			si++;
+			done = 0;
+		}
+		if (si == nsp && !qn)
+			break;
+		if (l->opts.abort_now && *l->opts.abort_now)
+			return fail(l, HB_ERR_INTERRUPTED, "LOAD seq %u: interrupted", l->seq);
+		if (qn < PIPE_DEPTH && si < nsp) {
+			size_t c = pipe_chunk(l), rl, flen, left = sp[si].len - done;
+			if (c > left)
+				c = left;
+			else if (left - c < PIPE_MIN_DATA)
+				c = left - c + c <= kind_max(l, DK_LOAD) ? left : left / 2;
+			size_t at = sp[si].off + done;
+			struct hb_link_load_req r = {.region = region, .offset = (uint32_t)(base + at),
+						     .data = img + at, .count = c};
+			enum hb_status st = hb_link_load_req_encode(&r, req, sizeof req, &rl);
+			if (st != HB_OK)
+				return fail(l, st, "LOAD: cannot encode %zu bytes", c);
+			l->seq = l->seq_started ? (uint8_t)(l->seq + 1) : 0;
+			l->seq_started = true;
+			hb_link_frame_encode(HB_LINK_LOAD, l->seq, req, rl, l->tx, sizeof l->tx, &flen);
+			uint64_t t = now_ns(l);
+			st = l->t->ops->write(l->t, l->tx, flen,
+					      (int)hb_link_response_timeout_ms(l, flen, 0, 0));
+			if (st != HB_OK)
+				return fail(l, st, "LOAD seq %u: transport write failed: %s", l->seq,
+					    hb_strerror(st));
+			l->stats.requests++;
+			l->stats.attempts++;
+			l->stats.pipelined++;
+			l->stats.bytes_tx += flen;
+			/* when its answer is due: after the bytes ahead of it and its own are on
+			 * the wire, the answer's wire time, the latency, and the device's inter-byte
+			 * timeout (the last frame of a burst that lost a byte is answered then) */
+			if (wire_free < t)
+				wire_free = t;
+			wire_free += wire_ns(l, flen);
+			uint64_t lat = timed(l) ? latency_bound_ns(l)
+						: (uint64_t)l->opts.base_timeout_ms * NS_PER_MS;
+			q[qn++] = (struct pipe_slot){l->seq, r.offset, c, flen,
+						     wire_free + wire_ns(l, HB_LINK_SPAN_LEN + HB_LINK_OVERHEAD) +
+							     lat + (DEVICE_IBT_MS + 2) * NS_PER_MS};
+			done += c;
+			continue;
+		}
+		struct pe ev;
+		enum hb_status ist = HB_OK;
+		enum pe_kind k = pipe_await(l, q[0].deadline, &ev, &ist);
+		if (k == PE_IO)
+			return fail(l, ist, "LOAD seq %u: %s", q[0].seq,
+				    ist == HB_ERR_INTERRUPTED ? "interrupted" : hb_strerror(ist));
+		if (k == PE_CORRUPT) {
+			corrupt_seen = true; /* an answer was damaged on its way back */
+			continue;
+		}
+		unsigned hit = qn;
+		if (k == PE_TIMEOUT) {
+			l->stats.timeouts++;
+			hit = 1; /* the oldest is given up */
+			pipe_unconfirmed(l, region, &q[0], !corrupt_seen, "no answer in time");
+			if (redo)
+				redo[(*nredo)++] = (struct wspan){q[0].off - base, q[0].cnt};
+		} else {
+			for (unsigned i = 0; i < qn; i++)
+				if (q[i].seq == ev.seq)
+					hit = i;
+			if (hit == qn) {
+				/* not one of ours: an ERROR for a damaged header, or stale */
+				if (ev.type == HB_LINK_ERROR)
+					l->stats.device_errors++;
+				else
+					l->stats.stale++;
+				continue;
+			}
+			/* answers come in order: the ones before it were lost */
+			for (unsigned i = 0; i < hit; i++) {
+				pipe_unconfirmed(l, region, &q[i], !corrupt_seen, "its answer never came");
+				if (redo)
+					redo[(*nredo)++] = (struct wspan){q[i].off - base, q[i].cnt};
+			}
+			const struct pipe_slot *s = &q[hit];
+			if (ev.type == HB_LINK_ERROR) {
+				struct hb_link_error e = {0};
+				l->stats.device_errors++;
+				hb_link_error_decode(l->rx_payload, ev.len, &e);
+				l->last_reason = e.reason;
+				if (!hb_link_reason_retryable(e.reason) && e.reason != HB_LINK_R_OVERSIZE)
+					return fail(l, e.reason == HB_LINK_R_BAD_ARG ? HB_ERR_ARG : HB_ERR_PROTO,
+						    "LOAD seq %u: device answered ERROR(%s) for %s", s->seq,
+						    hb_link_reason_name(e.reason),
+						    hb_link_type_name(e.request_type));
+				if (e.reason == HB_LINK_R_BUSY)
+					l->stats.busy++;
+				pipe_unconfirmed(l, region, s, e.reason == HB_LINK_R_TIMEOUT,
+						 hb_link_reason_name(e.reason));
+				if (redo)
+					redo[(*nredo)++] = (struct wspan){s->off - base, s->cnt};
+			} else {
+				struct hb_link_span sp;
+				if (ev.type != (HB_LINK_LOAD | HB_LINK_RESPONSE_BIT) ||
+				    hb_link_span_decode(l->rx_payload, ev.len, &sp) != HB_OK ||
+				    sp.region != region || sp.offset != s->off || sp.count != s->cnt) {
+					/* a frame noise made up can share our seq: the read-back decides */
+					pipe_unconfirmed(l, region, s, false, "answer for another range");
+					if (redo)
+						redo[(*nredo)++] = (struct wspan){s->off - base, s->cnt};
+				} else {
+					l->stats.payload_tx += s->cnt + 5;
+					l->stats.payload_rx += ev.len;
+					pipe_note(l, s->flen, false);
+				}
+			}
+			hit++;
+		}
+		corrupt_seen = false;
+		for (unsigned i = hit; i < qn; i++)
+			q[i - hit] = q[i];
+		qn -= hit;
+	}
+	l->pend_n = l->pend_off = 0;
+	l->last_error[0] = 0;
+	return HB_OK;
+}
+
+/* n bytes of buf to [offset, offset + n) of a region, pipelined. resend: chunks the device
+ * did not confirm are sent again one at a time with the usual retries (as data_xfer);
+ * otherwise they are left to the caller's read-back. */
+static enum hb_status pipe_write(struct hb_link *l, uint8_t region, uint32_t offset,
+				 const uint8_t *buf, size_t n, bool resend)
+{
+	struct wspan sp = {0, n};
+	if (!resend)
+		return pipe_write_spans(l, region, offset, buf, &sp, 1, NULL, NULL);
+	/* at most one chunk per PIPE_MIN_DATA bytes, the last one shorter */
+	size_t cap = n / PIPE_MIN_DATA + 2, nredo = 0;
+	struct wspan *redo = malloc(cap * sizeof *redo);
+	if (!redo)
+		return HB_ERR_NOMEM;
+	enum hb_status st = pipe_write_spans(l, region, offset, buf, &sp, 1, redo, &nredo);
+	for (size_t i = 0; i < nredo && st == HB_OK; i++) {
+		hb_dbg("LOAD: resending %zu bytes at %u", redo[i].len, (unsigned)(offset + redo[i].off));
+		st = data_xfer(l, DK_LOAD, region, offset + (uint32_t)redo[i].off,
+			       (uint8_t *)(uintptr_t)buf + redo[i].off, redo[i].len, 0, NULL);
+	}
+	free(redo);
+	return st;
+}
+
+/* CHECK: the device's CRC-16 of [offset, offset + n). */
+enum hb_status hb_link_check(struct hb_link *l, uint8_t region, uint32_t offset, size_t n,
+			     uint16_t *crc)
+{
+	if (!l || !crc || n < 1 || n > 0xFFFF)
+		return HB_ERR_ARG;
+	enum hb_status st = need_identity(l);
+	if (st != HB_OK)
+		return st;
+	if (!(l->id.capabilities & HB_LINK_CAP_CHECK))
+		return fail(l, HB_ERR_UNSUPPORTED, "CHECK: device lacks the CHECK capability");
+	struct hb_link_span sp = {region, offset, (uint16_t)n};
+	uint8_t req[HB_LINK_SPAN_LEN];
+	size_t rl, nr;
+	hb_link_span_encode(&sp, req, sizeof req, &rl);
+	/* the gateware reads a byte per 3 cycles before it answers */
+	st = hb_link_transact(l, HB_LINK_CHECK, req, rl, l->rx_payload, sizeof l->rx_payload, &nr,
+			      HB_LINK_CHECK_RESP_LEN, 3ull * n + 64);
+	if (st != HB_OK)
+		return st;
+	l->stats.checks++;
+	struct hb_link_check_resp cr;
+	if (hb_link_check_resp_decode(l->rx_payload, nr, &cr) != HB_OK || cr.span.region != region ||
+	    cr.span.offset != offset || cr.span.count != n)
+		return fail(l, HB_ERR_PROTO, "CHECK seq %u: device answered for another range", l->seq);
+	*crc = cr.crc;
+	return HB_OK;
+}
+
+/* Find which parts of [o, o + c) the device holds wrong, with CHECKs instead of a read-back:
+ * buf receives what the device holds there, img where a CHECK matched, the bytes read back
+ * where the smallest blocks did not. Pieces of at most 65535 bytes, then blocks of 1 KiB,
+ * then of 128 bytes: a few damaged spots cost a few dozen CHECKs and small READs. */
+static const size_t check_levels[] = {0xFFFF, 1024, 128};
+static enum hb_status check_locate_level(struct hb_link *l, uint8_t region, uint32_t base,
+					 const uint8_t *img, uint8_t *buf, size_t o, size_t c,
+					 unsigned level)
+{
+	const size_t nl = sizeof check_levels / sizeof check_levels[0];
+	size_t bs = check_levels[level];
+	for (size_t b = o; b < o + c;) {
+		size_t bc = o + c - b > bs ? bs : o + c - b;
+		uint16_t crc;
+		enum hb_status st = hb_link_check(l, region, base + (uint32_t)b, bc, &crc);
+		if (st != HB_OK)
+			return st;
+		if (crc == hb_link_crc16(0xFFFF, img + b, bc)) {
+			memcpy(buf + b, img + b, bc);
+		} else {
+			l->stats.check_mismatches++;
+			if (level + 1 < nl && bc > check_levels[level + 1])
+				st = check_locate_level(l, region, base, img, buf, b, bc, level + 1);
+			else
+				st = hb_link_read(l, region, base + (uint32_t)b, buf + b, bc);
+			if (st != HB_OK)
+				return st;
+		}
+		b += bc;
 	}
 	return HB_OK;
 }
@@ -1007,8 +1425,14 @@ static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t 
 	for (unsigned round = 1;; round++) {
 		bool dirty = l->dirty[region];
 		l->dirty[region] = false;
-		l->stats.verify_reads++;
-		st = hb_link_read(l, region, base, buf, n);
+		/* The first pass reads every byte back. After repairs that may have strayed, CHECKs
+		 * find what is still wrong, reading back only the blocks that differ. */
+		if (round > 1 && repair && can_check(l)) {
+			st = check_locate_level(l, region, base, img, buf, 0, n, 0);
+		} else {
+			l->stats.verify_reads++;
+			st = hb_link_read(l, region, base, buf, n);
+		}
 		if (st != HB_OK)
 			break;
 		size_t first = n;
@@ -1150,8 +1574,11 @@ enum hb_status hb_link_load_weights(struct hb_link *l, const uint8_t *img, size_
 			    (unsigned)l->id.weight_mem_bytes);
 	bool readback = l->opts.verify && (l->id.capabilities & HB_LINK_CAP_READ);
 	l->dirty[HB_LINK_REGION_WEIGHTS] = false;
-	st = data_xfer(l, DK_LOAD, HB_LINK_REGION_WEIGHTS, 0, (uint8_t *)(uintptr_t)img, n,
-		       readback && l->opts.adapt ? XF_UNCONFIRMED_OK : 0, NULL);
+	if (can_pipeline(l))
+		st = pipe_write(l, HB_LINK_REGION_WEIGHTS, 0, img, n, !readback);
+	else
+		st = data_xfer(l, DK_LOAD, HB_LINK_REGION_WEIGHTS, 0, (uint8_t *)(uintptr_t)img, n,
+			       readback && l->opts.adapt ? XF_UNCONFIRMED_OK : 0, NULL);
 	if (st == HB_OK)
 		st = recheck_config(l);
 	if (st != HB_OK)
@@ -1328,6 +1755,10 @@ size_t hb_link_stats_list(const struct hb_link_stats *s, struct hb_link_stat *ou
 		{"repairs", s->repairs},
 		{"repaired_bytes", s->repaired_bytes},
 		{"response_timeout_ms", s->timeout_ms},
+		{"pipelined_writes", s->pipelined},
+		{"pipelined_lost", s->pipe_lost},
+		{"checks", s->checks},
+		{"check_mismatches", s->check_mismatches},
 	};
 	size_t n = sizeof all / sizeof all[0];
 	if (n > cap)

@@ -46,14 +46,21 @@ static struct hb_link_netcfg net(void)
 	return c;
 }
 
+static bool pipelined = true;
+
 static void run(const struct scenario *sc, unsigned baud, const uint8_t *img, size_t n,
 		uint64_t seed, struct result *r)
 {
 	struct fake_link_device *d = fake_link_device_new();
 	struct fake_link_line_cfg lc = {.baud = baud, .seed = seed};
 	fake_link_line_on(d, &lc);
+	/* the hilbench gateware's capabilities: CHECK and pipelined LOADs */
+	d->id.capabilities |= HB_LINK_CAP_CHECK | HB_LINK_CAP_PIPELINE;
 	struct hb_link *l;
-	hb_link_open(&d->transport, NULL, &l);
+	struct hb_link_opts o;
+	hb_link_opts_default(&o);
+	o.pipeline = pipelined;
+	hb_link_open(&d->transport, &o, &l);
 	struct hb_link_netcfg c = net();
 	/* identity and CONFIG on a clean line (their cost is not what is measured) */
 	if (hb_link_identify(l, NULL) != HB_OK || hb_link_load_config(l, &c) != HB_OK) {
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fake_clock_install(&fc, 1000000000ull);
-	hb_log_set_level(HB_LOG_NONE);
+	hb_log_set_level(getenv("BENCH_DEBUG") ? HB_LOG_DEBUG : HB_LOG_NONE);
 	uint8_t *img = malloc(n);
 	for (size_t i = 0; i < n; i++)
 		img[i] = (uint8_t)(i * 37 + (i >> 8) * 11 + 5);
