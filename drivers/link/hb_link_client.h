@@ -146,6 +146,7 @@ struct hb_link_stats {
 	uint64_t pipe_lost;       /* of those, answers that never came (left to the read-back) */
 	uint64_t checks;          /* CHECK requests */
 	uint64_t check_mismatches; /* CHECKs whose CRC differed from the host's */
+	uint64_t nudges;          /* late answers nudged with two 0x00 bytes (docs/protocol.md §5) */
 };
 
 /* The statistics as (name, value) pairs, for reports: the "link" object of a run's JSON
@@ -180,6 +181,7 @@ struct hb_link {
 	unsigned rtt_n;
 	unsigned rto_shift;          /* timeouts in a row: the adaptive timeout doubles each */
 	uint64_t pm_bytes, pm_lost;  /* pipelined frame bytes sent and frames lost (decayed) */
+	uint64_t pm_damaged;         /* ... and frames not confirmed, lost ones included */
 	bool dirty[3];               /* by region: a damaged write may have left wrong bytes */
 	char last_error[256];
 	struct hb_link_decoder dec;

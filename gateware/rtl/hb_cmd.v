@@ -197,6 +197,9 @@ module hb_cmd #(
     reg  [2:0]  aw_i;
     reg         ab;            // argument bank the receiver writes
     reg         computing;     // set by the response FSM from start until the result is built
+    reg         ck_act;        // a CHECK's CRC is being computed (it owns ma and cnt)
+    reg         ck_hit;        // this frame arrived (in part) while a CHECK ran: BUSY
+    wire        ck_busy = ck_act || ck_hit;
 
     // request record (1 deep)
     reg         rq_v;
@@ -222,7 +225,7 @@ module hb_cmd #(
     // the one range check (LOAD/STREAM at the first data byte, READ at the end)
     wire [20:0] w_end = {1'b0, ma} + {5'd0, cnt};
     wire        w_ok  = rg_ok && hz && (w_end <= region_size(reg2));
-    wire        eng_free = !computing && !eng_busy;
+    wire        eng_free = !computing && !eng_busy && !ck_busy;
 
     // type 1..9; the length checks need only "len < 8" and its low 3 bits
     wire       type_ok = (rx_type[7:4] == 4'd0) && (rx_type[3] ? (rx_type[2:1] == 2'd0)
@@ -240,11 +243,13 @@ module hb_cmd #(
     end
     wire       arg_bad  = (is_load || is_stream) ? argbad :
                           is_rdck ? !(w_ok && rc_ok) : (is_batch_t && !nz);
+    // a request that ends while a CHECK runs is answered BUSY (it cannot have its arguments
+    // decoded: ma and cnt are the CHECK's), like one while the engine computes
     wire [3:0] code_now = rx_err_valid   ? {1'b0, rx_err_reason} :
                           !rx_end_crc_ok ? E_BAD_CRC :
                           !type_ok       ? E_UNKNOWN :
                           !len_ok        ? E_BAD_LEN :
-                          blk            ? E_BUSY :
+                          (blk || ck_busy) ? E_BUSY :
                           arg_bad        ? E_BAD_ARG : 4'd0;
     wire       push     = rx_end_valid || rx_err_valid;
     // An intact frame always gets the record: it replaces a waiting receiver-error record
@@ -258,15 +263,18 @@ module hb_cmd #(
             pidx <= 3'd0; ma <= 20'd0; reg2 <= 2'd0; rg_ok <= 1'b0; hz <= 1'b0; cnt <= 16'd0;
             len_ok <= 1'b0;
             rc_ok <= 1'b0; nz <= 1'b0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0;
-            aw_v <= 1'b0; aw_i <= 3'd0;
+            aw_v <= 1'b0; aw_i <= 3'd0; ck_hit <= 1'b0;
             rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0; rq_rx <= 1'b0;
         end else begin
             if (aw_v && !jb_wr) aw_v <= 1'b0;
             if (we_r || ma_rinc) ma <= ma + 1'b1;
             if (ck_dec) cnt <= cnt - 1'b1;
+            if (rx_hdr_valid || rx_pl_valid)
+                ck_hit <= ck_act || (ck_hit && !rx_hdr_valid);
             if (rx_hdr_valid) begin
                 pidx <= 3'd0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0; nz <= 1'b0;
-                rc_ok <= 1'b0; reg2 <= 2'd2; rg_ok <= 1'b1; hz <= 1'b1;
+                rc_ok <= 1'b0; rg_ok <= 1'b1; hz <= 1'b1;
+                if (!ck_act) reg2 <= 2'd2;   // a running CHECK reads its region
                 len_ok <= len_ok_h;
             end
             if (rx_pl_valid) begin
@@ -275,11 +283,11 @@ module hb_cmd #(
                     aw_v <= 1'b1;
                     aw_i <= pidx;
                 end
-                if ((is_load || is_rdck) && pidx == 3'd0) begin
+                if ((is_load || is_rdck) && pidx == 3'd0 && !ck_act) begin
                     reg2  <= b[1:0];
                     rg_ok <= (b[7:2] == 6'd0) && (is_load ? !b[1] : !(&b[1:0]));
                 end
-                if (has_ofs) begin
+                if (has_ofs && !ck_act) begin
                     case (ofs)
                     3'd0: ma[7:0]   <= b;
                     3'd1: ma[15:8]  <= b;
@@ -289,9 +297,9 @@ module hb_cmd #(
                     endcase
                 end
                 // LOAD/STREAM: after the last offset byte, len is the data byte count
-                if ((is_load || is_stream) && pidx == dstart - 1'b1) cnt <= {5'd0, rx_len};
-                if (is_rdck && pidx == 3'd5) cnt[7:0] <= b;
-                if (is_rdck && pidx == 3'd6) begin
+                if ((is_load || is_stream) && pidx == dstart - 1'b1 && !ck_act) cnt <= {5'd0, rx_len};
+                if (is_rdck && pidx == 3'd5 && !ck_act) cnt[7:0] <= b;
+                if (is_rdck && pidx == 3'd6 && !ck_act) begin
                     cnt[15:8] <= b;
                     rc_ok <= is_chk ? (b != 8'd0 || cnt[7:0] != 8'd0)
                            : (b[7:3] == 5'd0) && (b[2] ? (b[1:0] == 2'd0 && cnt[7:0] == 8'd0)
@@ -773,7 +781,7 @@ module hb_cmd #(
     // byte port one at a time (3 cycles per byte) before the answer is sent. The address is
     // the RX side's ma and the count its cnt, counted down: a host sends CHECK only when no
     // other request is outstanding (docs/protocol.md §4.6), so nothing else moves them.
-    reg         ck_act, ck_wait;
+    reg         ck_wait;
     reg  [15:0] ck_crc;
     wire [15:0] ck_crc_n;
     hb_crc16 u_ck (.crc_in(ck_crc), .data(mem_rdata), .crc_out(ck_crc_n));

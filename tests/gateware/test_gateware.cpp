@@ -1072,6 +1072,41 @@ Test(gateware, pipelined_loads_and_check, .timeout = 300)
 	expect_error(check(0, 1, 160), E_BAD_ARG, -1, T_CHECK);
 	expect_error(check(3, 0, 1), E_BAD_ARG, -1, T_CHECK);
 	expect_error(s.xfer(T_CHECK, seq++, {1, 0, 0, 0, 0, 1}), E_BAD_LEN, -1, T_CHECK);
+	// Requests that arrive while a CHECK computes are answered BUSY and write nothing: the
+	// CHECK owns the address counter (a host that retried a slow CHECK and went on must not
+	// have its next LOAD written at a moving address).
+	{
+		unsigned big = (unsigned)std::min<uint32_t>(HB_TB_WMEM - 100, 60000);
+		std::vector<uint8_t> ck = {1};
+		put32(ck, 100);
+		put16(ck, big);
+		std::vector<uint8_t> ld = {1};
+		put32(ld, 100);
+		for (int i = 0; i < 16; i++)
+			ld.push_back((uint8_t)(img[i] ^ 0xFF));
+		uint16_t ref = get16(check(1, 100, big).pl, 7);
+		// the device holds one request while it answers another: one at a time behind it
+		for (int second = 0; second < 2; second++) {
+			uint8_t cseq = seq++, oseq = seq++;
+			s.send(build_frame(T_CHECK, cseq, ck));
+			s.send(build_frame(second ? T_CHECK : T_LOAD, oseq, second ? ck : ld));
+			Frame a1 = s.recv(4ull * big + s.frame_cycles(64) * 4);
+			cr_assert_eq(a1.type, 0x89, "the CHECK is answered first (0x%02x)", a1.type);
+			cr_assert_eq(a1.seq, cseq);
+			cr_assert_eq(get16(a1.pl, 5), big, "its range was not moved by the request behind it");
+			cr_assert_eq(get16(a1.pl, 7), ref, "its CRC was not moved either");
+			Frame a2 = s.recv(s.frame_cycles(64) * 4);
+			expect_error(a2, E_BUSY, oseq, second ? T_CHECK : T_LOAD);
+		}
+		std::vector<uint8_t> r16 = {1};
+		put32(r16, 100);
+		put16(r16, 16);
+		Frame rd = s.xfer(T_READ, seq++, r16);
+		cr_assert(std::vector<uint8_t>(img.begin(), img.begin() + 16) == rd.pl,
+			  "a LOAD answered BUSY wrote nothing");
+		Frame again = check(1, 100, (unsigned)img.size());
+		cr_assert_eq(get16(again.pl, 7), crc16(img.data(), img.size()));
+	}
 	// READ still sees the pipelined data
 	std::vector<uint8_t> rq = {1};
 	put32(rq, 100 + 4000);

@@ -585,6 +585,7 @@ Test(client, pipelined_load_on_noisy_lines_is_bit_exact_and_checks_repairs, .tim
 	/* after the one read-back of WEIGHTS, repairs are confirmed with CHECKs */
 	cr_assert_gt(l->stats.checks, 0);
 	cr_assert_lt(l->stats.chunk_write_min, 1019, "chunks follow the lost-frame rate");
+	cr_assert_gt(l->stats.nudges, 0, "late answers were nudged (docs/protocol.md §5)");
 }
 
 Test(client, pipelined_load_with_drops_and_both_way_errors_is_bit_exact, .timeout = 120)
