@@ -89,6 +89,8 @@ static void kv(struct hb_vboard_info *in, const char *line)
 		snprintf(in->ctl, sizeof in->ctl, "%s", v);
 	else if (KEY("vtime"))
 		snprintf(in->vtime, sizeof in->vtime, "%s", v);
+	else if (KEY("probe"))
+		snprintf(in->probe, sizeof in->probe, "%s", v);
 	else if (KEY("pace"))
 		snprintf(in->pace, sizeof in->pace, "%s", v);
 	else if (KEY("tcp"))
