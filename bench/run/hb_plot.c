@@ -108,6 +108,37 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
+/* The per-inference energies as a histogram (bins counted here: the script stays data). */
+static void write_hist(struct wr *w, const double *v, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	if (!(hi >= lo))
+		return;
+	size_t nb = (size_t)ceil(sqrt((double)n));
+	nb = nb < 5 ? 5 : nb > 40 ? 40 : nb;
+	double width = hi > lo ? (hi - lo) / (double)nb : (lo != 0 ? fabs(lo) * 1e-3 : 1.0);
+	size_t cnt[40] = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		size_t k = (size_t)((v[i] - lo) / width);
+		cnt[k < nb ? k : nb - 1]++;
+	}
+	wr_printf(w, "unset object\nunset arrow\nset xlabel 'energy per inference (nJ)'\n"
+		     "set ylabel 'inferences'\nset style fill solid 0.6\nset boxwidth %.9g\n"
+		     "$hist << EOD\n", width * 0.9);
+	for (size_t k = 0; k < nb; k++)
+		wr_printf(w, "%.9g %zu\n", lo + width * ((double)k + 0.5), cnt[k]);
+	wr_printf(w, "EOD\nplot $hist using 1:2 with boxes lc rgb '#1f4e9a' title 'per-inference "
+		     "energy (bench probe)'\nunset multiplot\n");
+}
+
 static void write_script(struct wr *w, const struct hb_plot *p, const char *term)
 {
 	/* No `set output`: gnuplot writes the picture to its stdout, our file. */
@@ -120,8 +151,10 @@ static void write_script(struct wr *w, const struct hb_plot *p, const char *term
 	wr_put(w, "set title ", 10);
 	gp_string(w, title, sizeof title);
 	wr_put(w, " noenhanced\n", 12);
-	wr_printf(w, "set xlabel '%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
-		  p->simulated_time ? "simulated" : "host");
+	if (p->n_hist)
+		wr_printf(w, "set multiplot layout 2,1\n");
+	wr_printf(w, "set xlabel '%s%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
+		  p->probe_time ? "probe " : "", p->simulated_time ? "simulated" : "host");
 	for (size_t i = 0; i < p->n_windows; i++) {
 		double a = p->windows[i].t0_s, b = p->windows[i].t1_s;
 		if (!isfinite(a) || !isfinite(b))
@@ -140,6 +173,8 @@ static void write_script(struct wr *w, const struct hb_plot *p, const char *term
 		  p->have_idle && isfinite(p->idle_mw)
 			  ? ", idle with lines dt 2 lc rgb '#c03030' title 'idle baseline'"
 			  : "");
+	if (p->n_hist)
+		write_hist(w, p->hist_nj, p->n_hist);
 }
 
 enum hb_status hb_plot_write(const struct hb_plot *p, const char *path)
