@@ -504,8 +504,8 @@ void hb_probe_windows_stats(struct hb_probe_windows *pw, struct hb_probe_inf_sta
 	}
 	if (st->conv_per_inf < HB_PROBE_MIN_CONV_PER_INF) {
 		snprintf(st->reason, sizeof st->reason,
-			 "an inference lasts %.1f conversions of %u us (the fastest INA219 setting "
-			 "that fits); per-inference energy needs %d: batch windows only",
+			 "an inference lasts %.1f conversions of %u us (the INA219's fastest); "
+			 "per-inference energy needs %d: batch windows only",
 			 st->conv_per_inf, pw->period_us, HB_PROBE_MIN_CONV_PER_INF);
 		return;
 	}
