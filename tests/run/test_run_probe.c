@@ -138,7 +138,7 @@ Test(run_probe, per_inference_energy_from_the_probe_within_the_truth_bound, .tim
 		      "per-inference mean %.6f nJ vs truth %.6f nJ", mean, e_t);
 	cr_assert_leq(fabs(get(pi, "energy_mean_relative_error")), HB_RUN_TRUTH_BOUND);
 	/* the histogram is in the plot, under the probe's trace */
-	char cmd[700];
+	char cmd[1200];
 	snprintf(cmd, sizeof cmd,
 		 "grep -q '<svg' '%s/trace.svg' && grep -q 'per-inference' '%s/trace.svg' && "
 		 "grep -q 'probe simulated time' '%s/trace.svg'", g_dir, g_dir, g_dir);
