@@ -19,10 +19,12 @@
 /* ---- pure parts ------------------------------------------------------------------------ */
 
 size_t hb_probe_integrate(const struct hb_probe_psample *s, size_t n, uint32_t period_us,
-			  double a_us, double b_us, double *mean_mw, double *covered_us)
+			  double a_us, double b_us, double *mean_mw, double *covered_us,
+			  size_t *n_bad)
 {
 	*mean_mw = NAN;
 	*covered_us = 0;
+	*n_bad = 0;
 	if (!n || !period_us || !(b_us > a_us))
 		return 0;
 	/* first sample whose conversion ends after a */
@@ -39,8 +41,12 @@ size_t hb_probe_integrate(const struct hb_probe_psample *s, size_t n, uint32_t p
 	for (size_t i = lo; i < n && (double)s[i].t_us - period_us < b_us; i++) {
 		double c0 = (double)s[i].t_us - period_us, c1 = (double)s[i].t_us;
 		double o = (c1 < b_us ? c1 : b_us) - (c0 > a_us ? c0 : a_us);
-		if (o <= 0 || !isfinite(s[i].power_mw))
+		if (o <= 0)
 			continue;
+		if (!isfinite(s[i].power_mw)) {
+			(*n_bad)++;
+			continue;
+		}
 		sum += s[i].power_mw * o;
 		cov += o;
 		used++;
@@ -85,6 +91,7 @@ unsigned hb_probe_pick_adc(double latency_us, uint32_t *period_us)
 struct pmon {
 	const struct hb_board_monitor *mon;
 	uint8_t slot;
+	int32_t full_scale;        /* shunt register at the PGA's limit (4000 << PG) */
 	int32_t bus_mV;
 	struct hb_probe_psample *s;
 	size_t n, cap;
@@ -156,11 +163,14 @@ static void on_record(void *ctx, const struct hb_probe_record *r)
 				fail_pw(pw, "out of memory for the probe's samples");
 				return;
 			}
+			/* the driver's one power formula (hilbench power shows the same); a reading
+			 * at the PGA's limit is no figure (NAN: its interval becomes unavailable) */
+			bool sat = r->shunt >= m->full_scale || r->shunt <= -m->full_scale;
 			m->s[m->n++] = (struct hb_probe_psample){
 				.t_us = r->t_us,
-				/* the driver's one power formula (hilbench power shows the same) */
-				.power_mw = hb_ina2xx_power_mw(m->bus_mV, hb_probe_shunt_uV(r->shunt),
-							       m->mon->shunt_uohm)};
+				.power_mw = sat ? NAN
+						: hb_ina2xx_power_mw(m->bus_mV, hb_probe_shunt_uV(r->shunt),
+								     m->mon->shunt_uohm)};
 		}
 		break;
 	case HBP_REC_EDGE:
@@ -278,6 +288,7 @@ enum hb_status hb_probe_windows_open(struct hb_session *s, double latency_us, FI
 		}
 		/* BRNG 32 V, the PGA for the profile's current, shunt-only continuous (mode 5) */
 		uint16_t cfg = (uint16_t)(1u << 13 | pga_code(m) << 11 | sadc << 7 | sadc << 3 | 5u);
+		pm->full_scale = (int32_t)(4000u << pga_code(m));
 		struct hb_probe_monitor pmc = {.index = pm->slot, .addr = (uint8_t)m->address,
 					       .config = cfg, .shunt_uohm = m->shunt_uohm};
 		struct hb_probe_config_result res;
@@ -310,21 +321,26 @@ enum hb_status hb_probe_windows_open(struct hb_session *s, double latency_us, FI
 	return HB_OK;
 }
 
-/* Sum over the monitors of the mean power over [a, b]; false (reason in w) when one cannot. */
-static bool interval_power(struct hb_probe_windows *pw, double a, double b, double min_cov,
-			   double *mw, size_t *used)
+/* Sum over the monitors of the mean power over [a, b]; NULL when every monitor's samples
+ * cover min_cov of it and none is saturated, else the reason. */
+static const char *interval_power(struct hb_probe_windows *pw, double a, double b, double min_cov,
+				  double *mw, size_t *used)
 {
 	double sum = 0;
 	*used = 0;
 	for (unsigned i = 0; i < pw->n_mon; i++) {
 		double m, cov;
-		*used += hb_probe_integrate(pw->mon[i].s, pw->mon[i].n, pw->period_us, a, b, &m, &cov);
+		size_t bad;
+		*used += hb_probe_integrate(pw->mon[i].s, pw->mon[i].n, pw->period_us, a, b, &m, &cov,
+					    &bad);
+		if (bad)
+			return "a shunt reading at the INA219's full scale (saturated)";
 		if (!(cov >= min_cov * (b - a)))
-			return false;
+			return "the probe's samples do not cover enough of the interval";
 		sum += m;
 	}
 	*mw = sum;
-	return true;
+	return NULL;
 }
 
 static void put_power(struct hb_window_power *io, bool rails_too, double mw, size_t used)
@@ -363,8 +379,11 @@ void hb_probe_windows_idle(struct hb_probe_windows *pw, bool rails_too, struct h
 			b = (double)pw->mon[i].s[pw->mon[i].n - 1].t_us;
 	double mw;
 	size_t used;
-	if (!(b > a + 10.0 * pw->period_us) || !interval_power(pw, a, b, 0.5, &mw, &used))
+	if (!(b > a + 10.0 * pw->period_us))
 		return put_unavailable(io, "too few idle samples from the probe");
+	const char *why = interval_power(pw, a, b, 0.5, &mw, &used);
+	if (why)
+		return put_unavailable(io, why);
 	put_power(io, rails_too, mw, used);
 }
 
@@ -427,8 +446,9 @@ void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, bool rails_to
 	}
 	double mw;
 	size_t used;
-	if (!interval_power(pw, (double)t_begin, (double)t_end, 0.5, &mw, &used)) {
-		put_unavailable(io, "the probe's samples cover less than half of the window");
+	const char *bad = interval_power(pw, (double)t_begin, (double)t_end, 0.5, &mw, &used);
+	if (bad) {
+		put_unavailable(io, bad);
 		return;
 	}
 	put_power(io, rails_too, mw, used);
@@ -446,7 +466,7 @@ void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, bool rails_to
 		size_t u;
 		if (grow((void **)&pw->inf_us, &pw->cap_inf, pw->n_inf + 1, sizeof *pw->inf_us))
 			pw->inf_us[pw->n_inf++] = d - prev;
-		if (interval_power(pw, prev, d, HB_PROBE_MIN_COVERAGE, &emw, &u)) {
+		if (!interval_power(pw, prev, d, HB_PROBE_MIN_COVERAGE, &emw, &u)) {
 			if (grow((void **)&pw->e_nj, &pw->cap_e, pw->n_e + 1, sizeof *pw->e_nj))
 				pw->e_nj[pw->n_e++] = hb_energy_nj(emw, (d - prev) * 1e-6);
 		} else {
@@ -511,8 +531,9 @@ void hb_probe_windows_stats(struct hb_probe_windows *pw, struct hb_probe_inf_sta
 	}
 	if (pw->n_e < pw->n_inf / 2) {
 		snprintf(st->reason, sizeof st->reason,
-			 "the probe's samples cover under %.0f %% of %zu of %zu inferences",
-			 100 * HB_PROBE_MIN_COVERAGE, pw->skipped_cov, pw->n_inf);
+			 "%zu of %zu inferences have no figure (the probe's samples cover under "
+			 "%.0f %% of them, or a reading saturated)",
+			 pw->skipped_cov, pw->n_inf, 100 * HB_PROBE_MIN_COVERAGE);
 		return;
 	}
 	pw->sorted = malloc(pw->n_e * sizeof *pw->sorted);

@@ -37,9 +37,12 @@ struct hb_probe_psample {
 
 /* Mean power over probe interval [a_us, b_us] from samples sorted by t_us, each weighted by
  * its conversion's overlap with the interval. *covered_us: the overlap in total (holes where
- * conversions were not read are left out of the mean). Returns the number of samples used. */
+ * conversions were not read are left out of the mean). *n_bad: overlapping samples whose
+ * power is not finite (a saturated shunt reading: the caller makes the figure unavailable).
+ * Returns the number of samples used. */
 size_t hb_probe_integrate(const struct hb_probe_psample *s, size_t n, uint32_t period_us,
-			  double a_us, double b_us, double *mean_mw, double *covered_us);
+			  double a_us, double b_us, double *mean_mw, double *covered_us,
+			  size_t *n_bad);
 /* The q-quantile (0..1) of v[0..n) (sorted in place), linear between order statistics. */
 double hb_probe_percentile(double *v, size_t n, double q);
 

@@ -25,8 +25,9 @@ Test(probe_windows, a_constant_power_integrates_to_itself_with_full_coverage)
 {
 	struct hb_probe_psample *s = grid(100, 532, 1000, p_const);
 	double mw, cov;
+	size_t bad;
 	/* an interval that starts and ends inside conversions */
-	size_t used = hb_probe_integrate(s, 100, 532, 1000 + 100.5, 1000 + 20 * 532 + 17, &mw, &cov);
+	size_t used = hb_probe_integrate(s, 100, 532, 1000 + 100.5, 1000 + 20 * 532 + 17, &mw, &cov, &bad);
 	cr_assert_float_eq(mw, 7.0, 1e-12);
 	cr_assert_float_eq(cov, 20 * 532 + 17 - 100.5, 1e-9);
 	cr_assert_eq(used, 21, "conversions 0..20 overlap it");
@@ -37,8 +38,9 @@ Test(probe_windows, partial_conversions_weigh_by_their_overlap)
 {
 	struct hb_probe_psample *s = grid(10, 100, 0, p_ramp); /* conversion k covers [100k, 100k+100] */
 	double mw, cov;
+	size_t bad;
 	/* 25 µs of conversion 1 (power 1) and 75 µs of conversion 2 (power 2) */
-	hb_probe_integrate(s, 10, 100, 175, 275, &mw, &cov);
+	hb_probe_integrate(s, 10, 100, 175, 275, &mw, &cov, &bad);
 	cr_assert_float_eq(cov, 100, 1e-12);
 	cr_assert_float_eq(mw, (1 * 25.0 + 2 * 75.0) / 100, 1e-12);
 	free(s);
@@ -51,7 +53,8 @@ Test(probe_windows, conversions_not_read_are_holes_not_zeros)
 	for (size_t k = 3; k + 2 < 10; k++)
 		s[k] = s[k + 2];
 	double mw, cov;
-	hb_probe_integrate(s, 8, 100, 0, 1000, &mw, &cov);
+	size_t bad;
+	hb_probe_integrate(s, 8, 100, 0, 1000, &mw, &cov, &bad);
 	cr_assert_float_eq(mw, 7.0, 1e-12);
 	cr_assert_float_eq(cov, 800, 1e-12);
 	free(s);
@@ -61,10 +64,25 @@ Test(probe_windows, an_empty_or_inverted_interval_gives_nothing)
 {
 	struct hb_probe_psample *s = grid(4, 100, 0, p_const);
 	double mw, cov;
-	cr_assert_eq(hb_probe_integrate(s, 4, 100, 200, 200, &mw, &cov), 0);
+	size_t bad;
+	cr_assert_eq(hb_probe_integrate(s, 4, 100, 200, 200, &mw, &cov, &bad), 0);
 	cr_assert(isnan(mw));
-	cr_assert_eq(hb_probe_integrate(s, 4, 100, 1000, 2000, &mw, &cov), 0);
+	cr_assert_eq(hb_probe_integrate(s, 4, 100, 1000, 2000, &mw, &cov, &bad), 0);
 	cr_assert_eq(cov, 0);
+	free(s);
+}
+
+Test(probe_windows, a_saturated_reading_is_counted_not_averaged)
+{
+	struct hb_probe_psample *s = grid(10, 100, 0, p_const);
+	s[4].power_mw = NAN;
+	double mw, cov;
+	size_t bad;
+	hb_probe_integrate(s, 10, 100, 350, 650, &mw, &cov, &bad);
+	cr_assert_eq(bad, 1);
+	cr_assert_float_eq(mw, 7.0, 1e-12);
+	hb_probe_integrate(s, 10, 100, 600, 900, &mw, &cov, &bad);
+	cr_assert_eq(bad, 0, "outside the interval it does not count");
 	free(s);
 }
 
