@@ -495,14 +495,15 @@ static void probe_service(struct hb_vb_board *b)
 }
 
 /* The board must not run past the probe's next event (a sample due, a transfer's latch
- * point or end, a UART byte, a flush, the watchdog), nor, while a host port waits for the
- * probe's bytes, past the next byte's arrival. */
+ * point or end, transmit room, a flush, the watchdog), nor, while a host port waits for the
+ * probe's bytes, past the next byte's arrival. (The pty gets the bytes at the probe's
+ * events: at most half its transmit buffer, 1.3 ms at 2 Mbaud, after they were sent.) */
 static uint64_t probe_limit(struct hb_vb_board *b, uint64_t avail)
 {
 	if (!b->probe)
 		return avail;
 	uint64_t t = hbp_host_next_event_ns(b->probe);
-	if (b->vt_probe_waiting || (b->probe_master >= 0 && !b->vt_probe)) {
+	if (b->vt_probe_waiting) {
 		uint64_t r = hbp_host_uart_next_rx_ns(b->probe);
 		if (r < t)
 			t = r;
