@@ -101,6 +101,10 @@ static void kv(struct hb_vboard_info *in, const char *line)
 		in->baud = strtod(v, NULL);
 	else if (KEY("ina219"))
 		in->ina219_addr = (unsigned)strtoul(v, NULL, 0);
+	else if (KEY("shunt_uohm"))
+		in->shunt_uohm = strtod(v, NULL);
+	else if (KEY("rail_mv"))
+		in->rail_mv = strtod(v, NULL);
 #undef KEY
 }
 

@@ -26,6 +26,7 @@ struct hb_vboard_info {
 	char tcp[64];       /* "127.0.0.1:PORT" when started with --tcp, else "" */
 	double clock_hz, baud;
 	unsigned ina219_addr;
+	double shunt_uohm, rail_mv; /* the INA219's shunt and the rail it sits on */
 };
 
 struct hb_vboard_truth {
