@@ -75,6 +75,39 @@ double hb_probe_percentile(double *v, size_t n, double q)
 	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
+/* Does DONE j .. j+n-1 bound a batch of n whose length in the probe's clock is the device's?
+ * *t_begin: its first BUSY rise (after DONE j-1, at or before DONE j). */
+static bool batch_at(const uint64_t *done, const uint64_t *busy, size_t n_busy, size_t j,
+		     uint32_t n, double device_s, uint64_t *t_begin)
+{
+	uint64_t after = j ? done[j - 1] : 0, first = done[j];
+	size_t lo = 0, hi = n_busy; /* the first BUSY rise after `after` (they are in order) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (busy[mid] <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n_busy || busy[lo] > first)
+		return false;
+	*t_begin = busy[lo];
+	/* the two clocks agree to crystal tolerances; a batch taken one inference off differs by
+	 * the gap between batches, at least the 5 ms of hb_probe_windows_begin */
+	double tol = 2e-6 + fmin(2e-4 * device_s, 2.5e-3);
+	double len = (double)(done[j + n - 1] - *t_begin) * 1e-6;
+	return fabs(len - device_s) <= tol;
+}
+
+size_t hb_probe_find_batch(const uint64_t *done, size_t n_done, const uint64_t *busy,
+			   size_t n_busy, size_t k0, uint32_t n, double device_s, uint64_t *t_begin)
+{
+	for (size_t j = k0; n > 0 && j + n <= n_done; j++)
+		if (batch_at(done, busy, n_busy, j, n, device_s, t_begin))
+			return j;
+	return SIZE_MAX;
+}
+
 unsigned hb_probe_pick_adc(double latency_us, uint32_t *period_us)
 {
 	/* SADC codes 0..3: 9..12 bits, one sample (hbp_ina219_adc_us) */
@@ -111,7 +144,7 @@ struct hb_probe_windows {
 	uint64_t *done, *busy;
 	size_t n_done, cap_done, n_busy, cap_busy;
 	uint64_t last_edge;
-	size_t k0;                 /* DONE edges before the open window */
+	size_t k0;                 /* DONE edges that belong to earlier batches */
 	bool failed;
 	char why[200];
 	/* per-inference energies */
@@ -394,7 +427,8 @@ enum hb_status hb_probe_windows_begin(struct hb_probe_windows *pw)
 	enum hb_status st = pump_for(pw, 5);
 	if (st != HB_OK)
 		fail_pw(pw, hb_probe_last_error(pw->p));
-	pw->k0 = pw->n_done;
+	if (pw->n_done > pw->k0)
+		pw->k0 = pw->n_done;
 	return HB_OK; /* a probe failure makes the windows' power unavailable, not the run */
 }
 
@@ -409,41 +443,39 @@ static uint64_t last_sample_t(const struct hb_probe_windows *pw)
 	return t;
 }
 
-void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, bool rails_too,
-			  struct hb_window_power *io, double *window_s)
+void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, double device_s,
+			  bool rails_too, struct hb_window_power *io, double *window_s)
 {
 	char why[200];
-	/* wait for the batch's DONE edges, then for the conversions that cover the last one */
-	uint64_t t0 = hb_now_ns();
-	while (!pw->failed && pw->n_done < pw->k0 + n && hb_now_ns() - t0 < 2000000000ull)
+	/* Find the batch among the probe's DONE edges: n of them after those that had arrived
+	 * before it was sent (k0), spanning from a BUSY rise the length the device's own stamps
+	 * give. The device's length only recognises the batch (an edge of an earlier batch that
+	 * arrived late shifts the count, not the length); the window's bounds and length are the
+	 * probe's. */
+	uint64_t t0 = hb_now_ns(), t_begin = UINT64_MAX;
+	size_t j0 = SIZE_MAX;
+	while (!pw->failed && n > 0) {
+		j0 = hb_probe_find_batch(pw->done, pw->n_done, pw->busy, pw->n_busy, pw->k0, n,
+					 device_s, &t_begin);
+		if (j0 != SIZE_MAX || hb_now_ns() - t0 >= 2000000000ull)
+			break;
 		if (hb_probe_poll(pw->p, 5) != HB_OK)
 			fail_pw(pw, hb_probe_last_error(pw->p));
-	if (!pw->failed && pw->n_done < pw->k0 + n) {
-		snprintf(why, sizeof why, "%zu of the batch's %u DONE edges arrived",
-			 pw->n_done - pw->k0, n);
+	}
+	if (!pw->failed && j0 == SIZE_MAX) {
+		snprintf(why, sizeof why, "no %u DONE edges spanning the batch's %.6f s among the %zu "
+			 "that arrived", n, device_s, pw->n_done - pw->k0);
 		fail_pw(pw, why);
 	}
 	if (pw->failed)
 		return put_unavailable(io, pw->why);
-	uint64_t t_end = pw->done[pw->k0 + n - 1];
+	pw->k0 = j0 + n; /* the next batch comes after this one */
+	uint64_t t_end = pw->done[j0 + n - 1];
 	t0 = hb_now_ns();
 	while (!pw->failed && last_sample_t(pw) < t_end + 2u * pw->period_us &&
 	       hb_now_ns() - t0 < 1000000000ull)
 		if (hb_probe_poll(pw->p, 5) != HB_OK)
 			fail_pw(pw, hb_probe_last_error(pw->p));
-	/* the batch's first BUSY rise: after the DONE before the batch, at or before its first */
-	uint64_t after = pw->k0 ? pw->done[pw->k0 - 1] : 0;
-	uint64_t t_begin = UINT64_MAX;
-	for (size_t i = pw->n_busy; i-- > 0;) {
-		if (pw->busy[i] <= after)
-			break;
-		if (pw->busy[i] <= pw->done[pw->k0])
-			t_begin = pw->busy[i];
-	}
-	if (t_begin == UINT64_MAX) {
-		put_unavailable(io, "no BUSY rise before the batch's first DONE");
-		return;
-	}
 	double mw;
 	size_t used;
 	const char *bad = interval_power(pw, (double)t_begin, (double)t_end, 0.5, &mw, &used);
@@ -460,7 +492,7 @@ void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, bool rails_to
 	}
 	/* every inference, between consecutive DONE edges (the first from the BUSY rise) */
 	double prev = (double)t_begin;
-	for (size_t k = pw->k0; k < pw->k0 + n; k++) {
+	for (size_t k = j0; k < j0 + n; k++) {
 		double d = (double)pw->done[k];
 		double emw;
 		size_t u;

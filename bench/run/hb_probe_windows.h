@@ -46,6 +46,13 @@ size_t hb_probe_integrate(const struct hb_probe_psample *s, size_t n, uint32_t p
 /* The q-quantile (0..1) of v[0..n) (sorted in place), linear between order statistics. */
 double hb_probe_percentile(double *v, size_t n, double q);
 
+/* The batch of n inferences among the probe's DONE rises done[k0 ..] (and BUSY rises busy[],
+ * both in time order): the first j such that DONE j .. j+n-1, from the first BUSY rise after
+ * DONE j-1, span device_s (the device's own length of the batch, to 200 ppm, at most
+ * 2.5 ms). The length only recognises the batch, so an edge of an earlier batch that arrived
+ * late does not shift the window. Returns j (and *t_begin, that BUSY rise) or SIZE_MAX. */
+size_t hb_probe_find_batch(const uint64_t *done, size_t n_done, const uint64_t *busy,
+			   size_t n_busy, size_t k0, uint32_t n, double device_s, uint64_t *t_begin);
 /* The ADC setting for inferences of latency_us: the longest single conversion (84 ... 532 µs,
  * 9 to 12 bits) that still fits HB_PROBE_MIN_CONV_PER_INF times in one inference, else the
  * fastest. Returns the SADC code; *period_us its conversion time. */
@@ -82,11 +89,13 @@ void hb_probe_windows_idle(struct hb_probe_windows *pw, bool rails_too,
 			   struct hb_window_power *io);
 /* Before a window's BATCH: take every record the probe has sent for what went before. */
 enum hb_status hb_probe_windows_begin(struct hb_probe_windows *pw);
-/* After a BATCH of n inferences: wait for its n DONE edges, then the window's mean power
- * (added to *io, or replacing it as for idle), and *window_s, its length in the probe's
- * clock. Each inference's energy is kept for the statistics. */
-void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, bool rails_too,
-			  struct hb_window_power *io, double *window_s);
+/* After a BATCH of n inferences that lasted device_s by the device's own stamps: find its n
+ * DONE edges among the probe's (device_s only recognises them: the bounds are the probe's
+ * stamps), then the window's mean power (added to *io, or replacing it as for idle), and
+ * *window_s, its length in the probe's clock. Each inference's energy is kept for the
+ * statistics. */
+void hb_probe_windows_end(struct hb_probe_windows *pw, uint32_t n, double device_s,
+			  bool rails_too, struct hb_window_power *io, double *window_s);
 /* Stop the stream (the records still in the probe arrive first). */
 void hb_probe_windows_stop(struct hb_probe_windows *pw);
 /* The statistics; pointers valid until free. */

@@ -479,7 +479,8 @@ static enum hb_status run_windows(struct run *r)
 				   hb_timemap_host_ns(&m, b.t_last_done), &wi->pw);
 		double e_s = wi->dev_s; /* energy over the device's window, or the probe's */
 		if (r->probe) /* bounded by the probe's own DONE/BUSY stamps */
-			hb_probe_windows_end(r->probe, b.n, hb_rails_count(r->rails) > 0, &wi->pw, &e_s);
+			hb_probe_windows_end(r->probe, b.n, wi->dev_s, hb_rails_count(r->rails) > 0,
+					     &wi->pw, &e_s);
 		if (wi->pw.available) {
 			wi->power_mw = wi->pw.mean_mw;
 			wi->e_total_nj = hb_energy_nj(wi->power_mw, e_s) / b.n;

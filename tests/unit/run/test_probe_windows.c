@@ -112,3 +112,29 @@ Test(probe_windows, the_adc_choice_fits_the_minimum_conversions_in_an_inference)
 			cr_assert_gt(hbp_ina219_adc_us(code + 1) * (double)HB_PROBE_MIN_CONV_PER_INF, lat);
 	}
 }
+
+/* Two batches of 5 inferences of 100 µs (BUSY rises 2 µs before each DONE's inference
+ * starts back to back), 8 ms apart: the second is found by its length even when the count
+ * of edges before it is one short (an edge of the first arrived late). */
+Test(probe_windows, a_batch_is_found_by_its_length_not_by_edge_counts)
+{
+	uint64_t done[10], busy[10];
+	for (int b = 0; b < 2; b++)
+		for (int i = 0; i < 5; i++) {
+			uint64_t start = 1000 + (uint64_t)b * 8500 + (uint64_t)i * 100;
+			busy[b * 5 + i] = start;
+			done[b * 5 + i] = start + 100;
+		}
+	const double device_s = 500e-6; /* the second batch by the device: 5 x 100 µs */
+	uint64_t t = 0;
+	cr_assert_eq(hb_probe_find_batch(done, 10, busy, 10, 5, 5, device_s, &t), 5);
+	cr_assert_eq(t, busy[5]);
+	/* told 4 edges were earlier (one arrived late): still the second batch */
+	cr_assert_eq(hb_probe_find_batch(done, 10, busy, 10, 4, 5, device_s, &t), 5);
+	cr_assert_eq(t, busy[5]);
+	/* too few edges yet, or a length no run of them has: not found */
+	cr_assert_eq(hb_probe_find_batch(done, 9, busy, 9, 4, 5, device_s, &t), SIZE_MAX);
+	cr_assert_eq(hb_probe_find_batch(done, 10, busy, 10, 4, 5, device_s * 1.01, &t), SIZE_MAX);
+	/* within the clocks' tolerance (100 ppm) it is */
+	cr_assert_eq(hb_probe_find_batch(done, 10, busy, 10, 0, 5, device_s * 1.0001, &t), 0);
+}
