@@ -83,19 +83,24 @@ static void gp_string(struct wr *w, const char *s, size_t max_bytes)
 	if (left > max_bytes)
 		left = max_bytes;
 	wr_put(w, "\"", 1);
+	int after_escape = 0; /* gnuplot reads a digit right after \ooo as a fourth octal digit */
 	while (left) {
 		uint32_t cp;
 		size_t n = hb_utf8_seq(s, left, &cp);
+		int digit = n == 1 && cp >= '0' && cp <= '9';
 		if (n == 1 && ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-			       (cp >= '0' && cp <= '9') || cp == ' ')) {
+			       (digit && !after_escape) || cp == ' ')) {
 			wr_put(w, s, 1);
+			after_escape = 0;
 		} else if (n == 0 || hb_term_unsafe_cp(cp)) {
 			wr_put(w, fffd, sizeof fffd - 1);
+			after_escape = 1;
 			if (n == 0)
 				n = 1;
 		} else {
 			for (size_t i = 0; i < n; i++)
 				wr_printf(w, "\\%03o", (unsigned char)s[i]);
+			after_escape = 1;
 		}
 		s += n;
 		left -= n;
@@ -130,7 +135,8 @@ static void write_hist(struct wr *w, const double *v, size_t n)
 		size_t k = (size_t)((v[i] - lo) / width);
 		cnt[k < nb ? k : nb - 1]++;
 	}
-	wr_printf(w, "unset object\nunset arrow\nset xlabel 'energy per inference (nJ)'\n"
+	wr_printf(w, "unset object\nunset arrow\nunset title\nset yrange [0:*]\nset key top left\n"
+		     "set xlabel 'energy per inference (nJ)'\n"
 		     "set ylabel 'inferences'\nset style fill solid 0.6\nset boxwidth %.9g\n"
 		     "$hist << EOD\n", width * 0.9);
 	for (size_t k = 0; k < nb; k++)
