@@ -165,3 +165,22 @@ Test(run_probe, inferences_shorter_than_four_conversions_say_why, .timeout = 600
 	cr_assert_null(cJSON_GetObjectItem(pi, "energy_mean_nj"));
 	cJSON_Delete(doc);
 }
+
+/* Virtual pace: the probe's figures are a function of the command line (the probe runs on
+ * the board's time, the host holds time while it computes), however busy this machine is. */
+Test(run_probe, the_same_command_gives_the_same_figures, .timeout = 600)
+{
+	const char *args = "--windows 2 --window-s 0.1 --baseline-s 0.2 --samples 5";
+	cJSON *a = run_probe("same-a", args), *b = run_probe("same-b", args);
+	cr_assert(cJSON_Compare(obj(a, "measured"), obj(b, "measured"), 1), "measured differs");
+	cr_assert(cJSON_Compare(obj(a, "truth"), obj(b, "truth"), 1), "truth differs");
+	cJSON *pa = cJSON_Duplicate(obj(obj(a, "run"), "probe"), 1);
+	cJSON *pb = cJSON_Duplicate(obj(obj(b, "run"), "probe"), 1);
+	cJSON_DeleteItemFromObject(pa, "uri"); /* the board's socket directory */
+	cJSON_DeleteItemFromObject(pb, "uri");
+	cr_assert(cJSON_Compare(pa, pb, 1), "the probe's figures differ");
+	cJSON_Delete(pa);
+	cJSON_Delete(pb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
