@@ -184,3 +184,42 @@ Test(run_probe, the_same_command_gives_the_same_figures, .timeout = 600)
 	cJSON_Delete(a);
 	cJSON_Delete(b);
 }
+
+#ifdef HB_TEST_TWINS
+/* A hardware profile whose monitor sits on a probe (icebreaker.ini with bus = probe:serial:…),
+ * run as its twin (--virtual): the probe inside the virtual board stands in for the real
+ * one, at the board's 24 MHz; an inference spans ~5.6 conversions of 148 µs. */
+Test(run_probe, a_hardware_profile_with_a_probe_runs_as_its_twin, .timeout = 600)
+{
+	make_dir();
+	char cmd[2048], boards[300];
+	snprintf(boards, sizeof boards, "%s/boards", g_dir);
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -p '%s' && sed -e 's/^name = icebreaker$/name = icebreaker-probe/' "
+		 "-e 's|^bus = ftdi-i2c.*|bus = probe:serial:/dev/ttyACM0|' "
+		 "'%s/bench/boards/icebreaker.ini' > '%s/icebreaker-probe.ini' && "
+		 "grep -q '^bus = probe:serial' '%s/icebreaker-probe.ini'",
+		 boards, getenv("HB_SOURCE_DIR"), boards, boards);
+	cr_assert_eq(sh(cmd), 0, "cannot derive the profile");
+	char json[400], out[400];
+	snprintf(json, sizeof json, "%s/twin.json", g_dir);
+	snprintf(out, sizeof out, "%s/twin.out", g_dir);
+	snprintf(cmd, sizeof cmd,
+		 "'%s/bench/hilbench' --boards-dir '%s' run --board icebreaker-probe --virtual "
+		 "--windows 2 --window-s 0.05 --baseline-s 0.1 --samples 5 --no-db --json '%s' "
+		 "> '%s' 2>&1", getenv("HB_BUILD_DIR"), boards, json, out);
+	int rc = sh(cmd);
+	if (rc != 0) {
+		snprintf(cmd, sizeof cmd, "cat '%s' >&2", out);
+		sh(cmd);
+	}
+	cr_assert_eq(rc, 0, "the twin run exited %d (output above)", rc);
+	cJSON *doc = load_json(json);
+	cr_assert_str_eq(cJSON_GetStringValue(obj(obj(doc, "run"), "session")), "twin");
+	check_truth(doc);
+	const cJSON *pi = obj(obj(obj(doc, "run"), "probe"), "per_inference");
+	cr_assert(cJSON_IsTrue(obj(pi, "available")));
+	cr_assert_leq(fabs(get(pi, "energy_mean_relative_error")), HB_RUN_TRUTH_BOUND);
+	cJSON_Delete(doc);
+}
+#endif
