@@ -235,6 +235,26 @@ static enum hb_status open_power(struct run *r)
 	return hb_rails_open(r->sess, r->o->out, r->o->quiet, &r->rails);
 }
 
+/* Monitors on a bench probe: configured once the inference's length is known (it sets the
+ * conversion time). A probe that cannot be used leaves the power unavailable, as a monitor
+ * that cannot be used does; the timing figures are still measured. */
+static enum hb_status open_probe(struct run *r)
+{
+	char e[300] = "";
+	double lat_us = (double)r->latency_cycles / r->clock_hz * 1e6;
+	enum hb_status st = hb_probe_windows_open(r->sess, lat_us, r->o->out, r->o->quiet, &r->probe,
+						  e, sizeof e);
+	if (st == HB_ERR_NOMEM)
+		return st;
+	if (st != HB_OK) {
+		hb_err("%s", e);
+		set_err(r, "%s", e);
+		hb_probe_windows_free(r->probe);
+		r->probe = NULL;
+	}
+	return HB_OK;
+}
+
 static enum hb_status sync_point(struct run *r, struct hb_sync_point *p)
 {
 	struct hb_link_counters c;
@@ -381,6 +401,8 @@ static enum hb_status run_baseline(struct run *r)
 	double h0 = hb_timemap_host_ns(&m, r->idle_sync[0].cycle);
 	double h1 = hb_timemap_host_ns(&m, r->idle_sync[1].cycle);
 	board_window_power(r, &m, h0, h1, &r->idle_pw);
+	if (r->probe) /* the probe's monitors, in its own clock */
+		hb_probe_windows_idle(r->probe, hb_rails_count(r->rails) > 0, &r->idle_pw);
 	r->have_idle = r->idle_pw.available;
 	r->p_idle_mw = r->idle_pw.mean_mw;
 	if (hb_session_has_truth(r->sess) &&
@@ -424,6 +446,8 @@ static enum hb_status run_windows(struct run *r)
 		if (stop_requested(r))
 			break;
 		struct hb_sync_point sp[2];
+		if (r->probe && (st = hb_probe_windows_begin(r->probe)) != HB_OK)
+			break;
 		if ((st = sync_point(r, &sp[0])) != HB_OK)
 			break;
 		st = hb_link_batch(r->link, n, r->latency_cycles, &b);
@@ -453,10 +477,14 @@ static enum hb_status run_windows(struct run *r)
 		hb_timemap_fit(sp, 2, r->clock_hz, &m);
 		board_window_power(r, &m, hb_timemap_host_ns(&m, b.t_first_start),
 				   hb_timemap_host_ns(&m, b.t_last_done), &wi->pw);
+		double e_s = wi->dev_s; /* energy over the device's window, or the probe's */
+		if (r->probe) /* bounded by the probe's own DONE/BUSY stamps */
+			hb_probe_windows_end(r->probe, b.n, wi->dev_s, hb_rails_count(r->rails) > 0,
+					     &wi->pw, &e_s);
 		if (wi->pw.available) {
 			wi->power_mw = wi->pw.mean_mw;
-			wi->e_total_nj = hb_energy_nj(wi->power_mw, wi->dev_s) / b.n;
-			wi->e_dyn_nj = r->have_idle ? hb_energy_nj(wi->power_mw - r->p_idle_mw, wi->dev_s) / b.n : NAN;
+			wi->e_total_nj = hb_energy_nj(wi->power_mw, e_s) / b.n;
+			wi->e_dyn_nj = r->have_idle ? hb_energy_nj(wi->power_mw - r->p_idle_mw, e_s) / b.n : NAN;
 		}
 		if (hb_session_has_truth(r->sess) &&
 		    hb_session_truth(r->sess, b.t_first_start, b.t_last_done, &wi->truth) == HB_OK) {
@@ -550,6 +578,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		st = open_power(r);
 	if (st == HB_OK && !stop_requested(r))
 		st = run_singles(r);
+	if (st == HB_OK && !stop_requested(r) && hb_probe_windows_wanted(&r->board))
+		st = open_probe(r);
 	if (st == HB_OK && !stop_requested(r))
 		st = run_baseline(r);
 	if (st == HB_OK && !stop_requested(r))
@@ -566,6 +596,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	}
 	if (r->rails)
 		hb_rails_stop(r->rails);
+	hb_probe_windows_stop(r->probe);
 	now_iso(r->finished_at, sizeof r->finished_at);
 
 	/* The status is decided before anything is stored, so the record, the exit code and the
@@ -611,6 +642,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	if (r->tr)
 		hb_transport_close(r->tr);
 	hb_rails_free(r->rails);
+	hb_probe_windows_free(r->probe); /* before the session: it talks through the board */
 	hb_session_close(r->sess);
 	free(r->rtt_ms);
 	if (r->have_digits)
