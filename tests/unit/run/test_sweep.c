@@ -592,3 +592,33 @@ Test(sweep, dry_run_and_flash_arguments_per_clock)
 	}
 	fclose(f);
 }
+
+/* The shipped example plans parse, and the hardware one names clocks its board builds at. */
+Test(sweep, example_plans_parse_and_the_hardware_clocks_build)
+{
+	const char *src = getenv("HB_SOURCE_DIR");
+	const char *names[] = {"sweep-sim.ini", "sweep-twin.ini", "sweep-icebreaker.ini"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/docs/examples/%s", src, names[i]);
+		FILE *f = fopen(path, "r");
+		cr_assert_not_null(f, "%s", path);
+		static char text[65536];
+		text[fread(text, 1, sizeof text - 1, f)] = 0;
+		fclose(f);
+		struct hb_sweep_plan p;
+		char err[512] = "";
+		cr_assert_eq(hb_sweep_plan_parse(text, names[i], &p, err, sizeof err), HB_OK, "%s", err);
+		if (strcmp(names[i], "sweep-icebreaker.ini") != 0)
+			continue;
+		struct hb_board b;
+		cr_assert_eq(hb_board_find(p.board, NULL, &b, err, sizeof err), HB_OK, "%s", err);
+		cr_assert_geq(p.n_clock, 3u);
+		for (size_t k = 0; k < p.n_clock; k++) {
+			struct hb_clkgen c;
+			cr_assert_eq(hb_build_check_clock(&b, (uint64_t)llround(p.clock_hz[k]), &c, err, sizeof err), HB_OK,
+				     "%s", err);
+			cr_assert_eq(c.clk_hz, (uint32_t)llround(p.clock_hz[k]), "exactly");
+		}
+	}
+}
