@@ -1066,6 +1066,15 @@ Test(build_clock, each_clock_is_its_own_cached_bitstream_with_its_pll_settings)
 	char found[PATH_MAX];
 	cr_assert_eq(hb_build_bitstream_path(&b, 27 * MHZ, root, found, sizeof found, err, sizeof err), HB_OK, "%s", err);
 	cr_assert_str_eq(found, bc[1].bitstream);
+	/* so does `hilbench run --clock-mhz` on hardware (openFPGALoader is /bin/false here) */
+	static char out[65536];
+	char env[PATH_MAX + 64], want[PATH_MAX + 16];
+	snprintf(env, sizeof env, "HB_BITSTREAM_DIR=%1$s XDG_DATA_HOME=%1$s HB_OPENFPGALOADER=/bin/false", root);
+	run_cmd(env, "run --board icebreaker --clock-mhz 27 --no-db", out, sizeof out);
+	snprintf(want, sizeof want, "flash %s/icebreaker/%s/", root, bc[1].hash_hex); /* the line shortens the file */
+	cr_assert(strstr(out, want), "run flashes the 27 MHz build: %s", out);
+	run_cmd(env, "run --board icebreaker --clock-mhz 21 --no-db", out, sizeof out);
+	cr_assert(strstr(out, "make it with `hilbench build --board icebreaker --clock-mhz 21`"), "%s", out);
 	unsetenv("HB_FAKE_LOG");
 	rm_rf(root);
 	free(root);
