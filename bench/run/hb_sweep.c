@@ -493,7 +493,7 @@ struct sweep_clock {
 	double hz;                /* the points' clock; 0 = the board's */
 	bool prepared, failed;
 	char bitstream[PATH_MAX]; /* "" = the session's own choice */
-	const char *source;       /* where the bitstream came from ("[bitstreams]", "cache", "built") */
+	const char *source;       /* where the bitstream came from (the plan, the cache, built), for people */
 	double run_hz;            /* what each run asks for: the achieved clock on hardware */
 	struct hb_build_clock bc; /* hardware and twins with a [build] section */
 	bool have_bc;
