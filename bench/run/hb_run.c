@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_build.h"
 #include "hb_clock.h"
 #include "hb_log.h"
 #include "hb_paths.h"
@@ -172,9 +173,16 @@ static enum hb_status open_link(struct run *r)
 		return st;
 	}
 	r->clock_hz = r->id.clock_hz;
-	if (!hb_session_simulated(r->sess) && r->o->clock_hz > 0 && fabs(r->o->clock_hz - r->clock_hz) > 0.5) {
+	/* hardware: the gateware runs at what its PLL makes of the clock asked for (25.125 MHz for
+	 * 25 on the iCEBreaker), the clock its bitstream was built for */
+	double want_hz = r->o->clock_hz;
+	struct hb_clkgen cg;
+	if (want_hz > 0 && !hb_session_simulated(r->sess) && r->board.build.flow[0] &&
+	    hb_build_check_clock(&r->board, (uint64_t)llround(want_hz), &cg, NULL, 0) == HB_OK)
+		want_hz = cg.clk_hz;
+	if (!hb_session_simulated(r->sess) && want_hz > 0 && fabs(want_hz - r->clock_hz) > 0.5) {
 		set_err(r, "the gateware runs at %u Hz, not the %.0f Hz asked for: a clock needs its own bitstream "
-			   "(--bitstream)", r->id.clock_hz, r->o->clock_hz);
+			   "(hilbench build --clock-mhz %g, or --bitstream)", r->id.clock_hz, want_hz, r->o->clock_hz / 1e6);
 		return HB_ERR_MISMATCH;
 	}
 	hb_info("identity: weights %u B, inputs %u B, hidden %u bits, max n_in %u, max n_out %u, caps 0x%x",
@@ -188,7 +196,7 @@ static enum hb_status open_link(struct run *r)
 			hb_link_family_name(r->id.family), r->board.name, hb_family_name(r->board.family));
 		return HB_ERR_MISMATCH;
 	}
-	if (r->board.core_clock_hz && r->id.clock_hz != r->board.core_clock_hz)
+	if (r->board.core_clock_hz && r->id.clock_hz != r->board.core_clock_hz && !(want_hz > 0))
 		hb_warn("gateware clock %u Hz differs from the profile's %llu Hz; using the gateware's",
 			r->id.clock_hz, (unsigned long long)r->board.core_clock_hz);
 	return HB_OK;
@@ -551,6 +559,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	so.virtual_board = o->virtual_board;
 	so.no_flash = o->no_flash;
 	so.bitstream = o->bitstream;
+	if (!o->virtual_board && o->clock_hz > 0)
+		so.clock_hz = (uint64_t)llround(o->clock_hz); /* hardware: that clock's bitstream */
 	so.vboard_exe = o->vboard_exe;
 	so.pacing = o->pacing;
 	so.seed = o->board_seed;

@@ -88,7 +88,8 @@ static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t ca
 	} else {
 		/* the profile's [build]: the bitstream `hilbench build` made (bench/core/hb_build.c) */
 		char why[1536];
-		enum hb_status st = hb_build_bitstream_path(&s->board, 0, NULL, path, cap, why, sizeof why);
+		enum hb_status st = hb_build_bitstream_path(&s->board, s->o.clock_hz, NULL, path, cap, why,
+							    sizeof why);
 		if (st != HB_OK) {
 			set_err(s, "%s, or --no-flash for the bitstream already on the board", why);
 			return st;
