@@ -133,7 +133,8 @@ int hb_cmd_build(struct hb_global *g, int argc, char **argv)
 		hb_clkgen_describe(&p.clk, desc, sizeof desc);
 		printf("hilbench build: %s (%s), flow %s%s, build hash 0x%s\n", b.name, b.fpga_part,
 		       hb_build_flow_name(p.flow), p.synth_only ? " (synthesis only)" : "", p.hash_hex);
-		printf("clock: %s\n", desc);
+		printf("clock: %.6g MHz requested, %.6f MHz achieved: %s\n", p.clk.request_hz / 1e6,
+		       p.clk.fout_hz / 1e6, desc);
 		printf("directory: %s\n", p.dir);
 		fflush(stdout);
 	}

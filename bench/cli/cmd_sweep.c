@@ -37,7 +37,10 @@ static void usage(FILE *f)
 		"sweep's id (then 'hilbench calibrate --sweep ID'). Progress and an ETA are printed per\n"
 		"point; a failed point is recorded and listed, and the sweep goes on. Ctrl-C stops after\n"
 		"the current point; --resume ID measures what is left (pending and failed points).\n"
-		"Plan files: docs/calibration.md, 'Plan files'.\n"
+		"On hardware each clock is its own bitstream: before a clock's first point the sweep\n"
+		"takes it from the build cache, or builds it (hilbench build --clock-mhz, with progress);\n"
+		"each point flashes it and records the clock the PLL achieves. With --virtual any clock\n"
+		"runs and nothing is built. Plan files: docs/calibration.md, 'Plan files'.\n"
 		"\n"
 		"Options:\n"
 		"  -b, --board NAME       board profile (default: the plan's, else sim)\n"
@@ -47,10 +50,15 @@ static void usage(FILE *f)
 		"      --nets LIST        axes on the command line instead of a plan: networks (digits,\n"
 		"                         mnist-shape, file:PATH, random:SIZES:DENSITY:SEED), comma separated\n"
 		"      --L LIST           bitstream lengths\n"
-		"      --clock-mhz LIST   core clocks (hardware: one bitstream each, given in a plan)\n"
+		"      --clock-mhz LIST   core clocks (hardware: one bitstream each, built and cached\n"
+		"                         before the clock's first point; a twin runs any clock)\n"
 		"      --seeds LIST       input seeds\n"
 		"      --input-scale LIST input value scales in (0, 1] (spike density)\n"
 		"      --windows N, --window-s S, --baseline-s S, --samples N   per point (defaults 3, 1, 1, 10)\n"
+		"      --bitstream-dir DIR  hardware: the build cache (as hilbench build --out; default\n"
+		"                         $HB_BITSTREAM_DIR, else the build tree's bitstreams/)\n"
+		"  -n, --dry-run          per clock: the clock its PLL makes, the bitstream (cached or to\n"
+		"                         build) and the flash command; build, flash, measure nothing\n"
 		"      --resume ID        continue a stored sweep\n"
 		"      --list             list the stored sweeps\n"
 		"      --show ID          a sweep's points and their runs\n"
@@ -61,10 +69,12 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  hilbench sweep --board sim --plan docs/examples/sweep-sim.ini\n"
 		"  hilbench sweep --board sim --nets digits,random:120-48-10:0.5:7 --L 128,256 --clock-mhz 1,2\n"
+		"  hilbench sweep --board icebreaker --plan docs/examples/sweep-icebreaker.ini --dry-run\n"
 		"  hilbench sweep --resume 3\n"
 		"\n"
 		"Exit status: 0 every point measured; 1 some points failed (listed) or the sweep was\n"
-		"interrupted; 2 usage error (plan file, options).\n");
+		"interrupted; 2 usage error (plan file, options, a clock the board's PLL and UART\n"
+		"cannot make: the message names the nearest clocks that work).\n");
 }
 
 static char *read_file(const char *path)
@@ -178,7 +188,7 @@ static char *plan_from_options(const char *nets, const char *L, const char *clk,
 int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 {
 	enum { O_VIRTUAL = 1000, O_NETS, O_L, O_CLK, O_SEEDS, O_SCALE, O_WIN, O_WINS, O_BASE, O_SAMPLES, O_RESUME,
-	       O_LIST, O_SHOW, O_DB };
+	       O_LIST, O_SHOW, O_DB, O_BITDIR };
 	static const struct option opts[] = {
 		{"board", required_argument, 0, 'b'},        {"virtual", no_argument, 0, O_VIRTUAL},
 		{"plan", required_argument, 0, 'p'},         {"nets", required_argument, 0, O_NETS},
@@ -189,15 +199,17 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 		{"resume", required_argument, 0, O_RESUME},  {"list", no_argument, 0, O_LIST},
 		{"show", required_argument, 0, O_SHOW},      {"db", required_argument, 0, O_DB},
 		{"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
+		{"dry-run", no_argument, 0, 'n'},            {"bitstream-dir", required_argument, 0, O_BITDIR},
 		{0, 0, 0, 0},
 	};
 	const char *board = NULL, *plan_path = NULL, *nets = NULL, *L = NULL, *clk = NULL, *seeds = NULL,
-		   *scale = NULL, *win = NULL, *wins = NULL, *base = NULL, *samples = NULL, *db_path = NULL;
+		   *scale = NULL, *win = NULL, *wins = NULL, *base = NULL, *samples = NULL, *db_path = NULL,
+		   *bitdir = NULL;
 	long long resume = 0, show = 0;
-	bool list = false, virt = false, quiet = g->quiet;
+	bool list = false, virt = false, quiet = g->quiet, dry = false;
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "b:p:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:p:nqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case O_VIRTUAL: virt = true; break;
@@ -222,6 +234,8 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 		}
 		case O_LIST: list = true; break;
 		case O_DB: db_path = optarg; break;
+		case O_BITDIR: bitdir = optarg; break;
+		case 'n': dry = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return HB_EXIT_OK;
 		default: return hb_usage_error(CMD, "unknown or incomplete option");
@@ -265,7 +279,8 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 	struct hb_sweep_opts o = {.board = board, .virtual_board = virt, .boards_dir = g->boards_dir, .db_path = db_path, .out = stdout,
-				  .quiet = quiet, .interrupted = &g_stop, .command_line = cmdline};
+				  .quiet = quiet, .interrupted = &g_stop, .command_line = cmdline,
+				  .bitstream_dir = bitdir, .dry_run = dry};
 	struct hb_sweep_result res;
 	char err[512] = "";
 	enum hb_status st = resume ? hb_sweep_resume(&o, resume, &res, err, sizeof err)
@@ -277,6 +292,8 @@ int hb_cmd_sweep(struct hb_global *g, int argc, char **argv)
 		return hb_usage_error(CMD, "%s", err);
 	if (st != HB_OK)
 		return hb_fail(CMD, "%s", err[0] ? err : hb_strerror(st));
+	if (dry)
+		return HB_EXIT_OK;
 
 	/* the summary: counts, failed points, how to go on */
 	if (!quiet)

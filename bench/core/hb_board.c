@@ -905,10 +905,12 @@ static enum hb_status validate_monitor(struct vctx *v, const struct hb_board_mon
 	if (is_hw(b->family) && (!bus || !bus->hardware))
 		return mfail(v, m, MI_BUS, "'%s' is not an I2C bus URI for real hardware (%s)",
 			     m->bus, examples);
-	if (!is_hw(b->family) && (!bus || bus->hardware))
-		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus",
-			     m->bus);
-	if (strcmp(scheme, "probe") == 0) {
+	/* the bench probe running inside the virtual board (docs/probe.md section 7) */
+	bool vb_probe = !is_hw(b->family) && strcmp(m->bus, "probe:vboard:") == 0;
+	if (!is_hw(b->family) && !vb_probe && (!bus || bus->hardware))
+		return mfail(v, m, MI_BUS, "'%s': a sim board's monitors sit on the vboard: bus, or "
+			     "on the virtual board's probe (probe:vboard:)", m->bus);
+	if (strcmp(scheme, "probe") == 0 && !vb_probe) {
 		/* The bench probe (docs/probe.md), reached through a transport of the registry
 		 * that reaches hardware (a pty counts: ser2net or a probe's own bridge). */
 		char tscheme[32], texamples[160];

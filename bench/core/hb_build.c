@@ -757,6 +757,94 @@ static bool flow_known(const char *name, enum hb_build_flow *out)
 	return false;
 }
 
+/* The gateware's UART divides the core clock by round(clk / baud): at least 4 cycles per bit
+ * and within 2 % of the profile's rate (docs/boards.md, [uart] baud). */
+static bool uart_divides(uint32_t clk_hz, uint32_t baud, uint64_t *div_out, uint64_t *actual_out)
+{
+	uint64_t div = ((uint64_t)clk_hz + baud / 2) / baud;
+	uint64_t actual = div ? clk_hz / div : 0;
+	uint64_t diff = actual > baud ? actual - baud : baud - actual;
+	if (div_out)
+		*div_out = div;
+	if (actual_out)
+		*actual_out = actual;
+	return div >= 4 && diff * 50 <= baud;
+}
+
+/* A clock the board builds at exactly: its clock generator makes it to the Hz and the UART
+ * divides it (what the nearest-clock advice names, so that asking for it gets it). */
+static bool buildable(const struct hb_board *b, uint64_t hz, struct hb_clkgen *c)
+{
+	return hb_clkgen_for(b->family, b->osc_hz, hz, c, NULL, 0) == HB_OK && c->clk_hz == hz &&
+	       uart_divides(c->clk_hz, b->uart_baud, NULL, NULL);
+}
+
+enum hb_status hb_build_nearest_clocks(const struct hb_board *b, uint64_t hz, uint64_t *below,
+				       uint64_t *above)
+{
+	*below = *above = 0;
+	if (!b->uart_baud || b->family == HB_FAMILY_SIM)
+		return HB_ERR_ARG;
+	/* a clock the UART divides is within 2 % of baud * d: try those, outward from hz */
+	struct hb_clkgen c;
+	uint64_t d0 = hz / b->uart_baud;
+	for (uint64_t d = d0; d >= 4 && !*below; d--)
+		if ((uint64_t)b->uart_baud * d <= hz && buildable(b, (uint64_t)b->uart_baud * d, &c))
+			*below = (uint64_t)b->uart_baud * d;
+	for (uint64_t d = d0 < 4 ? 4 : d0; (uint64_t)b->uart_baud * d <= 1000000000ull && !*above; d++)
+		if ((uint64_t)b->uart_baud * d >= hz && buildable(b, (uint64_t)b->uart_baud * d, &c))
+			*above = (uint64_t)b->uart_baud * d;
+	if (*below == hz || *above == hz)
+		*below = *above = hz;
+	return *below || *above ? HB_OK : HB_ERR_NOTFOUND;
+}
+
+/* "; the nearest clocks board X builds at are 15 and 18 MHz" */
+static void name_nearest(const struct hb_board *b, uint64_t hz, char *buf, size_t cap)
+{
+	uint64_t lo, hi;
+	buf[0] = '\0';
+	if (hb_build_nearest_clocks(b, hz, &lo, &hi) != HB_OK)
+		return;
+	if (lo && hi && lo != hi)
+		snprintf(buf, cap, "; the nearest clocks board %s builds at are %.6g and %.6g MHz", b->name,
+			 lo / 1e6, hi / 1e6);
+	else
+		snprintf(buf, cap, "; the nearest clock board %s builds at is %.6g MHz", b->name,
+			 (lo ? lo : hi) / 1e6);
+}
+
+enum hb_status hb_build_check_clock(const struct hb_board *b, uint64_t hz, struct hb_clkgen *clk,
+				    char *err, size_t errlen)
+{
+	char why[320] = "", near[160];
+	bool say = err && errlen;
+	enum hb_status st = hb_clkgen_for(b->family, b->osc_hz, hz, clk, say ? why : NULL, sizeof why);
+	if (st != HB_OK) {
+		if (st == HB_ERR_RANGE && say) {
+			name_nearest(b, hz, near, sizeof near);
+			set_err(err, errlen, "board %s: %s%s (its UART runs at %u baud)", b->name, why, near,
+				b->uart_baud);
+		} else {
+			set_err(err, errlen, "board %s: %s", b->name, why);
+		}
+		return st;
+	}
+	uint64_t div, actual;
+	if (!uart_divides(clk->clk_hz, b->uart_baud, &div, &actual)) {
+		if (!say)
+			return HB_ERR_RANGE;
+		name_nearest(b, hz, near, sizeof near);
+		set_err(err, errlen, "board %s at %.6g MHz (the clock generator makes %.6f MHz): the UART "
+			"divides the core clock by %llu for %u baud (%llu baud, %s)%s", b->name, hz / 1e6,
+			clk->fout_hz / 1e6, (unsigned long long)div, b->uart_baud,
+			(unsigned long long)actual, div < 4 ? "fewer than 4 cycles per bit" : "more than 2 % off",
+			near[0] ? near : "; pick a clock that is a multiple of the baud rate");
+		return HB_ERR_RANGE;
+	}
+	return HB_OK;
+}
+
 enum hb_status hb_build_plan(const struct hb_build_opts *o, struct hb_build_plan *p, char *err,
 			     size_t errlen)
 {
@@ -784,23 +872,10 @@ enum hb_status hb_build_plan(const struct hb_build_opts *o, struct hb_build_plan
 
 	/* the clock, and the UART divider it gives */
 	uint64_t want = o->clock_hz ? o->clock_hz : b->core_clock_hz;
-	enum hb_status st = hb_clkgen_for(b->family, b->osc_hz, want, &p->clk, err, errlen);
+	enum hb_status st = hb_build_check_clock(b, want, &p->clk, err, errlen);
 	if (st != HB_OK)
 		return HB_ERR_ARG;
 	p->target_mhz = p->clk.clk_hz / 1e6;
-	uint64_t div = ((uint64_t)p->clk.clk_hz + b->uart_baud / 2) / b->uart_baud;
-	uint64_t actual = div ? p->clk.clk_hz / div : 0;
-	uint64_t diff = actual > b->uart_baud ? actual - b->uart_baud : b->uart_baud - actual;
-	if (div < 4 || diff * 50 > b->uart_baud) {
-		set_err(err, errlen, "board %s at %.6g MHz: the UART divides the core clock by %llu for "
-			"%u baud (%llu baud, %s): pick a clock that is a multiple of the baud rate "
-			"(e.g. %.6g or %.6g MHz)", b->name, p->target_mhz, (unsigned long long)div,
-			b->uart_baud, (unsigned long long)actual,
-			div < 4 ? "fewer than 4 cycles per bit" : "more than 2 % off",
-			(double)b->uart_baud * (div < 4 ? 4 : div) / 1e6,
-			(double)b->uart_baud * (div < 4 ? 5 : div + 1) / 1e6);
-		return HB_ERR_ARG;
-	}
 
 	/* the flow */
 	const char *fname = o->flow ? o->flow : b->build.flow;
@@ -1614,4 +1689,55 @@ enum hb_status hb_build_bitstream_path(const struct hb_board *board, uint64_t cl
 		"0x%s, %s)%s%s: make it with `%s` (or give --bitstream FILE)",
 		board->name, (double)hz / 1e6, hash, first_dir, failed, other_note, command);
 	return HB_ERR_NOTFOUND;
+}
+
+/* ------------------------------------------------------------ one bitstream per clock */
+
+enum hb_status hb_build_ensure(const struct hb_build_opts *o, int build, struct hb_build_clock *bc,
+			       char *err, size_t errlen)
+{
+	memset(bc, 0, sizeof *bc);
+	bc->fmax_mhz = -1;
+	const struct hb_board *b = o->board;
+	bc->request_hz = o->clock_hz ? o->clock_hz : b ? b->core_clock_hz : 0;
+	struct hb_build_plan p;
+	enum hb_status st = hb_build_plan(o, &p, err, errlen);
+	if (st != HB_OK) {
+		hb_build_plan_free(&p);
+		return st;
+	}
+	bc->clk = p.clk;
+	snprintf(bc->hash_hex, sizeof bc->hash_hex, "%s", p.hash_hex);
+	snprintf(bc->dir, sizeof bc->dir, "%s", p.dir);
+	snprintf(bc->bitstream, sizeof bc->bitstream, "%s", p.bitstream);
+	if (o->clock_hz && o->clock_hz != b->core_clock_hz)
+		snprintf(bc->command, sizeof bc->command, "hilbench build --board %s --clock-mhz %.6g",
+			 b->name, (double)o->clock_hz / 1e6);
+	else
+		snprintf(bc->command, sizeof bc->command, "hilbench build --board %s", b->name);
+	char ok[PATH_MAX + 16];
+	snprintf(ok, sizeof ok, "%s/build.ok", p.dir);
+	if (!build) {
+		if (file_exists(ok) && file_exists(p.bitstream)) {
+			struct hb_build_report r;
+			if (load_cached(&p, &r) == 0) {
+				bc->cached = bc->ready = 1;
+				bc->fmax_mhz = r.fmax_mhz;
+				hb_build_plan_free(&p);
+				return HB_OK;
+			}
+		}
+		set_err(err, errlen, "board %s at %.6g MHz: no bitstream in the cache (build 0x%s, %s): "
+			"`%s` makes it", b->name, bc->request_hz / 1e6, p.hash_hex, p.dir, bc->command);
+		hb_build_plan_free(&p);
+		return HB_ERR_NOTFOUND;
+	}
+	struct hb_build_report r;
+	st = hb_build_run(o, &p, &r, err, errlen);
+	bc->cached = r.cached;
+	bc->seconds = r.cached ? 0 : r.seconds;
+	bc->fmax_mhz = r.fmax_mhz;
+	bc->ready = st == HB_OK && r.pass;
+	hb_build_plan_free(&p);
+	return st;
 }

@@ -130,6 +130,20 @@ struct hb_build_plan {
 	size_t n_owned, cap_owned;
 };
 
+/* The clock a board builds at: its clock generator's setting for hz (hb_clkgen_for, from the
+ * profile's osc_hz), and the UART divider that setting gives must be >= 4 cycles per bit and
+ * within 2 % of [uart] baud. HB_ERR_RANGE when not, with a message that names the nearest
+ * clocks the board does build at (hb_build_nearest_clocks); HB_ERR_ARG for a board without a
+ * clock generator (sim). clk->clk_hz is the achieved clock: CLK_HZ, IDENTIFY's clock. */
+enum hb_status hb_build_check_clock(const struct hb_board *b, uint64_t hz, struct hb_clkgen *clk,
+				    char *err, size_t errlen);
+/* The nearest clocks at or below and at or above hz that the board builds at exactly (its
+ * clock generator makes them to the Hz and they pass hb_build_check_clock), among the multiples
+ * of the baud rate (where the UART's divider is exact); 0 where there is none. HB_ERR_NOTFOUND
+ * when neither exists. */
+enum hb_status hb_build_nearest_clocks(const struct hb_board *b, uint64_t hz, uint64_t *below,
+				       uint64_t *above);
+
 /* Plan a build. HB_ERR_ARG for a request that cannot be built (no [build] section, a clock
  * the PLL cannot make or the UART cannot divide, a path the scripts cannot hold), with the
  * reason in err. A missing tool is not an error here: plan->missing names it. */
@@ -236,5 +250,30 @@ const char *hb_build_default_root(void);
 enum hb_status hb_build_bitstream_path(const struct hb_board *board, uint64_t clock_hz,
 				       const char *root, char *path, size_t cap, char *err,
 				       size_t errlen);
+
+/* ------------------------------------------------------------ one bitstream per clock */
+
+/* The cached bitstream of one core clock (a sweep's clock block, docs/calibration.md "Sweeping
+ * clocks on a real bench"). */
+struct hb_build_clock {
+	uint64_t request_hz;
+	struct hb_clkgen clk;     /* clk.clk_hz: the achieved clock (CLK_HZ, IDENTIFY's) */
+	char hash_hex[9];
+	char dir[PATH_MAX];
+	char bitstream[PATH_MAX];
+	char command[200];        /* the `hilbench build` command that makes it */
+	int cached;               /* it was in the cache: nothing ran */
+	int ready;                /* a bitstream that passed the gate is at .bitstream */
+	double seconds;           /* the build's wall time (0 from the cache) */
+	double fmax_mhz;          /* nextpnr's Fmax of the build, < 0 unknown */
+};
+
+/* Make sure the bitstream for o->board at o->clock_hz (0 = the profile's) exists: plan it and,
+ * with build set, run hb_build_run, which takes it from the cache when the hash was built and
+ * passed (progress on o->out). Without build only the cache is looked at: HB_ERR_NOTFOUND
+ * when it lacks the build (bc filled: hash, directory, command). Otherwise as hb_build_plan
+ * and hb_build_run (HB_ERR_MISMATCH: misses timing, the message names the Fmax achieved). */
+enum hb_status hb_build_ensure(const struct hb_build_opts *o, int build, struct hb_build_clock *bc,
+			       char *err, size_t errlen);
 
 #endif

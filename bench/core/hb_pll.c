@@ -59,9 +59,13 @@ static double mhz(uint64_t hz)
 	return (double)hz / 1e6;
 }
 
-/* Check the reference and the request against a part's limits. */
-static enum hb_status check_io(const struct hb_clkgen_limits *l, const char *what, uint64_t fin,
-			       uint64_t fout, char *err, size_t errlen)
+typedef enum hb_status (*search_fn)(uint64_t fin, uint64_t fout, struct hb_clkgen *out, char *err,
+				    size_t errlen);
+
+/* Check the reference and the request against a part's limits. A request outside the output
+ * range names the nearest clock the part makes (the search at the nearer end of the range). */
+static enum hb_status check_io(const struct hb_clkgen_limits *l, search_fn search, const char *what,
+			       uint64_t fin, uint64_t fout, char *err, size_t errlen)
 {
 	if (fin < l->in_min || fin > l->in_max) {
 		set_err(err, errlen, "%s: the %.6g MHz reference is outside its input range %.6g..%.6g MHz",
@@ -69,8 +73,16 @@ static enum hb_status check_io(const struct hb_clkgen_limits *l, const char *wha
 		return HB_ERR_RANGE;
 	}
 	if (fout < l->out_min || fout > l->out_max) {
-		set_err(err, errlen, "%s: %.6g MHz is outside its output range %.6g..%.6g MHz", what,
-			mhz(fout), mhz(l->out_min), mhz(l->out_max));
+		struct hb_clkgen near;
+		uint64_t edge = fout < l->out_min ? l->out_min : l->out_max;
+		if (err && errlen && search(fin, edge, &near, NULL, 0) == HB_OK)
+			set_err(err, errlen, "%s: %.6g MHz is outside its output range %.6g..%.6g MHz; "
+				"the nearest it makes from %.6g MHz is %.6f MHz (its setting for %.6g MHz)",
+				what, mhz(fout), mhz(l->out_min), mhz(l->out_max), mhz(fin),
+				near.fout_hz / 1e6, mhz(edge));
+		else
+			set_err(err, errlen, "%s: %.6g MHz is outside its output range %.6g..%.6g MHz", what,
+				mhz(fout), mhz(l->out_min), mhz(l->out_max));
 		return HB_ERR_RANGE;
 	}
 	return HB_OK;
@@ -103,7 +115,7 @@ enum hb_status hb_pll_ice40(uint64_t fin, uint64_t fout, struct hb_clkgen *out, 
 			    size_t errlen)
 {
 	const struct hb_clkgen_limits *l = &hb_ice40_pll_limits;
-	enum hb_status st = check_io(l, "iCE40 PLL", fin, fout, err, errlen);
+	enum hb_status st = check_io(l, hb_pll_ice40, "iCE40 PLL", fin, fout, err, errlen);
 	if (st != HB_OK)
 		return st;
 	bool found = false;
@@ -154,7 +166,7 @@ enum hb_status hb_pll_ecp5(uint64_t fin, uint64_t fout, struct hb_clkgen *out, c
 			   size_t errlen)
 {
 	const struct hb_clkgen_limits *l = &hb_ecp5_pll_limits;
-	enum hb_status st = check_io(l, "ECP5 PLL", fin, fout, err, errlen);
+	enum hb_status st = check_io(l, hb_pll_ecp5, "ECP5 PLL", fin, fout, err, errlen);
 	if (st != HB_OK)
 		return st;
 	bool found = false;
@@ -204,7 +216,7 @@ enum hb_status hb_mmcm_xc7(uint64_t fin, uint64_t fout, struct hb_clkgen *out, c
 			   size_t errlen)
 {
 	const struct hb_clkgen_limits *l = &hb_xc7_mmcm_limits;
-	enum hb_status st = check_io(l, "Artix-7 MMCM", fin, fout, err, errlen);
+	enum hb_status st = check_io(l, hb_mmcm_xc7, "Artix-7 MMCM", fin, fout, err, errlen);
 	if (st != HB_OK)
 		return st;
 	bool found = false;

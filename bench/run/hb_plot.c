@@ -83,19 +83,24 @@ static void gp_string(struct wr *w, const char *s, size_t max_bytes)
 	if (left > max_bytes)
 		left = max_bytes;
 	wr_put(w, "\"", 1);
+	int after_escape = 0; /* gnuplot reads a digit right after \ooo as a fourth octal digit */
 	while (left) {
 		uint32_t cp;
 		size_t n = hb_utf8_seq(s, left, &cp);
+		int digit = n == 1 && cp >= '0' && cp <= '9';
 		if (n == 1 && ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-			       (cp >= '0' && cp <= '9') || cp == ' ')) {
+			       (digit && !after_escape) || cp == ' ')) {
 			wr_put(w, s, 1);
+			after_escape = 0;
 		} else if (n == 0 || hb_term_unsafe_cp(cp)) {
 			wr_put(w, fffd, sizeof fffd - 1);
+			after_escape = 1;
 			if (n == 0)
 				n = 1;
 		} else {
 			for (size_t i = 0; i < n; i++)
 				wr_printf(w, "\\%03o", (unsigned char)s[i]);
+			after_escape = 1;
 		}
 		s += n;
 		left -= n;
@@ -106,6 +111,38 @@ static void gp_string(struct wr *w, const char *s, size_t max_bytes)
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
+}
+
+/* The per-inference energies as a histogram (bins counted here: the script stays data). */
+static void write_hist(struct wr *w, const double *v, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	if (!(hi >= lo))
+		return;
+	size_t nb = (size_t)ceil(sqrt((double)n));
+	nb = nb < 5 ? 5 : nb > 40 ? 40 : nb;
+	double width = hi > lo ? (hi - lo) / (double)nb : (lo != 0 ? fabs(lo) * 1e-3 : 1.0);
+	size_t cnt[40] = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		size_t k = (size_t)((v[i] - lo) / width);
+		cnt[k < nb ? k : nb - 1]++;
+	}
+	wr_printf(w, "unset object\nunset arrow\nunset title\nset yrange [0:*]\nset key top left\n"
+		     "set xlabel 'energy per inference (nJ)'\n"
+		     "set ylabel 'inferences'\nset style fill solid 0.6\nset boxwidth %.9g\n"
+		     "$hist << EOD\n", width * 0.9);
+	for (size_t k = 0; k < nb; k++)
+		wr_printf(w, "%.9g %zu\n", lo + width * ((double)k + 0.5), cnt[k]);
+	wr_printf(w, "EOD\nplot $hist using 1:2 with boxes lc rgb '#1f4e9a' title 'per-inference "
+		     "energy (bench probe)'\nunset multiplot\n");
 }
 
 static void write_script(struct wr *w, const struct hb_plot *p, const char *term)
@@ -120,8 +157,10 @@ static void write_script(struct wr *w, const struct hb_plot *p, const char *term
 	wr_put(w, "set title ", 10);
 	gp_string(w, title, sizeof title);
 	wr_put(w, " noenhanced\n", 12);
-	wr_printf(w, "set xlabel '%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
-		  p->simulated_time ? "simulated" : "host");
+	if (p->n_hist)
+		wr_printf(w, "set multiplot layout 2,1\n");
+	wr_printf(w, "set xlabel '%s%s time (s)'\nset ylabel 'power (mW)'\nset key bottom right\n",
+		  p->probe_time ? "probe " : "", p->simulated_time ? "simulated" : "host");
 	for (size_t i = 0; i < p->n_windows; i++) {
 		double a = p->windows[i].t0_s, b = p->windows[i].t1_s;
 		if (!isfinite(a) || !isfinite(b))
@@ -140,6 +179,8 @@ static void write_script(struct wr *w, const struct hb_plot *p, const char *term
 		  p->have_idle && isfinite(p->idle_mw)
 			  ? ", idle with lines dt 2 lc rgb '#c03030' title 'idle baseline'"
 			  : "");
+	if (p->n_hist)
+		write_hist(w, p->hist_nj, p->n_hist);
 }
 
 enum hb_status hb_plot_write(const struct hb_plot *p, const char *path)

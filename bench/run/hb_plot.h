@@ -33,6 +33,10 @@ struct hb_plot {
 	int have_idle;            /* draw the idle baseline at idle_mw */
 	double idle_mw;
 	int simulated_time;       /* the time axis is simulated time (virtual board), not host time */
+	int probe_time;           /* ... the bench probe's timer (its samples and windows) */
+	/* per-inference energies (nJ), drawn as a histogram under the trace; n_hist 0 = none */
+	const double *hist_nj;
+	size_t n_hist;
 	/* title parts, any bytes (NULL or "" = left out) */
 	const char *net, *board, *rail, *rail_label;
 };

@@ -159,6 +159,8 @@ enum hb_status hb_rails_open(struct hb_session *s, FILE *out, int quiet, struct 
 	}
 	for (size_t i = 0; i < b->n_monitors; i++) {
 		const struct hb_board_monitor *m = &b->monitors[i];
+		if (strncmp(m->bus, "probe:", 6) == 0)
+			continue; /* the probe samples it itself (hb_probe_windows.c) */
 		struct rail *rl = &R->rail[R->n];
 		memset(rl, 0, sizeof *rl);
 		rl->mon = m;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_build.h"
 #include "hb_clock.h"
 #include "hb_log.h"
 #include "hb_paths.h"
@@ -172,9 +173,16 @@ static enum hb_status open_link(struct run *r)
 		return st;
 	}
 	r->clock_hz = r->id.clock_hz;
-	if (!hb_session_simulated(r->sess) && r->o->clock_hz > 0 && fabs(r->o->clock_hz - r->clock_hz) > 0.5) {
+	/* hardware: the gateware runs at what its PLL makes of the clock asked for (25.125 MHz for
+	 * 25 on the iCEBreaker), the clock its bitstream was built for */
+	double want_hz = r->o->clock_hz;
+	struct hb_clkgen cg;
+	if (want_hz > 0 && !hb_session_simulated(r->sess) && r->board.build.flow[0] &&
+	    hb_build_check_clock(&r->board, (uint64_t)llround(want_hz), &cg, NULL, 0) == HB_OK)
+		want_hz = cg.clk_hz;
+	if (!hb_session_simulated(r->sess) && want_hz > 0 && fabs(want_hz - r->clock_hz) > 0.5) {
 		set_err(r, "the gateware runs at %u Hz, not the %.0f Hz asked for: a clock needs its own bitstream "
-			   "(--bitstream)", r->id.clock_hz, r->o->clock_hz);
+			   "(hilbench build --clock-mhz %g, or --bitstream)", r->id.clock_hz, want_hz, r->o->clock_hz / 1e6);
 		return HB_ERR_MISMATCH;
 	}
 	hb_info("identity: weights %u B, inputs %u B, hidden %u bits, max n_in %u, max n_out %u, caps 0x%x",
@@ -188,7 +196,7 @@ static enum hb_status open_link(struct run *r)
 			hb_link_family_name(r->id.family), r->board.name, hb_family_name(r->board.family));
 		return HB_ERR_MISMATCH;
 	}
-	if (r->board.core_clock_hz && r->id.clock_hz != r->board.core_clock_hz)
+	if (r->board.core_clock_hz && r->id.clock_hz != r->board.core_clock_hz && !(want_hz > 0))
 		hb_warn("gateware clock %u Hz differs from the profile's %llu Hz; using the gateware's",
 			r->id.clock_hz, (unsigned long long)r->board.core_clock_hz);
 	return HB_OK;
@@ -233,6 +241,26 @@ static enum hb_status load_network(struct run *r)
 static enum hb_status open_power(struct run *r)
 {
 	return hb_rails_open(r->sess, r->o->out, r->o->quiet, &r->rails);
+}
+
+/* Monitors on a bench probe: configured once the inference's length is known (it sets the
+ * conversion time). A probe that cannot be used leaves the power unavailable, as a monitor
+ * that cannot be used does; the timing figures are still measured. */
+static enum hb_status open_probe(struct run *r)
+{
+	char e[300] = "";
+	double lat_us = (double)r->latency_cycles / r->clock_hz * 1e6;
+	enum hb_status st = hb_probe_windows_open(r->sess, lat_us, r->o->out, r->o->quiet, &r->probe,
+						  e, sizeof e);
+	if (st == HB_ERR_NOMEM)
+		return st;
+	if (st != HB_OK) {
+		hb_err("%s", e);
+		set_err(r, "%s", e);
+		hb_probe_windows_free(r->probe);
+		r->probe = NULL;
+	}
+	return HB_OK;
 }
 
 static enum hb_status sync_point(struct run *r, struct hb_sync_point *p)
@@ -381,6 +409,8 @@ static enum hb_status run_baseline(struct run *r)
 	double h0 = hb_timemap_host_ns(&m, r->idle_sync[0].cycle);
 	double h1 = hb_timemap_host_ns(&m, r->idle_sync[1].cycle);
 	board_window_power(r, &m, h0, h1, &r->idle_pw);
+	if (r->probe) /* the probe's monitors, in its own clock */
+		hb_probe_windows_idle(r->probe, hb_rails_count(r->rails) > 0, &r->idle_pw);
 	r->have_idle = r->idle_pw.available;
 	r->p_idle_mw = r->idle_pw.mean_mw;
 	if (hb_session_has_truth(r->sess) &&
@@ -424,6 +454,8 @@ static enum hb_status run_windows(struct run *r)
 		if (stop_requested(r))
 			break;
 		struct hb_sync_point sp[2];
+		if (r->probe && (st = hb_probe_windows_begin(r->probe)) != HB_OK)
+			break;
 		if ((st = sync_point(r, &sp[0])) != HB_OK)
 			break;
 		st = hb_link_batch(r->link, n, r->latency_cycles, &b);
@@ -453,10 +485,14 @@ static enum hb_status run_windows(struct run *r)
 		hb_timemap_fit(sp, 2, r->clock_hz, &m);
 		board_window_power(r, &m, hb_timemap_host_ns(&m, b.t_first_start),
 				   hb_timemap_host_ns(&m, b.t_last_done), &wi->pw);
+		double e_s = wi->dev_s; /* energy over the device's window, or the probe's */
+		if (r->probe) /* bounded by the probe's own DONE/BUSY stamps */
+			hb_probe_windows_end(r->probe, b.n, wi->dev_s, hb_rails_count(r->rails) > 0,
+					     &wi->pw, &e_s);
 		if (wi->pw.available) {
 			wi->power_mw = wi->pw.mean_mw;
-			wi->e_total_nj = hb_energy_nj(wi->power_mw, wi->dev_s) / b.n;
-			wi->e_dyn_nj = r->have_idle ? hb_energy_nj(wi->power_mw - r->p_idle_mw, wi->dev_s) / b.n : NAN;
+			wi->e_total_nj = hb_energy_nj(wi->power_mw, e_s) / b.n;
+			wi->e_dyn_nj = r->have_idle ? hb_energy_nj(wi->power_mw - r->p_idle_mw, e_s) / b.n : NAN;
 		}
 		if (hb_session_has_truth(r->sess) &&
 		    hb_session_truth(r->sess, b.t_first_start, b.t_last_done, &wi->truth) == HB_OK) {
@@ -557,6 +593,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	so.virtual_board = o->virtual_board;
 	so.no_flash = o->no_flash;
 	so.bitstream = o->bitstream;
+	if (!o->virtual_board && o->clock_hz > 0)
+		so.clock_hz = (uint64_t)llround(o->clock_hz); /* hardware: that clock's bitstream */
 	so.vboard_exe = o->vboard_exe;
 	so.pacing = o->pacing;
 	so.seed = o->board_seed;
@@ -584,6 +622,8 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		st = open_power(r);
 	if (st == HB_OK && !stop_requested(r))
 		st = run_singles(r);
+	if (st == HB_OK && !stop_requested(r) && hb_probe_windows_wanted(&r->board))
+		st = open_probe(r);
 	if (st == HB_OK && !stop_requested(r))
 		st = run_baseline(r);
 	if (st == HB_OK && !stop_requested(r))
@@ -600,6 +640,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 	}
 	if (r->rails)
 		hb_rails_stop(r->rails);
+	hb_probe_windows_stop(r->probe);
 	now_iso(r->finished_at, sizeof r->finished_at);
 
 	/* The status is decided before anything is stored, so the record, the exit code and the
@@ -651,6 +692,7 @@ enum hb_status hb_run(const struct hb_run_opts *o, char *err, size_t errlen)
 		hb_transport_close(r->tr);
 	hb_db_close(r->db);
 	hb_rails_free(r->rails);
+	hb_probe_windows_free(r->probe); /* before the session: it talks through the board */
 	hb_session_close(r->sess);
 	free(r->rtt_ms);
 	if (r->have_digits)

@@ -11,6 +11,7 @@
 #include "hb_link_client.h"
 #include "hb_measure.h"
 #include "hb_model.h"
+#include "hb_probe_windows.h"
 #include "hb_rails.h"
 #include "hb_run.h"
 #include "hb_run_extra.h"
@@ -47,6 +48,7 @@ struct run {
 	struct hb_link_identity id;
 	double clock_hz;
 	struct hb_rails *rails;
+	struct hb_probe_windows *probe; /* monitors on a bench probe (hb_probe_windows.h) */
 	/* results */
 	char started_at[40], finished_at[40];
 	unsigned n_checked, n_mismatch, n_correct, n_labelled;

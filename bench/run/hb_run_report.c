@@ -302,6 +302,8 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 				"(power), %+.3f %% (energy)\n",
 				f.truth_power_mw, f.truth_e_nj, 100 * (f.power_mw - f.truth_power_mw) / f.truth_power_mw,
 				100 * (f.e_total_nj - f.truth_e_nj) / f.truth_e_nj);
+		if (r->probe) /* bench/run/hb_probe_windows.c */
+			hb_probe_windows_print(r->probe, r->o->out, f.truth_ok ? f.truth_e_nj : NAN);
 		if (r->n_labelled)
 			fprintf(r->o->out, "accuracy: %.1f %% on %u labelled samples; ", 100.0 * r->n_correct / r->n_labelled,
 				r->n_labelled);
@@ -375,6 +377,8 @@ enum hb_status hb_run_report(struct run *r, enum hb_run_status status)
 		};
 		hb_run_extra_attach(&r->extra, r->o, &facts, run, meas);
 	}
+	if (r->probe)
+		hb_probe_windows_json(r->probe, run, f.truth_ok ? f.truth_e_nj : NAN);
 	hb_report_json_attach(doc, "run", run);
 	hb_report_json_attach(doc, "measured", meas);
 	if (f.truth_ok) {
@@ -481,6 +485,15 @@ static enum hb_status write_plot(struct run *r, const char *path)
 {
 	size_t ns = 0;
 	const char *rail = "";
+	if (r->probe && hb_rails_count(r->rails) == 0) { /* the probe's trace, in its own time */
+		struct hb_plot pp = {.have_idle = r->have_idle, .idle_mw = r->p_idle_mw,
+				     .simulated_time = hb_session_simulated(r->sess), .net = r->net.name,
+				     .board = r->board.name};
+		enum hb_status pst = hb_probe_windows_plot(r->probe, &pp, path);
+		if (pst == HB_OK && !r->o->quiet)
+			fprintf(r->o->out, "power trace: %s\n", hb_term(path));
+		return pst;
+	}
 	const struct hb_meas_sample *smp = r->rails ? hb_rails_samples(r->rails, &ns, &rail) : NULL;
 	if (!smp) {
 		hb_err("--plot: no power samples to draw (%s)", r->rails ? hb_rails_unavailable(r->rails) : "no rails");
@@ -510,6 +523,8 @@ static enum hb_status write_plot(struct run *r, const char *path)
 			    .have_idle = r->have_idle, .idle_mw = r->p_idle_mw,
 			    .simulated_time = hb_session_simulated(r->sess), .net = r->net.name,
 			    .board = r->board.name, .rail = rail, .rail_label = label};
+	if (r->probe) /* a probe's monitors besides: its per-inference histogram */
+		hb_probe_windows_hist(r->probe, &p);
 	enum hb_status st = t && pw ? hb_plot_write(&p, path) : HB_ERR_NOMEM;
 	free(t);
 	free(pw);

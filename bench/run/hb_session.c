@@ -88,7 +88,8 @@ static enum hb_status find_bitstream(struct hb_session *s, char *path, size_t ca
 	} else {
 		/* the profile's [build]: the bitstream `hilbench build` made (bench/core/hb_build.c) */
 		char why[1536];
-		enum hb_status st = hb_build_bitstream_path(&s->board, 0, NULL, path, cap, why, sizeof why);
+		enum hb_status st = hb_build_bitstream_path(&s->board, s->o.clock_hz, NULL, path, cap, why,
+							    sizeof why);
 		if (st != HB_OK) {
 			set_err(s, "%s, or --no-flash for the bitstream already on the board", why);
 			return st;
@@ -324,6 +325,13 @@ static enum hb_status vb_start(struct hb_session *s)
 		args[n++] = "--family";
 		args[n++] = hb_family_name(s->board.family);
 	}
+	/* A monitor on a bench probe: the probe's core runs inside the board (docs/probe.md). */
+	for (size_t i = 0; i < s->board.n_monitors; i++) {
+		if (strncmp(s->board.monitors[i].bus, "probe:", 6) == 0) {
+			args[n++] = "--probe";
+			break;
+		}
+	}
 	for (size_t i = 0; s->o.extra_args && s->o.extra_args[i] && n < 46; i++)
 		args[n++] = s->o.extra_args[i];
 	args[n] = NULL;
@@ -420,7 +428,16 @@ static enum hb_status vb_monitor_uri(struct hb_session *s, const struct hb_board
 		return HB_ERR_MISMATCH;
 	}
 	struct hb_ftdi_target t;
-	if (s->ftdi_twin && ftdi_target_of(m->bus, "ftdi-i2c", &t))
+	if (strncmp(m->bus, "probe:", 6) == 0) {
+		/* the probe inside the board: its UART is the time socket's probe channel, or its
+		 * own pty when the board runs free */
+		if (s->vt)
+			snprintf(buf, cap, "probe:vtime-uart:%s?channel=probe", vi->vtime);
+		else if (vi->probe[0])
+			snprintf(buf, cap, "probe:pty:%s", vi->probe);
+		else
+			return HB_ERR_UNSUPPORTED;
+	} else if (s->ftdi_twin && ftdi_target_of(m->bus, "ftdi-i2c", &t))
 		snprintf(buf, cap, "%s", m->bus); /* the real MPSSE I2C code, emulated FT232H */
 	else if (s->vt)
 		snprintf(buf, cap, "vtime-i2c:%s", vi->vtime);

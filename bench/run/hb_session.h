@@ -30,6 +30,8 @@ struct hb_session_opts {
 	bool no_flash;             /* hardware: use what is on the board */
 	bool dry_run;              /* hardware: say what flashing would run, do not run it */
 	const char *bitstream;     /* hardware: override the profile's bitstream */
+	uint64_t clock_hz;         /* hardware: flash the bitstream built for this core clock
+				    * (hb_build_bitstream_path); 0 = the profile's core_clock_hz */
 	const char *vboard_exe;    /* virtual: override hilbench-vboard */
 	const char *pacing;        /* virtual: "virtual" (default), "realtime" or "fast" */
 	uint64_t seed;             /* virtual: INA219 noise and fault randomness */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,8 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_board.h"
+#include "hb_build.h"
 #include "hb_clock.h"
 #include "hb_db.h"
+#include "hb_flash.h"
 #include "hb_log.h"
 #include "hb_model.h"
 #include "hb_paths.h"
@@ -482,6 +486,255 @@ static const char *bitstream_for(const struct hb_sweep_plan *p, double clock_hz)
 	return NULL;
 }
 
+/* ---- one bitstream per clock --------------------------------------------------------------------- */
+
+/* What the points of one clock run on. */
+struct sweep_clock {
+	double hz;                /* the points' clock; 0 = the board's */
+	bool prepared, failed;
+	char bitstream[PATH_MAX]; /* "" = the session's own choice */
+	const char *source;       /* where the bitstream came from (the plan, the cache, built), for people */
+	double run_hz;            /* what each run asks for: the achieved clock on hardware */
+	struct hb_build_clock bc; /* hardware and twins with a [build] section */
+	bool have_bc;
+	char why[600];            /* failed: the reason every point of the clock gets */
+};
+
+struct sweep_ctx {
+	struct hb_board board;
+	bool hardware;            /* a real board: flash a bitstream per clock */
+	bool twin;                /* a hardware profile on the virtual board (--virtual) */
+	struct sweep_clock clocks[HB_SWEEP_MAX_AXIS + 1];
+	size_t n_clocks;
+};
+
+static uint64_t hz_u64(double hz)
+{
+	return hz > 0 ? (uint64_t)llround(hz) : 0;
+}
+
+static const char *sweep_board_name(const struct hb_sweep_opts *o, const struct hb_sweep_plan *plan)
+{
+	return o->board ? o->board : plan->board[0] ? plan->board : "sim";
+}
+
+/* The board and, on hardware, a check that every clock of the plan can be built (or is named
+ * in [bitstreams]) before anything is stored or measured: a usage error names the nearest
+ * clocks the board builds at. */
+static enum hb_status sweep_ctx_init(const struct hb_sweep_opts *o, const char *board,
+				     const struct hb_sweep_plan *plan, const struct hb_sweep_point *pts, size_t n,
+				     struct sweep_ctx *ctx, char *err, size_t errlen)
+{
+	memset(ctx, 0, sizeof *ctx);
+	char e[1024];
+	enum hb_status st = hb_board_find(board, o->boards_dir, &ctx->board, e, sizeof e);
+	if (st != HB_OK) {
+		snprintf(err, errlen, "%s", e);
+		return HB_ERR_ARG;
+	}
+	bool sim = ctx->board.family == HB_FAMILY_SIM;
+	ctx->hardware = !sim && !o->virtual_board;
+	ctx->twin = !sim && o->virtual_board;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < ctx->n_clocks && ctx->clocks[k].hz != pts[i].clock_hz)
+			k++;
+		if (k == ctx->n_clocks && k < sizeof ctx->clocks / sizeof ctx->clocks[0])
+			ctx->clocks[ctx->n_clocks++].hz = pts[i].clock_hz;
+	}
+	if (!ctx->hardware)
+		return HB_OK; /* a simulated board runs at any clock */
+	for (size_t k = 0; k < ctx->n_clocks; k++) {
+		double hz = ctx->clocks[k].hz;
+		if (hz > 0 && bitstream_for(plan, hz))
+			continue;
+		if (!ctx->board.build.flow[0]) {
+			if (hz > 0) {
+				snprintf(err, errlen, "clock %g MHz: board %s's profile has no [build] section, so "
+					 "hilbench cannot build a bitstream per clock: name one for each clock in the "
+					 "plan's [bitstreams] (docs/calibration.md)", hz / 1e6, ctx->board.name);
+				return HB_ERR_ARG;
+			}
+			continue; /* the board's own clock: the session finds (or refuses) the bitstream */
+		}
+		struct hb_clkgen c;
+		uint64_t want = hz > 0 ? hz_u64(hz) : ctx->board.core_clock_hz;
+		if (hb_build_check_clock(&ctx->board, want, &c, e, sizeof e) != HB_OK) {
+			snprintf(err, errlen, "[axes] clock_mhz %g: %s", want / 1e6, e);
+			return HB_ERR_ARG;
+		}
+	}
+	return HB_OK;
+}
+
+static struct sweep_clock *clock_of(struct sweep_ctx *ctx, double hz)
+{
+	for (size_t k = 0; k < ctx->n_clocks; k++)
+		if (ctx->clocks[k].hz == hz)
+			return &ctx->clocks[k];
+	return NULL;
+}
+
+static void clock_label(double hz, char *buf, size_t cap)
+{
+	if (hz > 0)
+		snprintf(buf, cap, "clock %g MHz", hz / 1e6);
+	else
+		snprintf(buf, cap, "the board's clock");
+}
+
+/* Decide what the points of clock sc run on. Hardware: [bitstreams], else the build cache,
+ * else build it (unless dry); twins: [bitstreams], else a cached build when there is one. */
+static void prepare_clock(const struct hb_sweep_opts *o, struct sweep_ctx *ctx, const struct hb_sweep_plan *plan,
+			  struct sweep_clock *sc, bool dry)
+{
+	FILE *out = o->out ? o->out : stdout;
+	bool talk = !o->quiet && !dry;
+	char lbl[48];
+	clock_label(sc->hz, lbl, sizeof lbl);
+	sc->prepared = true;
+	sc->run_hz = sc->hz;
+	const char *named = sc->hz > 0 ? bitstream_for(plan, sc->hz) : NULL;
+	if (named) {
+		snprintf(sc->bitstream, sizeof sc->bitstream, "%s", named);
+		sc->source = "the plan's [bitstreams]";
+		if (talk)
+			fprintf(out, "%s: bitstream %s (the plan's [bitstreams])\n", lbl, named);
+		return;
+	}
+	if (!(ctx->hardware || ctx->twin) || !ctx->board.build.flow[0])
+		return;
+	struct hb_build_opts bo = {.board = &ctx->board, .clock_hz = hz_u64(sc->hz), .root = o->bitstream_dir};
+	char e[2048], desc[256];
+	/* the cache first: says whether anything needs building */
+	enum hb_status st = hb_build_ensure(&bo, 0, &sc->bc, e, sizeof e);
+	sc->have_bc = st == HB_OK || st == HB_ERR_NOTFOUND;
+	if (ctx->twin) {
+		/* any clock runs on the twin; a cached build of the clock goes to the stand-in */
+		if (st == HB_OK) {
+			snprintf(sc->bitstream, sizeof sc->bitstream, "%s", sc->bc.bitstream);
+			sc->source = "the build cache";
+		}
+		return;
+	}
+	if (st != HB_OK && st != HB_ERR_NOTFOUND) {
+		sc->failed = true;
+		snprintf(sc->why, sizeof sc->why, "no bitstream for %s: %.500s", lbl, e);
+		if (talk)
+			fprintf(out, "%s: %s\n", lbl, sc->why);
+		return;
+	}
+	hb_clkgen_describe(&sc->bc.clk, desc, sizeof desc);
+	sc->run_hz = sc->bc.clk.clk_hz;
+	if (st == HB_OK) {
+		snprintf(sc->bitstream, sizeof sc->bitstream, "%s", sc->bc.bitstream);
+		sc->source = "the build cache";
+		if (talk) {
+			fprintf(out, "%s: %s; bitstream 0x%s from the build cache", lbl, desc, sc->bc.hash_hex);
+			if (sc->bc.fmax_mhz > 0)
+				fprintf(out, " (Fmax %.2f MHz)", sc->bc.fmax_mhz);
+			fprintf(out, "\n");
+			fflush(out);
+		}
+		return;
+	}
+	if (dry)
+		return; /* not built: the dry run says so */
+	if (talk) {
+		fprintf(out, "%s: %s; bitstream 0x%s is not in the cache: building it (%s)\n", lbl, desc,
+			sc->bc.hash_hex, sc->bc.command);
+		fflush(out);
+	}
+	bo.out = o->quiet ? NULL : out;
+	st = hb_build_ensure(&bo, 1, &sc->bc, e, sizeof e);
+	if (st != HB_OK) {
+		sc->failed = true;
+		/* the first line (a missing tool's message goes on with the commands) */
+		char *nl = strchr(e, '\n');
+		if (nl && !o->quiet)
+			fprintf(out, "%s\n", e);
+		if (nl)
+			*nl = '\0';
+		snprintf(sc->why, sizeof sc->why, "no bitstream for %s: %.500s", lbl, e);
+		if (talk)
+			fprintf(out, "%s: %s\n", lbl, sc->why);
+		return;
+	}
+	snprintf(sc->bitstream, sizeof sc->bitstream, "%s", sc->bc.bitstream);
+	sc->source = sc->bc.cached ? "the build cache" : "built";
+	if (talk) {
+		fprintf(out, "%s: bitstream 0x%s built in %.0f s", lbl, sc->bc.hash_hex, sc->bc.seconds);
+		if (sc->bc.fmax_mhz > 0)
+			fprintf(out, ", Fmax %.2f MHz for %.6g MHz", sc->bc.fmax_mhz, sc->bc.clk.clk_hz / 1e6);
+		fprintf(out, ": %s\n", sc->bc.bitstream);
+		fflush(out);
+	}
+}
+
+/* --dry-run: per clock, the clock achieved, the bitstream and the flash command. */
+static void dry_run_print(const struct hb_sweep_opts *o, struct sweep_ctx *ctx, const struct hb_sweep_plan *plan,
+			  const struct hb_sweep_point *pts, size_t n)
+{
+	FILE *out = o->out ? o->out : stdout;
+	const struct hb_board *b = &ctx->board;
+	fprintf(out, "sweep (dry run) on %s (%s): %zu points, %zu clock%s; nothing is built, flashed, measured "
+		"or stored\n", b->name, ctx->hardware ? "hardware" : ctx->twin ? "twin: the virtual board" : "virtual board",
+		n, ctx->n_clocks, ctx->n_clocks == 1 ? "" : "s");
+	for (size_t k = 0; k < ctx->n_clocks; k++) {
+		struct sweep_clock *sc = &ctx->clocks[k];
+		prepare_clock(o, ctx, plan, sc, true);
+		size_t np = 0;
+		for (size_t i = 0; i < n; i++)
+			np += pts[i].clock_hz == sc->hz;
+		char lbl[48], desc[256];
+		clock_label(sc->hz, lbl, sizeof lbl);
+		if (!ctx->hardware && !ctx->twin) {
+			fprintf(out, "%s: %zu points; the virtual board runs at it\n", lbl, np);
+			continue;
+		}
+		if (ctx->hardware && sc->have_bc) {
+			hb_clkgen_describe(&sc->bc.clk, desc, sizeof desc);
+			fprintf(out, "%s: %zu points at %.6f MHz (%s)\n", lbl, np, sc->run_hz / 1e6, desc);
+		} else if (ctx->twin) {
+			fprintf(out, "%s: %zu points; the twin runs at %g MHz (any clock)\n", lbl, np,
+				(sc->hz > 0 ? sc->hz : (double)b->core_clock_hz) / 1e6);
+		} else {
+			fprintf(out, "%s: %zu points\n", lbl, np);
+		}
+		const char *file = sc->bitstream;
+		if (sc->failed)
+			fprintf(out, "  bitstream: %s\n", sc->why);
+		else if (sc->bitstream[0])
+			fprintf(out, "  bitstream: %s (%s%s%s)\n", sc->bitstream, sc->source,
+				sc->have_bc && sc->bc.ready ? ", build 0x" : "", sc->have_bc && sc->bc.ready ? sc->bc.hash_hex : "");
+		else if (ctx->hardware && sc->have_bc) {
+			fprintf(out, "  bitstream: %s, not built yet: the sweep builds it first (build 0x%s, `%s`)\n",
+				sc->bc.bitstream, sc->bc.hash_hex, sc->bc.command);
+			file = sc->bc.bitstream;
+		} else if (ctx->twin) {
+			fprintf(out, "  bitstream: none built for this clock: the twin flashes a placeholder %s file\n",
+				hb_family_name(b->family));
+			file = "<placeholder>";
+		} else {
+			fprintf(out, "  bitstream: the profile's (the session finds it)\n");
+			continue;
+		}
+		if (sc->failed)
+			continue;
+		struct hb_flash_opts fo;
+		hb_flash_opts_board(&fo, b->ofl_board, b->ofl_cable, b->usb_serial, b->flash_interface);
+		fo.bitstream = file;
+		struct hb_flash_argv a;
+		char cmd[2048];
+		enum hb_status fs = hb_flash_build_argv(&fo, &a);
+		if (ctx->twin)
+			a.argv[0] = (char *)"hilbench-ofl-standin"; /* the session puts it in openFPGALoader's place */
+		if ((fs == HB_OK || fs == HB_ERR_NOTFOUND) && hb_flash_format(&a, cmd, sizeof cmd) == HB_OK)
+			fprintf(out, "  flash%s: %s\n", ctx->twin ? " (the twin's openFPGALoader)" : " (before each point)", cmd);
+	}
+	fflush(out);
+}
+
 static bool stop(const struct hb_sweep_opts *o)
 {
 	return o->interrupted && *o->interrupted;
@@ -489,7 +742,7 @@ static bool stop(const struct hb_sweep_opts *o)
 
 static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db, struct hb_db_sweep *sw,
 				 const struct hb_sweep_plan *plan, const struct hb_sweep_point *pts, size_t n,
-				 struct hb_sweep_result *res)
+				 struct sweep_ctx *ctx, struct hb_sweep_result *res)
 {
 	FILE *out = o->out ? o->out : stdout;
 	FILE *devnull = fopen("/dev/null", "w");
@@ -512,6 +765,30 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 		if (dp->status == HB_POINT_DONE)
 			continue;
 		const struct hb_sweep_point *pt = &pts[i];
+		struct sweep_clock *sc = clock_of(ctx, pt->clock_hz);
+		if (sc && !sc->prepared) {
+			prepare_clock(o, ctx, plan, sc, false);
+			if (stop(o)) {
+				res->interrupted = 1;
+				break;
+			}
+		}
+		if (sc && sc->failed) {
+			char now[40];
+			iso_now(now, sizeof now);
+			enum hb_status ds = hb_db_sweep_point_set(db, sw->id, i, HB_POINT_FAILED, 0, sc->why, now, now);
+			if (ds != HB_OK) {
+				st = ds;
+				break;
+			}
+			dp->status = HB_POINT_FAILED;
+			dp->run_id = 0;
+			if (!o->quiet) {
+				fprintf(out, "[%zu/%zu] %s: FAILED (%s)\n", i + 1, n, pt->label, sc->why);
+				fflush(out);
+			}
+			continue;
+		}
 		struct hb_run_opts ro;
 		hb_run_opts_default(&ro);
 		ro.board = board;
@@ -526,7 +803,8 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 		ro.samples = plan->samples;
 		ro.seed = pt->seed;
 		ro.L = pt->L;
-		ro.clock_hz = pt->clock_hz;
+		/* hardware: the clock the bitstream's PLL makes, which IDENTIFY must report */
+		ro.clock_hz = sc && sc->run_hz > 0 ? sc->run_hz : pt->clock_hz;
 		ro.input_scale = pt->scale < 1 ? pt->scale : 0;
 		ro.sweep_id = sw->id;
 		int64_t run_id = 0;
@@ -534,7 +812,7 @@ static enum hb_status run_points(const struct hb_sweep_opts *o, struct hb_db *db
 		ro.db_path = o->db_path;
 		ro.vboard_exe = o->vboard_exe;
 		ro.pacing = plan->pacing[0] ? plan->pacing : NULL;
-		ro.bitstream = pt->clock_hz ? bitstream_for(plan, pt->clock_hz) : NULL;
+		ro.bitstream = sc && sc->bitstream[0] ? sc->bitstream : NULL;
 		ro.quiet = 1;
 		ro.out = devnull ? devnull : out;
 		ro.interrupted = o->interrupted;
@@ -661,10 +939,23 @@ enum hb_status hb_sweep_start(const struct hb_sweep_opts *o, const char *plan_te
 	size_t n = 0;
 	if (!plan)
 		return HB_ERR_NOMEM;
-	enum hb_status st = prepare(o, plan_text, origin, plan, &pts, &n, err, errlen);
+	struct sweep_ctx *ctx = calloc(1, sizeof *ctx);
+	enum hb_status st = ctx ? prepare(o, plan_text, origin, plan, &pts, &n, err, errlen) : HB_ERR_NOMEM;
 	if (st == HB_OK)
 		st = check_nets(plan, err, errlen);
+	if (st == HB_OK)
+		st = sweep_ctx_init(o, sweep_board_name(o, plan), plan, pts, n, ctx, err, errlen);
+	if (st == HB_OK && o->dry_run) {
+		dry_run_print(o, ctx, plan, pts, n);
+		res->n_points = n;
+		res->n_pending = n;
+		free(ctx);
+		free(plan);
+		free(pts);
+		return HB_OK;
+	}
 	if (st != HB_OK) {
+		free(ctx);
 		free(plan);
 		free(pts);
 		return st == HB_ERR_NOMEM ? st : HB_ERR_ARG;
@@ -673,6 +964,7 @@ enum hb_status hb_sweep_start(const struct hb_sweep_opts *o, const char *plan_te
 	st = hb_db_open(o->db_path, &db);
 	if (st != HB_OK) {
 		snprintf(err, errlen, "cannot open the run database: %s", hb_strerror(st));
+		free(ctx);
 		free(plan);
 		free(pts);
 		return st;
@@ -680,7 +972,7 @@ enum hb_status hb_sweep_start(const struct hb_sweep_opts *o, const char *plan_te
 	struct hb_db_point *dps = calloc(n, sizeof *dps);
 	char created[40];
 	iso_now(created, sizeof created);
-	const char *board = o->board ? o->board : plan->board[0] ? plan->board : "sim";
+	const char *board = sweep_board_name(o, plan);
 	struct hb_db_sweep sw = {.created_at = created, .board = (char *)board, .name = plan->name,
 				 .plan_text = (char *)plan_text, .command_line = (char *)o->command_line,
 				 .points = dps, .n_points = n};
@@ -700,11 +992,12 @@ enum hb_status hb_sweep_start(const struct hb_sweep_opts *o, const char *plan_te
 	struct hb_db_sweep got;
 	st = hb_db_sweep_get(db, sw.id, &got);
 	if (st == HB_OK) {
-		st = run_points(o, db, &got, plan, pts, n, res);
+		st = run_points(o, db, &got, plan, pts, n, ctx, res);
 		hb_db_sweep_free(&got);
 	}
 out:
 	hb_db_close(db);
+	free(ctx);
 	free(plan);
 	free(pts);
 	return st;
@@ -752,10 +1045,18 @@ enum hb_status hb_sweep_resume(const struct hb_sweep_opts *o, int64_t id, struct
 	struct hb_sweep_opts oo = *o;
 	if (!oo.board && sw.board)
 		oo.board = sw.board;
-	if (st == HB_OK)
-		st = run_points(&oo, db, &sw, plan, pts, n, res);
+	struct sweep_ctx *ctx = NULL;
+	if (st == HB_OK) {
+		ctx = calloc(1, sizeof *ctx);
+		st = ctx ? sweep_ctx_init(&oo, sweep_board_name(&oo, plan), plan, pts, n, ctx, err, errlen) : HB_ERR_NOMEM;
+	}
+	if (st == HB_OK && o->dry_run)
+		dry_run_print(&oo, ctx, plan, pts, n);
+	else if (st == HB_OK)
+		st = run_points(&oo, db, &sw, plan, pts, n, ctx, res);
 	hb_db_sweep_free(&sw);
 	hb_db_close(db);
+	free(ctx);
 	free(plan);
 	free(pts);
 	return st;

@@ -95,6 +95,14 @@ struct hb_sweep_opts {
 	hb_sweep_run_fn run;      /* NULL = hb_run */
 	void *run_user;
 	const char *command_line;
+	/* Hardware: one bitstream per clock (docs/calibration.md, "Sweeping clocks on a real
+	 * bench"). Before a clock's first point the sweep takes that clock's bitstream from the
+	 * plan's [bitstreams], else from the build cache, building it when it is missing
+	 * (hb_build_ensure); every point of the clock flashes it and asks for the clock its PLL
+	 * achieves. A twin flashes a cached build of the clock when there is one (never builds).
+	 * dry_run: say per clock what would be built and flashed, measure and store nothing. */
+	const char *bitstream_dir; /* the build cache's root; NULL = hb_build_default_root() */
+	int dry_run;
 };
 
 struct hb_sweep_result {

@@ -36,6 +36,7 @@ void hb_link_opts_default(struct hb_link_opts *o)
 	o->backoff_base_us = 500;
 	o->backoff_max_ms = 50;
 	o->verify_rounds = 8;
+	o->pipeline = true;
 }
 
 enum hb_status hb_link_open(struct hb_transport *t, const struct hb_link_opts *opts,
@@ -321,15 +322,41 @@ static enum hb_status drain(struct hb_link *l, uint64_t not_before, uint64_t qui
 	return HB_OK;
 }
 
+/* A request that lost a byte or two on the way leaves the device waiting inside the frame
+ * for its inter-byte timeout (10 ms) before it answers ERROR(TIMEOUT). When an answer is
+ * late by more than the measured latency, the host sends NUDGE_BYTES bytes of 0x00: they
+ * complete such a frame, which the device then answers BAD_CRC at once (our seq). A device
+ * that is hunting counts them as garbage; one that is computing ignores them. Only once the
+ * latency is measured (adapt), so never on a clean line. Returns the time to nudge at, or
+ * UINT64_MAX for never. */
+#define NUDGE_BYTES 2u
+static uint64_t nudge_at(const struct hb_link *l, uint64_t frame_end, size_t resp_max,
+			 uint64_t compute_cycles)
+{
+	if (!timed(l) || (compute_cycles && !l->id.clock_hz))
+		return UINT64_MAX;
+	uint64_t compute = compute_cycles ? compute_cycles * 1000000000ull / l->id.clock_hz : 0;
+	return frame_end + wire_ns(l, resp_max + HB_LINK_OVERHEAD) + compute + latency_bound_ns(l) +
+	       NS_PER_MS;
+}
+
+static enum hb_status nudge(struct hb_link *l)
+{
+	static const uint8_t zeros[NUDGE_BYTES];
+	l->stats.nudges++;
+	l->stats.bytes_tx += NUDGE_BYTES;
+	return l->t->ops->write(l->t, zeros, NUDGE_BYTES, 100);
+}
+
 /* Wait for the response to (type, seq). why receives a short description of
  * a non-OK outcome; *st the status to return for AW_FATAL / AW_IO. */
 static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeout_ms, void *resp,
 				 size_t cap, size_t *resp_len, bool busy_waits, char *why,
-				 size_t why_cap, enum hb_status *st_out)
+				 size_t why_cap, enum hb_status *st_out, uint64_t nudge_ns, uint64_t after_nudge)
 {
 	const uint8_t want = (uint8_t)(type | HB_LINK_RESPONSE_BIT);
 	const uint64_t t0 = now_ns(l);
-	const uint64_t deadline = t0 + (uint64_t)timeout_ms * NS_PER_MS;
+	uint64_t deadline = t0 + (uint64_t)timeout_ms * NS_PER_MS;
 	const uint64_t ib = interbyte_ns(l);
 	uint64_t last_byte = t0;
 	*st_out = HB_OK;
@@ -359,9 +386,24 @@ static enum await await_response(struct hb_link *l, uint8_t type, unsigned timeo
 			snprintf(why, why_cap, "response timeout after %u ms", timeout_ms);
 			return AW_TIMEOUT;
 		}
+		if (now >= nudge_ns && !in_frame && last_byte == t0) {
+			nudge_ns = UINT64_MAX;
+			enum hb_status ns = nudge(l);
+			if (ns != HB_OK) {
+				*st_out = ns;
+				snprintf(why, why_cap, "transport write failed: %s", hb_strerror(ns));
+				return AW_IO;
+			}
+			/* a frame the nudge completed is answered in this time; past it, the
+			 * request never reached the device whole (its header was lost) */
+			if (now + after_nudge < deadline)
+				deadline = now + after_nudge;
+		}
 		uint64_t until = deadline;
 		if (in_frame && last_byte + ib < until)
 			until = last_byte + ib;
+		if (nudge_ns < until && !in_frame)
+			until = nudge_ns > now ? nudge_ns : now + 1;
 		size_t got = 0;
 		enum hb_status st = l->t->ops->read(l->t, l->rx_chunk, sizeof l->rx_chunk, &got,
 						    ms_until(now, until) ? ms_until(now, until) : 1);
@@ -471,7 +513,7 @@ struct attempt {
 };
 
 static void attempt(struct hb_link *l, uint8_t type, size_t flen, unsigned tmo, void *resp,
-		    size_t cap, size_t *resp_len, uint64_t compute, bool busy_waits,
+		    size_t cap, size_t *resp_len, size_t resp_max, uint64_t compute, bool busy_waits,
 		    struct attempt *at)
 {
 	uint64_t t0 = now_ns(l);
@@ -488,7 +530,13 @@ static void attempt(struct hb_link *l, uint8_t type, size_t flen, unsigned tmo, 
 	l->stats.bytes_tx += flen;
 	uint64_t rx0 = l->stats.bytes_rx;
 	at->a = await_response(l, type, tmo, resp, cap, resp_len, busy_waits, at->why,
-			       sizeof at->why, &at->st);
+			       sizeof at->why, &at->st,
+			       /* not while an inference may still compute: its time is an estimate */
+			       l->opts.adapt && type != HB_LINK_INFER && type != HB_LINK_BATCH
+				       ? nudge_at(l, at->frame_end_ns, resp_max, compute)
+				       : UINT64_MAX,
+			       wire_ns(l, NUDGE_BYTES + resp_max + HB_LINK_OVERHEAD) +
+				       (timed(l) ? latency_bound_ns(l) : 0) + NS_PER_MS);
 	at->heard = l->stats.bytes_rx != rx0;
 	if (at->a == AW_OK && !compute)
 		note_rtt(l, now_ns(l) - t0, wire_ns(l, flen + *resp_len + HB_LINK_OVERHEAD));
@@ -598,7 +646,7 @@ enum hb_status hb_link_transact(struct hb_link *l, uint8_t type, const void *req
 		bool busy_waits = (type == HB_LINK_INFER || type == HB_LINK_BATCH) && timed_out;
 		if (!compute_cycles || !l->opts.adapt)
 			tmo = b.total ? timeout_ms(l, req_len, resp_max, compute_cycles) : tmo;
-		attempt(l, type, flen, tmo, resp, cap, resp_len, compute_cycles,
+		attempt(l, type, flen, tmo, resp, cap, resp_len, resp_max, compute_cycles,
 			busy_waits && l->opts.adapt, &at);
 		if (at.a == AW_TIMEOUT)
 			timed_out = true;
@@ -710,7 +758,9 @@ static enum hb_status data_xfer(struct hb_link *l, enum dkind k, uint8_t region,
 		if (resend)
 			tmo = timeout_ms(l, rl, k == DK_READ ? c : k == DK_LOAD ? HB_LINK_SPAN_LEN
 									 : HB_LINK_STREAM_RESP_LEN, 0);
-		attempt(l, type, flen, tmo, dst, cap, &nr, 0, false, &at);
+		attempt(l, type, flen, tmo, dst, cap, &nr,
+			k == DK_READ ? c : k == DK_LOAD ? HB_LINK_SPAN_LEN : HB_LINK_STREAM_RESP_LEN, 0, false,
+			&at);
 		if (at.a == AW_OK) {
 			if (k == DK_READ) {
 				if (nr != c)
@@ -830,6 +880,9 @@ static enum hb_status need_identity(struct hb_link *l)
 static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t base,
 				    const uint8_t *img, size_t n, bool repair, uint64_t *stamp);
 static enum hb_status recheck_config(struct hb_link *l);
+static bool can_pipeline(const struct hb_link *l);
+static enum hb_status pipe_write(struct hb_link *l, uint8_t region, uint32_t offset,
+				 const uint8_t *buf, size_t n, bool resend);
 
 enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, const void *data,
 			    size_t n)
@@ -847,7 +900,10 @@ enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, 
 				 n <= HB_LINK_LOAD_MAX_DATA(l->id.max_payload) ? XF_WHOLE : 0;
 	if (region == HB_LINK_REGION_WEIGHTS)
 		l->dirty[region] = false;
-	st = data_xfer(l, DK_LOAD, region, offset, (uint8_t *)(uintptr_t)data, n, flags, NULL);
+	if (region == HB_LINK_REGION_WEIGHTS && can_pipeline(l))
+		st = pipe_write(l, region, offset, data, n, !(l->id.capabilities & HB_LINK_CAP_READ));
+	else
+		st = data_xfer(l, DK_LOAD, region, offset, (uint8_t *)(uintptr_t)data, n, flags, NULL);
 	if (st != HB_OK || region != HB_LINK_REGION_WEIGHTS)
 		return st;
 	/* Every chunk was confirmed, but a damaged attempt may have written at a wrong
@@ -903,7 +959,8 @@ static enum hb_status write_once(struct hb_link *l, enum dkind k, uint8_t region
 	l->stats.requests++;
 	unsigned tmo = timeout_ms(l, rl, k == DK_LOAD ? HB_LINK_SPAN_LEN : HB_LINK_STREAM_RESP_LEN, 0);
 	attempt(l, k == DK_LOAD ? HB_LINK_LOAD : HB_LINK_STREAM, flen, tmo, l->rx_payload,
-		sizeof l->rx_payload, &nr, 0, false, at);
+		sizeof l->rx_payload, &nr, k == DK_LOAD ? HB_LINK_SPAN_LEN : HB_LINK_STREAM_RESP_LEN, 0,
+		false, at);
 	if (at->a != AW_OK)
 		return HB_OK;
 	l->stats.payload_tx += rl;
@@ -923,6 +980,590 @@ static enum hb_status write_once(struct hb_link *l, enum dkind k, uint8_t region
 			*stamp = sr.stamp;
 	}
 	return HB_OK;
+}
+
+/* ---- pipelined writes (docs/protocol.md §2 "Pipelining", §5) -------------------- */
+
+/* A LOAD's bytes on the wire beyond its data: framing, region, offset. */
+#define LOAD_OVERHEAD (HB_LINK_OVERHEAD + 5u)
+/* Requests outstanding at most. The device holds one request while it answers another; a
+ * LOAD of at least PIPE_MIN_DATA data bytes lasts longer on the wire than an answer and an
+ * ERROR frame together, so however many are outstanding, each is taken before the next one
+ * ends (docs/protocol.md §2 "Pipelining"). Depth beyond 2 lets later answers tell at once
+ * that an earlier frame was lost, instead of a timeout. */
+#define PIPE_DEPTH 8u
+#define PIPE_MIN_DATA 12u
+
+static bool can_pipeline(const struct hb_link *l)
+{
+	return l->opts.adapt && l->opts.pipeline && (l->id.capabilities & HB_LINK_CAP_PIPELINE);
+}
+
+static bool can_check(const struct hb_link *l)
+{
+	return l->opts.adapt && (l->id.capabilities & HB_LINK_CAP_CHECK);
+}
+
+static uint64_t isqrt64(uint64_t x)
+{
+	uint64_t r = 0, b = 1ull << 62;
+	while (b > x)
+		b >>= 2;
+	while (b) {
+		if (x >= r + b) {
+			x -= r + b;
+			r = (r >> 1) + b;
+		} else {
+			r >>= 1;
+		}
+		b >>= 2;
+	}
+	return r;
+}
+
+/* Data bytes of the next pipelined chunk. A lost frame (its header or a byte dropped: the
+ * frame after a dropped byte is swallowed too) costs about 1.5 chunks of repairs, each
+ * chunk costs LOAD_OVERHEAD bytes of framing: with μ lost frames per byte sent, the cost per
+ * data byte 1 + h/c + 1.5·μ·(c + h) is least at c = √(h / 1.5μ). μ is measured (decayed
+ * counts), so the chunk follows the line; no loss seen: the largest chunk. */
+static size_t pipe_chunk(struct hb_link *l)
+{
+	size_t max = kind_max(l, DK_LOAD), c = max;
+	if (l->pm_lost) {
+		/* c² = h·bytes / (1.5·lost) = 2·h·bytes / (3·lost) */
+		uint64_t q = 2ull * LOAD_OVERHEAD * l->pm_bytes / (3ull * l->pm_lost);
+		c = (size_t)isqrt64(q);
+		if (c < l->opts.chunk_min)
+			c = l->opts.chunk_min;
+		if (c < PIPE_MIN_DATA)
+			c = PIPE_MIN_DATA;
+		if (c > max)
+			c = max;
+	}
+	l->stats.chunk_write = (uint32_t)c;
+	if (!l->stats.chunk_write_min || c < l->stats.chunk_write_min)
+		l->stats.chunk_write_min = (uint32_t)c;
+	return c;
+}
+
+/* Data bytes of the next chunk of a repair that is resent until confirmed: a chunk the device
+ * does not confirm is sent whole again, so with ε damaged frames per byte sent the cost per
+ * data byte (c + h) / (c·(1 − ε)^(c + h)) is least at c = (√(h² + 4h/ε) − h) / 2 (about 30
+ * bytes at ε = 1 %). */
+static size_t pipe_chunk_confirm(struct hb_link *l)
+{
+	size_t max = kind_max(l, DK_LOAD), c = max;
+	if (l->pm_damaged) {
+		uint64_t h = LOAD_OVERHEAD;
+		c = (size_t)((isqrt64(h * h + 4 * h * l->pm_bytes / l->pm_damaged) - h) / 2);
+		if (c < PIPE_MIN_DATA)
+			c = PIPE_MIN_DATA;
+		if (c > max)
+			c = max;
+	}
+	return c;
+}
+
+static void pipe_note(struct hb_link *l, size_t frame_bytes, bool lost, bool damaged)
+{
+	l->pm_bytes += frame_bytes;
+	if (lost)
+		l->pm_lost++;
+	if (lost || damaged)
+		l->pm_damaged++;
+	/* forget slowly: the estimate follows a line that gets better or worse */
+	if (l->pm_bytes > 256u * 1024u) {
+		l->pm_bytes /= 2;
+		l->pm_lost /= 2;
+		l->pm_damaged /= 2;
+	}
+}
+
+enum pe_kind { PE_FRAME, PE_CORRUPT, PE_TIMEOUT, PE_IO };
+struct pe {
+	uint8_t type, seq;
+	size_t len; /* payload in l->rx_payload */
+};
+
+/* The next frame from the device (any type, any seq), a corrupted or cut one, or nothing
+ * by the deadline. Bytes read but not yet decoded stay in l->pending for the next call:
+ * one read may bring several answers. */
+static enum pe_kind pipe_await(struct hb_link *l, uint64_t deadline, struct pe *out,
+			       enum hb_status *st_out)
+{
+	const uint64_t ib = interbyte_ns(l);
+	uint64_t last_byte = now_ns(l);
+	for (;;) {
+		for (;;) {
+			size_t used;
+			struct hb_link_event ev;
+			hb_link_decoder_feed(&l->dec, l->pending + l->pend_off, l->pend_n - l->pend_off,
+					     &used, &ev);
+			l->pend_off += used;
+			if (ev.kind == HB_LINK_EV_NONE) {
+				if (l->pend_off == l->pend_n)
+					break;
+				continue;
+			}
+			if (ev.kind == HB_LINK_EV_BAD_HCRC || ev.kind == HB_LINK_EV_OVERSIZE) {
+				l->stats.corrupted++; /* maybe noise that looked like a SOF */
+				continue;
+			}
+			if (ev.kind == HB_LINK_EV_BAD_CRC) {
+				l->stats.corrupted++;
+				return PE_CORRUPT;
+			}
+			if (ev.kind != HB_LINK_EV_FRAME || ev.len > sizeof l->rx_payload)
+				continue;
+			memcpy(l->rx_payload, ev.payload, ev.len);
+			out->type = ev.type;
+			out->seq = ev.seq;
+			out->len = ev.len;
+			return PE_FRAME;
+		}
+		uint64_t now = now_ns(l);
+		if (l->opts.abort_now && *l->opts.abort_now) {
+			*st_out = HB_ERR_INTERRUPTED;
+			return PE_IO;
+		}
+		bool in_frame = hb_link_decoder_in_frame(&l->dec);
+		if (in_frame && now >= last_byte + ib) {
+			struct hb_link_event ev;
+			if (hb_link_decoder_timeout(&l->dec, &ev)) {
+				l->stats.truncated++;
+				return PE_CORRUPT;
+			}
+			continue;
+		}
+		if (now >= deadline)
+			return PE_TIMEOUT;
+		uint64_t until = deadline;
+		if (in_frame && last_byte + ib < until)
+			until = last_byte + ib;
+		size_t got = 0;
+		enum hb_status st = l->t->ops->read(l->t, l->pending, sizeof l->pending, &got,
+						    ms_until(now, until) ? ms_until(now, until) : 1);
+		if (st != HB_OK && st != HB_ERR_TIMEOUT) {
+			*st_out = st;
+			return PE_IO;
+		}
+		l->pend_n = got;
+		l->pend_off = 0;
+		if (got) {
+			last_byte = now_ns(l);
+			l->stats.bytes_rx += got;
+		}
+	}
+}
+
+struct pipe_slot {
+	uint8_t seq;
+	uint32_t off;
+	size_t cnt, flen;
+	uint64_t deadline;
+};
+
+/* A pipelined chunk whose answer did not come or was an ERROR: the device may have written
+ * part of it, or (header damaged) something elsewhere. The read-back repairs both. */
+static void pipe_unconfirmed(struct hb_link *l, uint8_t region, const struct pipe_slot *s,
+			     bool lost, const char *why)
+{
+	l->stats.unconfirmed++;
+	l->stats.noise_errors++;
+	if (lost)
+		l->stats.pipe_lost++;
+	pipe_note(l, s->flen, lost, true);
+	mark_dirty(l, DK_LOAD, region);
+	hb_dbg("LOAD seq %u (%zu bytes at %u) left to the read-back: %s", s->seq, s->cnt,
+	       (unsigned)s->off, why);
+}
+
+struct wspan {
+	size_t off, len; /* bytes [off, off + len) of the image */
+};
+
+/* Write the spans of img (image byte i goes to region offset base + i) with up to
+ * PIPE_DEPTH LOADs outstanding. Chunks the device did not confirm:
+ *  - confirm: are queued and sent again in the same pipeline until every chunk is confirmed
+ *    (*nredo counts the resends; a confirmed chunk arrived intact, but a damaged one may
+ *    have written elsewhere, which the caller must look for when *nredo > 0);
+ *  - else with redo (non-NULL): are listed there (*nredo of them) for the caller to resend
+ *    one at a time, with retries;
+ *  - else: are left to the read-back that follows (write-then-verify). */
+static enum hb_status pipe_write_spans(struct hb_link *l, uint8_t region, uint32_t base,
+				       const uint8_t *img, const struct wspan *sp, size_t nsp,
+				       struct wspan *redo, size_t *nredo, bool confirm)
+{
+	struct pipe_slot q[PIPE_DEPTH];
+	unsigned qn = 0;
+	size_t si = 0, done = 0; /* span (the given ones, then the queued resends), bytes sent */
+	struct wspan *rq = NULL; /* confirm: chunks to send again */
+	size_t rqn = 0, rqcap = 0, rq_limit = 64 * (nsp + PIPE_DEPTH);
+	enum hb_status ret = HB_OK;
+#define SPAN(i) ((i) < nsp ? &sp[i] : &rq[(i) - nsp])
+#define REDO(slot)                                                                              \
+	do {                                                                                    \
+		struct wspan w_ = {(slot)->off - base, (slot)->cnt};                            \
+		if (confirm) {                                                                  \
+			if (rqn == rq_limit) {                                                  \
+				ret = fail(l, HB_ERR_MISMATCH,                                  \
+					   "LOAD: %zu chunks still unconfirmed after %zu resends: the line is too noisy", \
+					   rqn - (si > nsp ? si - nsp : 0), rqn);               \
+				goto out;                                                       \
+			}                                                                       \
+			if (rqn == rqcap) {                                                     \
+				size_t nc_ = rqcap ? 2 * rqcap : 64;                            \
+				struct wspan *r_ = realloc(rq, nc_ * sizeof *r_);               \
+				if (!r_) {                                                      \
+					ret = HB_ERR_NOMEM;                                     \
+					goto out;                                               \
+				}                                                               \
+				rq = r_;                                                        \
+				rqcap = nc_;                                                    \
+			}                                                                       \
+			rq[rqn++] = w_;                                                         \
+			++*nredo;                                                               \
+		} else if (redo) {                                                              \
+			redo[(*nredo)++] = w_;                                                  \
+		}                                                                               \
+	} while (0)
+	uint64_t wire_free = 0;
+	bool corrupt_seen = false, nudged = false;
+	uint8_t req[HB_LINK_MAX_PAYLOAD];
+	if (l->t->ops->flush)
+		l->t->ops->flush(l->t);
+	hb_link_decoder_reset(&l->dec);
+	l->pend_n = l->pend_off = 0;
+	for (;;) {
+		while (si < nsp + rqn && done >= SPAN(si)->len) {
+			si++;
+			done = 0;
+		}
+		bool more = si < nsp + rqn;
+		if (!more && !qn)
+			break;
+		if (l->opts.abort_now && *l->opts.abort_now) {
+			ret = fail(l, HB_ERR_INTERRUPTED, "LOAD seq %u: interrupted", l->seq);
+			goto out;
+		}
+		if (qn < PIPE_DEPTH && more) {
+			size_t c = confirm ? pipe_chunk_confirm(l) : pipe_chunk(l), rl, flen,
+			       left = SPAN(si)->len - done;
+			/* no chunk shorter than PIPE_MIN_DATA: the last two share what is left */
+			if (c > left)
+				c = left;
+			else if (left - c < PIPE_MIN_DATA)
+				c = left <= kind_max(l, DK_LOAD) ? left : left / 2;
+			size_t at = SPAN(si)->off + done;
+			struct hb_link_load_req r = {.region = region, .offset = (uint32_t)(base + at),
+						     .data = img + at, .count = c};
+			enum hb_status st = hb_link_load_req_encode(&r, req, sizeof req, &rl);
+			if (st != HB_OK) {
+				ret = fail(l, st, "LOAD: cannot encode %zu bytes", c);
+				goto out;
+			}
+			l->seq = l->seq_started ? (uint8_t)(l->seq + 1) : 0;
+			l->seq_started = true;
+			hb_link_frame_encode(HB_LINK_LOAD, l->seq, req, rl, l->tx, sizeof l->tx, &flen);
+			uint64_t t = now_ns(l);
+			st = l->t->ops->write(l->t, l->tx, flen,
+					      (int)hb_link_response_timeout_ms(l, flen, 0, 0));
+			if (st != HB_OK) {
+				ret = fail(l, st, "LOAD seq %u: transport write failed: %s", l->seq,
+					   hb_strerror(st));
+				goto out;
+			}
+			l->stats.requests++;
+			l->stats.attempts++;
+			l->stats.pipelined++;
+			nudged = false;
+			l->stats.bytes_tx += flen;
+			/* when its answer is due: after the bytes ahead of it and its own are on
+			 * the wire, the answer's wire time, the latency, and the device's inter-byte
+			 * timeout (the last frame of a burst that lost a byte is answered then) */
+			if (wire_free < t)
+				wire_free = t;
+			wire_free += wire_ns(l, flen);
+			uint64_t lat = timed(l) ? latency_bound_ns(l)
+						: (uint64_t)l->opts.base_timeout_ms * NS_PER_MS;
+			q[qn++] = (struct pipe_slot){l->seq, r.offset, c, flen,
+						     wire_free + wire_ns(l, HB_LINK_SPAN_LEN + HB_LINK_OVERHEAD) +
+							     lat + (DEVICE_IBT_MS + 2) * NS_PER_MS};
+			done += c;
+			continue;
+		}
+		struct pe ev;
+		enum hb_status ist = HB_OK;
+		/* Nothing left to send: a last frame that lost a byte would wait for the device's
+		 * inter-byte timeout. Once the answers are late, nudge (see nudge_at), then give the
+		 * outstanding ones only the time their answers need. */
+		uint64_t due = q[0].deadline;
+		uint64_t nudge_t = !more && !nudged && timed(l)
+					   ? wire_free + wire_ns(l, HB_LINK_SPAN_LEN + HB_LINK_OVERHEAD) +
+						     latency_bound_ns(l) + NS_PER_MS
+					   : UINT64_MAX;
+		if (nudge_t < due)
+			due = nudge_t;
+		enum pe_kind k = pipe_await(l, due, &ev, &ist);
+		if (k == PE_TIMEOUT && due == nudge_t && now_ns(l) < q[0].deadline) {
+			enum hb_status ns = nudge(l);
+			if (ns != HB_OK) {
+				ret = fail(l, ns, "LOAD seq %u: transport write failed: %s", q[0].seq,
+					   hb_strerror(ns));
+				goto out;
+			}
+			nudged = true;
+			uint64_t by = now_ns(l) +
+				      wire_ns(l, NUDGE_BYTES + qn * (HB_LINK_SPAN_LEN + HB_LINK_OVERHEAD)) +
+				      latency_bound_ns(l) + NS_PER_MS;
+			for (unsigned i = 0; i < qn; i++)
+				if (q[i].deadline > by)
+					q[i].deadline = by;
+			continue;
+		}
+		if (k == PE_IO) {
+			ret = fail(l, ist, "LOAD seq %u: %s", q[0].seq,
+				    ist == HB_ERR_INTERRUPTED ? "interrupted" : hb_strerror(ist));
+			goto out;
+		}
+		if (k == PE_CORRUPT) {
+			corrupt_seen = true; /* an answer was damaged on its way back */
+			continue;
+		}
+		unsigned hit = qn;
+		if (k == PE_TIMEOUT) {
+			l->stats.timeouts++;
+			hit = 1; /* the oldest is given up */
+			pipe_unconfirmed(l, region, &q[0], !corrupt_seen, "no answer in time");
+			REDO(&q[0]);
+		} else {
+			for (unsigned i = 0; i < qn; i++)
+				if (q[i].seq == ev.seq)
+					hit = i;
+			if (hit == qn) {
+				/* not one of ours: an ERROR for a damaged header, or stale */
+				if (ev.type == HB_LINK_ERROR)
+					l->stats.device_errors++;
+				else
+					l->stats.stale++;
+				continue;
+			}
+			/* answers come in order: the ones before it were lost */
+			for (unsigned i = 0; i < hit; i++) {
+				pipe_unconfirmed(l, region, &q[i], !corrupt_seen, "its answer never came");
+				REDO(&q[i]);
+			}
+			const struct pipe_slot *s = &q[hit];
+			if (ev.type == HB_LINK_ERROR) {
+				struct hb_link_error e = {0};
+				l->stats.device_errors++;
+				hb_link_error_decode(l->rx_payload, ev.len, &e);
+				l->last_reason = e.reason;
+				if (!hb_link_reason_retryable(e.reason) && e.reason != HB_LINK_R_OVERSIZE) {
+					ret = fail(l, e.reason == HB_LINK_R_BAD_ARG ? HB_ERR_ARG : HB_ERR_PROTO,
+						    "LOAD seq %u: device answered ERROR(%s) for %s", s->seq,
+						    hb_link_reason_name(e.reason),
+						    hb_link_type_name(e.request_type));
+					goto out;
+				}
+				if (e.reason == HB_LINK_R_BUSY)
+					l->stats.busy++;
+				pipe_unconfirmed(l, region, s, e.reason == HB_LINK_R_TIMEOUT,
+						 hb_link_reason_name(e.reason));
+				REDO(s);
+			} else {
+				struct hb_link_span ack;
+				if (ev.type != (HB_LINK_LOAD | HB_LINK_RESPONSE_BIT) ||
+				    hb_link_span_decode(l->rx_payload, ev.len, &ack) != HB_OK ||
+				    ack.region != region || ack.offset != s->off || ack.count != s->cnt) {
+					/* a frame noise made up can share our seq: the read-back decides */
+					pipe_unconfirmed(l, region, s, false, "answer for another range");
+					REDO(s);
+				} else {
+					l->stats.payload_tx += s->cnt + 5;
+					l->stats.payload_rx += ev.len;
+					pipe_note(l, s->flen, false, false);
+				}
+			}
+			hit++;
+		}
+		corrupt_seen = false;
+		for (unsigned i = hit; i < qn; i++)
+			q[i - hit] = q[i];
+		qn -= hit;
+	}
+	l->last_error[0] = 0;
+out:
+	l->pend_n = l->pend_off = 0;
+	free(rq);
+	return ret;
+#undef SPAN
+#undef REDO
+}
+
+/* n bytes of buf to [offset, offset + n) of a region, pipelined. resend: chunks the device
+ * did not confirm are sent again one at a time with the usual retries (as data_xfer);
+ * otherwise they are left to the caller's read-back. */
+static enum hb_status pipe_write(struct hb_link *l, uint8_t region, uint32_t offset,
+				 const uint8_t *buf, size_t n, bool resend)
+{
+	struct wspan sp = {0, n};
+	if (!resend)
+		return pipe_write_spans(l, region, offset, buf, &sp, 1, NULL, NULL, false);
+	/* at most one chunk per PIPE_MIN_DATA bytes, the last one shorter */
+	size_t cap = n / PIPE_MIN_DATA + 2, nredo = 0;
+	struct wspan *redo = malloc(cap * sizeof *redo);
+	if (!redo)
+		return HB_ERR_NOMEM;
+	enum hb_status st = pipe_write_spans(l, region, offset, buf, &sp, 1, redo, &nredo, false);
+	for (size_t i = 0; i < nredo && st == HB_OK; i++) {
+		hb_dbg("LOAD: resending %zu bytes at %u", redo[i].len, (unsigned)(offset + redo[i].off));
+		st = data_xfer(l, DK_LOAD, region, offset + (uint32_t)redo[i].off,
+			       (uint8_t *)(uintptr_t)buf + redo[i].off, redo[i].len, 0, NULL);
+	}
+	free(redo);
+	return st;
+}
+
+/* CHECK: the device's CRC-16 of [offset, offset + n). */
+enum hb_status hb_link_check(struct hb_link *l, uint8_t region, uint32_t offset, size_t n,
+			     uint16_t *crc)
+{
+	if (!l || !crc || n < 1 || n > 0xFFFF)
+		return HB_ERR_ARG;
+	enum hb_status st = need_identity(l);
+	if (st != HB_OK)
+		return st;
+	if (!(l->id.capabilities & HB_LINK_CAP_CHECK))
+		return fail(l, HB_ERR_UNSUPPORTED, "CHECK: device lacks the CHECK capability");
+	struct hb_link_span sp = {region, offset, (uint16_t)n};
+	uint8_t req[HB_LINK_SPAN_LEN];
+	size_t rl, nr;
+	hb_link_span_encode(&sp, req, sizeof req, &rl);
+	/* the gateware reads a byte per 3 cycles before it answers */
+	st = hb_link_transact(l, HB_LINK_CHECK, req, rl, l->rx_payload, sizeof l->rx_payload, &nr,
+			      HB_LINK_CHECK_RESP_LEN, 3ull * n + 64);
+	if (st != HB_OK)
+		return st;
+	l->stats.checks++;
+	struct hb_link_check_resp cr;
+	if (hb_link_check_resp_decode(l->rx_payload, nr, &cr) != HB_OK || cr.span.region != region ||
+	    cr.span.offset != offset || cr.span.count != n)
+		return fail(l, HB_ERR_PROTO, "CHECK seq %u: device answered for another range", l->seq);
+	*crc = cr.crc;
+	return HB_OK;
+}
+
+/* Find which parts of [o, o + c) the device holds wrong, with CHECKs instead of a read-back:
+ * buf receives what the device holds there, img where a CHECK matched, the bytes read back
+ * where the smallest blocks did not. Pieces of at most 65535 bytes, then blocks of 1 KiB,
+ * then of 128 bytes: a few damaged spots cost a few dozen CHECKs and small READs. */
+static const size_t check_levels[] = {0xFFFF, 1024, 128};
+static enum hb_status check_locate_level(struct hb_link *l, uint8_t region, uint32_t base,
+					 const uint8_t *img, uint8_t *buf, size_t o, size_t c,
+					 unsigned level)
+{
+	const size_t nl = sizeof check_levels / sizeof check_levels[0];
+	size_t bs = check_levels[level];
+	for (size_t b = o; b < o + c;) {
+		size_t bc = o + c - b > bs ? bs : o + c - b;
+		uint16_t crc;
+		enum hb_status st = hb_link_check(l, region, base + (uint32_t)b, bc, &crc);
+		if (st != HB_OK)
+			return st;
+		if (crc == hb_link_crc16(0xFFFF, img + b, bc)) {
+			memcpy(buf + b, img + b, bc);
+		} else {
+			l->stats.check_mismatches++;
+			if (level + 1 < nl && bc > check_levels[level + 1])
+				st = check_locate_level(l, region, base, img, buf, b, bc, level + 1);
+			else
+				st = hb_link_read(l, region, base + (uint32_t)b, buf + b, bc);
+			if (st != HB_OK)
+				return st;
+		}
+		b += bc;
+	}
+	return HB_OK;
+}
+
+/* The ranges where buf differs from img, joined across gaps under REPAIR_MERGE_GAP and each
+ * made at least PIPE_MIN_DATA long (so that they can be pipelined); returns the count. */
+static size_t diff_spans(struct hb_link *l, const uint8_t *buf, const uint8_t *img, size_t n,
+			 struct wspan *sp)
+{
+	size_t nsp = 0;
+	for (size_t i = 0; i < n;) {
+		if (buf[i] == img[i]) {
+			i++;
+			continue;
+		}
+		size_t end = i + 1, gap = 0;
+		for (size_t j = i + 1; j < n && gap < REPAIR_MERGE_GAP; j++) {
+			if (buf[j] != img[j]) {
+				end = j + 1;
+				gap = 0;
+			} else {
+				gap++;
+			}
+		}
+		size_t b0 = i;
+		if (end - b0 < PIPE_MIN_DATA)
+			end = b0 + PIPE_MIN_DATA <= n ? b0 + PIPE_MIN_DATA : n;
+		if (end - b0 < PIPE_MIN_DATA)
+			b0 = end > PIPE_MIN_DATA ? end - PIPE_MIN_DATA : 0;
+		if (nsp && b0 < sp[nsp - 1].off + sp[nsp - 1].len)
+			b0 = sp[nsp - 1].off + sp[nsp - 1].len;
+		sp[nsp++] = (struct wspan){b0, end - b0};
+		l->stats.repairs++;
+		l->stats.repaired_bytes += end - b0;
+		i = end;
+	}
+	return nsp;
+}
+
+/* Repairs for a device that pipelines LOADs and has CHECK, after a read-back left buf (what
+ * the device holds) different from img. The ranges that differ are rewritten pipelined, the
+ * chunks the device did not confirm sent again in the same pipeline until every one is
+ * confirmed (a confirmed chunk arrived intact: its bytes are where they belong). A damaged
+ * chunk may also have written somewhere else (its offset or region hit): then CHECKs of the
+ * whole image find what is still wrong, reading back only the small blocks that differ, and
+ * another round repairs that. At most verify_rounds rounds. */
+static enum hb_status repair_pipelined(struct hb_link *l, uint8_t region, uint32_t base,
+				       const uint8_t *img, size_t n, uint8_t *buf)
+{
+	size_t cap = 2 * (n / PIPE_MIN_DATA) + 4;
+	struct wspan *sp = malloc(cap * sizeof *sp);
+	enum hb_status st = HB_OK;
+	if (!sp) {
+		st = HB_ERR_NOMEM;
+		goto out;
+	}
+	size_t nsp = diff_spans(l, buf, img, n, sp);
+	for (unsigned cycle = 1; nsp; cycle++) {
+		if (cycle > l->opts.verify_rounds) {
+			st = fail(l, HB_ERR_MISMATCH,
+				  "%s: %zu ranges still differ after %u rounds of repairs (first at offset %zu)",
+				  region_name(region), nsp, cycle - 1, base + sp[0].off);
+			goto out;
+		}
+		size_t resent = 0;
+		st = pipe_write_spans(l, region, base, img, sp, nsp, NULL, &resent, true);
+		if (st != HB_OK)
+			goto out;
+		hb_dbg("%s repairs: %zu ranges rewritten, %zu chunks resent", region_name(region), nsp,
+		       resent);
+		if (!resent)
+			break; /* every chunk went through at once: none can have strayed */
+		st = check_locate_level(l, region, base, img, buf, 0, n, 0);
+		if (st != HB_OK)
+			goto out;
+		nsp = diff_spans(l, buf, img, n, sp);
+	}
+out:
+	l->dirty[region] = false;
+	free(sp);
+	return st;
 }
 
 /* Rewrite [o, o + c) of a region with img[o ..] until the device holds it; cur: what it
@@ -1007,8 +1648,14 @@ static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t 
 	for (unsigned round = 1;; round++) {
 		bool dirty = l->dirty[region];
 		l->dirty[region] = false;
-		l->stats.verify_reads++;
-		st = hb_link_read(l, region, base, buf, n);
+		/* The first pass reads every byte back. After repairs that may have strayed, CHECKs
+		 * find what is still wrong, reading back only the blocks that differ. */
+		if (round > 1 && repair && can_check(l)) {
+			st = check_locate_level(l, region, base, img, buf, 0, n, 0);
+		} else {
+			l->stats.verify_reads++;
+			st = hb_link_read(l, region, base, buf, n);
+		}
 		if (st != HB_OK)
 			break;
 		size_t first = n;
@@ -1020,6 +1667,10 @@ static enum hb_status verify_region(struct hb_link *l, uint8_t region, uint32_t 
 		if (first == n)
 			break;
 		hb_dbg("%s read-back %u: differs from offset %zu", region_name(region), round, first);
+		if (repair && dirty && region != HB_LINK_REGION_INPUT && can_pipeline(l) && can_check(l)) {
+			st = repair_pipelined(l, region, base, img, n, buf);
+			break;
+		}
 		if (!repair || !dirty || round >= l->opts.verify_rounds) {
 			st = fail(l, HB_ERR_MISMATCH,
 				  "%s read-back differs at offset %zu: wrote 0x%02x, read 0x%02x%s",
@@ -1150,8 +1801,11 @@ enum hb_status hb_link_load_weights(struct hb_link *l, const uint8_t *img, size_
 			    (unsigned)l->id.weight_mem_bytes);
 	bool readback = l->opts.verify && (l->id.capabilities & HB_LINK_CAP_READ);
 	l->dirty[HB_LINK_REGION_WEIGHTS] = false;
-	st = data_xfer(l, DK_LOAD, HB_LINK_REGION_WEIGHTS, 0, (uint8_t *)(uintptr_t)img, n,
-		       readback && l->opts.adapt ? XF_UNCONFIRMED_OK : 0, NULL);
+	if (can_pipeline(l))
+		st = pipe_write(l, HB_LINK_REGION_WEIGHTS, 0, img, n, !readback);
+	else
+		st = data_xfer(l, DK_LOAD, HB_LINK_REGION_WEIGHTS, 0, (uint8_t *)(uintptr_t)img, n,
+			       readback && l->opts.adapt ? XF_UNCONFIRMED_OK : 0, NULL);
 	if (st == HB_OK)
 		st = recheck_config(l);
 	if (st != HB_OK)
@@ -1328,6 +1982,11 @@ size_t hb_link_stats_list(const struct hb_link_stats *s, struct hb_link_stat *ou
 		{"repairs", s->repairs},
 		{"repaired_bytes", s->repaired_bytes},
 		{"response_timeout_ms", s->timeout_ms},
+		{"pipelined_writes", s->pipelined},
+		{"pipelined_lost", s->pipe_lost},
+		{"checks", s->checks},
+		{"check_mismatches", s->check_mismatches},
+		{"nudges", s->nudges},
 	};
 	size_t n = sizeof all / sizeof all[0];
 	if (n > cap)

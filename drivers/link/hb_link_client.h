@@ -103,6 +103,11 @@ struct hb_link_opts {
 	unsigned backoff_base_us; /* 500 */
 	unsigned backoff_max_ms;  /* 50 */
 	unsigned verify_rounds;   /* 8 */
+	/* Pipelined WEIGHTS loads (default true; needs adapt, READ and the device's PIPELINE
+	 * capability): up to two LOADs outstanding, chunk size from the measured rate of lost
+	 * frames, damaged chunks left to the read-back (docs/protocol.md §5 "Pipelining"). With
+	 * the CHECK capability, the read-backs after repairs are CRC checks of the image. */
+	bool pipeline;
 };
 
 /* Fill opts with the defaults above. */
@@ -137,6 +142,11 @@ struct hb_link_stats {
 	uint64_t repairs;         /* ranges rewritten after a read-back found them wrong */
 	uint64_t repaired_bytes;
 	uint32_t timeout_ms;      /* the response timeout of the last data request */
+	uint64_t pipelined;       /* LOAD chunks sent pipelined */
+	uint64_t pipe_lost;       /* of those, answers that never came (left to the read-back) */
+	uint64_t checks;          /* CHECK requests */
+	uint64_t check_mismatches; /* CHECKs whose CRC differed from the host's */
+	uint64_t nudges;          /* late answers nudged with two 0x00 bytes (docs/protocol.md §5) */
 };
 
 /* The statistics as (name, value) pairs, for reports: the "link" object of a run's JSON
@@ -170,12 +180,16 @@ struct hb_link {
 	uint64_t srtt_ns, rttvar_ns; /* response latency beyond the transfer time */
 	unsigned rtt_n;
 	unsigned rto_shift;          /* timeouts in a row: the adaptive timeout doubles each */
+	uint64_t pm_bytes, pm_lost;  /* pipelined frame bytes sent and frames lost (decayed) */
+	uint64_t pm_damaged;         /* ... and frames not confirmed, lost ones included */
 	bool dirty[3];               /* by region: a damaged write may have left wrong bytes */
 	char last_error[256];
 	struct hb_link_decoder dec;
 	uint8_t tx[HB_LINK_MAX_FRAME];
 	uint8_t rx_payload[HB_LINK_MAX_PAYLOAD];
 	uint8_t rx_chunk[256];
+	uint8_t pending[256];        /* pipelined answers: bytes read, not yet decoded */
+	size_t pend_n, pend_off;
 };
 
 /* Create a client on an open transport (not owned). Does no I/O; the first
@@ -213,6 +227,11 @@ enum hb_status hb_link_load(struct hb_link *l, uint8_t region, uint32_t offset, 
 			    size_t n);
 enum hb_status hb_link_read(struct hb_link *l, uint8_t region, uint32_t offset, void *buf,
 			    size_t n);
+
+/* CHECK (§4.6): the device's CRC-16 (hb_link_crc16 from 0xFFFF) of n bytes of a region from
+ * offset, n in 1 … 65535. HB_ERR_UNSUPPORTED without the CHECK capability. */
+enum hb_status hb_link_check(struct hb_link *l, uint8_t region, uint32_t offset, size_t n,
+			     uint16_t *crc);
 
 /* STREAM an INPUT image (n_in[0]·L/8 bytes, §3.3) from offset 0 in chunks of
  * max_payload − 4 bytes. *stamp_last (may be NULL) receives the stamp of the

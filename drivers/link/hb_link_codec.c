@@ -21,6 +21,7 @@ const char *hb_link_type_name(uint8_t type)
 	case HB_LINK_BATCH: return "BATCH";
 	case HB_LINK_COUNTERS: return "COUNTERS";
 	case HB_LINK_RESET: return "RESET";
+	case HB_LINK_CHECK: return "CHECK";
 	default: return "UNKNOWN";
 	}
 }
@@ -482,6 +483,31 @@ enum hb_status hb_link_span_decode(const uint8_t *p, size_t len, struct hb_link_
 	return HB_OK;
 }
 
+enum hb_status hb_link_check_resp_encode(const struct hb_link_check_resp *r, uint8_t *out,
+					 size_t cap, size_t *out_len)
+{
+	if (!r)
+		return HB_ERR_ARG;
+	NEED(cap, HB_LINK_CHECK_RESP_LEN);
+	size_t n;
+	hb_link_span_encode(&r->span, out, cap, &n);
+	put16(out + HB_LINK_SPAN_LEN, r->crc);
+	*out_len = HB_LINK_CHECK_RESP_LEN;
+	return HB_OK;
+}
+
+enum hb_status hb_link_check_resp_decode(const uint8_t *p, size_t len,
+					 struct hb_link_check_resp *r)
+{
+	if (!p || !r)
+		return HB_ERR_ARG;
+	if (len != HB_LINK_CHECK_RESP_LEN)
+		return HB_ERR_FORMAT;
+	hb_link_span_decode(p, HB_LINK_SPAN_LEN, &r->span);
+	r->crc = get16(p + HB_LINK_SPAN_LEN);
+	return HB_OK;
+}
+
 enum hb_status hb_link_stream_req_encode(const struct hb_link_stream_req *r, uint8_t *out,
 					 size_t cap, size_t *out_len)
 {
@@ -713,6 +739,7 @@ bool hb_link_request_len_ok(uint8_t type, size_t len)
 	case HB_LINK_LOAD:
 		return len >= 6 && len <= HB_LINK_MAX_PAYLOAD;
 	case HB_LINK_READ:
+	case HB_LINK_CHECK:
 		return len == HB_LINK_SPAN_LEN;
 	case HB_LINK_STREAM:
 		return len >= 5 && len <= HB_LINK_MAX_PAYLOAD;

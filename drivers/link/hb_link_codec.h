@@ -67,6 +67,7 @@ enum hb_link_type {
 	HB_LINK_BATCH = 0x06,
 	HB_LINK_COUNTERS = 0x07,
 	HB_LINK_RESET = 0x08,
+	HB_LINK_CHECK = 0x09,
 	HB_LINK_ERROR = 0xFF, /* device → host only */
 };
 
@@ -95,6 +96,8 @@ enum hb_link_region {
 #define HB_LINK_CAP_READ (1u << 1)
 #define HB_LINK_CAP_DONE_PIN (1u << 2)
 #define HB_LINK_CAP_BUSY_PIN (1u << 3)
+#define HB_LINK_CAP_CHECK (1u << 4)    /* CHECK: CRC-16 of a range (§4.6) */
+#define HB_LINK_CAP_PIPELINE (1u << 5) /* LOADs may be pipelined, two outstanding (§2) */
 
 /* "IDENTIFY", "LOAD" … ; for a response type (bit 7 set) the request's name;
  * "ERROR" for 0xFF; "UNKNOWN" otherwise. Never NULL. */
@@ -264,7 +267,20 @@ struct hb_link_span {
 enum hb_status hb_link_span_encode(const struct hb_link_span *s, uint8_t *out, size_t cap,
 				   size_t *out_len);
 enum hb_status hb_link_span_decode(const uint8_t *p, size_t len, struct hb_link_span *s);
-/* READ response: the data itself (count bytes), no codec needed. */
+/* READ response: the data itself (count bytes), no codec needed.
+ * CHECK request (§4.6): the same span, count 1 … 65535. */
+
+/* CHECK response (9 bytes): the span echoed, then the CRC-16 (hb_link_crc16 from 0xFFFF)
+ * of the count bytes of the region from the offset. */
+struct hb_link_check_resp {
+	struct hb_link_span span;
+	uint16_t crc;
+};
+#define HB_LINK_CHECK_RESP_LEN 9
+enum hb_status hb_link_check_resp_encode(const struct hb_link_check_resp *r, uint8_t *out,
+					 size_t cap, size_t *out_len);
+enum hb_status hb_link_check_resp_decode(const uint8_t *p, size_t len,
+					 struct hb_link_check_resp *r);
 
 /* STREAM request: u32 offset, data (1 … 1020 bytes) into INPUT. */
 struct hb_link_stream_req {

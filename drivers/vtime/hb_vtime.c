@@ -23,8 +23,9 @@ struct hb_vtime_port {
 	struct hb_vtime *vt;
 	int fd;
 	uint64_t cycle;        /* the board's time at this port's last reply */
-	uint8_t rx[HB_VT_MAX_PAYLOAD];
-	size_t rx_off, rx_len; /* UART bytes received and not yet read */
+	/* UART bytes received and not yet read, per channel (enum hb_vtime_uart) */
+	uint8_t rx[HB_VTIME_UART_N][HB_VT_MAX_PAYLOAD];
+	size_t rx_off[HB_VTIME_UART_N], rx_len[HB_VTIME_UART_N];
 	int parked;
 	int dead;              /* the connection failed: every request fails, sleeps return */
 };
@@ -370,24 +371,31 @@ uint64_t hb_vtime_now_ns(struct hb_vtime *vt)
 	return hb_vtime_cycle_to_ns(vt, hb_vtime_now_cycle(vt));
 }
 
-/* WAIT until `deadline` (cycles); with rx, also until UART bytes arrive (kept in the port). */
-static enum hb_status wait_until(struct hb_vtime_port *p, uint64_t deadline, int rx)
+static uint8_t ch_flag(unsigned ch)
+{
+	return ch == HB_VTIME_UART_PROBE ? HB_VT_CH_PROBE : 0;
+}
+
+/* WAIT until `deadline` (cycles); with rx, also until bytes of UART channel ch arrive (kept
+ * in the port). */
+static enum hb_status wait_until(struct hb_vtime_port *p, uint64_t deadline, int rx, unsigned ch)
 {
 	if (deadline <= p->cycle && !rx)
 		return HB_OK;
 	atomic_fetch_add(&p->vt->n_wait, 1);
-	enum hb_status st = request(p, HB_VT_WAIT, rx ? HB_VT_WAKE_RX : 0, deadline, NULL, 0);
+	enum hb_status st = request(p, HB_VT_WAIT, rx ? (uint8_t)(HB_VT_WAKE_RX | ch_flag(ch)) : 0,
+				    deadline, NULL, 0);
 	size_t len = 0;
 	if (st == HB_OK)
-		st = reply(p, HB_VT_TIME, NULL, p->rx, sizeof p->rx, &len);
+		st = reply(p, HB_VT_TIME, NULL, p->rx[ch], sizeof p->rx[ch], &len);
 	if (st == HB_OK && len) {
 		if (!rx) {
 			hb_err("the virtual board sent UART bytes to a wait that did not ask for them");
 			p->dead = 1;
 			return HB_ERR_PROTO;
 		}
-		p->rx_off = 0;
-		p->rx_len = len;
+		p->rx_off[ch] = 0;
+		p->rx_len[ch] = len;
 		atomic_fetch_add(&p->vt->n_rx, len);
 	}
 	return st;
@@ -407,7 +415,7 @@ enum hb_status hb_vtime_sleep_ns(struct hb_vtime *vt, uint64_t ns)
 	uint64_t deadline = ns_to_cycle_ceil(vt, now_ns + ns);
 	if (ns && deadline <= p->cycle)
 		deadline = p->cycle + 1;
-	return wait_until(p, deadline, 0);
+	return wait_until(p, deadline, 0, 0);
 }
 
 void hb_vtime_park(struct hb_vtime *vt)
@@ -428,15 +436,18 @@ enum hb_status hb_vtime_resume(struct hb_vtime *vt)
 	return st == HB_OK ? reply(p, HB_VT_TIME, NULL, NULL, 0, NULL) : st;
 }
 
-enum hb_status hb_vtime_uart_write(struct hb_vtime *vt, const void *buf, size_t len)
+enum hb_status hb_vtime_uart_write_ch(struct hb_vtime *vt, unsigned ch, const void *buf,
+				      size_t len)
 {
 	struct hb_vtime_port *p = port(vt);
 	if (!p)
 		return HB_ERR_GONE;
+	if (ch >= HB_VTIME_UART_N)
+		return HB_ERR_ARG;
 	const uint8_t *b = buf;
 	while (len) {
 		size_t n = len < HB_VT_MAX_PAYLOAD ? len : HB_VT_MAX_PAYLOAD;
-		enum hb_status st = request(p, HB_VT_UART, 0, 0, b, n);
+		enum hb_status st = request(p, HB_VT_UART, ch_flag(ch), 0, b, n);
 		if (st != HB_OK)
 			return st;
 		atomic_fetch_add(&vt->n_tx, n);
@@ -446,37 +457,57 @@ enum hb_status hb_vtime_uart_write(struct hb_vtime *vt, const void *buf, size_t 
 	return HB_OK;
 }
 
-enum hb_status hb_vtime_uart_read(struct hb_vtime *vt, void *buf, size_t cap, size_t *got,
-				  uint64_t timeout_ns)
+enum hb_status hb_vtime_uart_read_ch(struct hb_vtime *vt, unsigned ch, void *buf, size_t cap,
+				     size_t *got, uint64_t timeout_ns)
 {
 	struct hb_vtime_port *p = port(vt);
 	*got = 0;
 	if (!p)
 		return HB_ERR_GONE;
-	if (p->rx_len == 0) {
+	if (ch >= HB_VTIME_UART_N)
+		return HB_ERR_ARG;
+	if (p->rx_len[ch] == 0) {
 		uint64_t now_ns = hb_vtime_cycle_to_ns(vt, p->cycle);
 		uint64_t deadline = ns_to_cycle_ceil(vt, now_ns + timeout_ns);
-		enum hb_status st = wait_until(p, deadline, 1);
+		enum hb_status st = wait_until(p, deadline, 1, ch);
 		if (st != HB_OK)
 			return st;
-		if (p->rx_len == 0)
+		if (p->rx_len[ch] == 0)
 			return HB_ERR_TIMEOUT;
 	}
-	size_t n = p->rx_len < cap ? p->rx_len : cap;
-	memcpy(buf, p->rx + p->rx_off, n);
-	p->rx_off += n;
-	p->rx_len -= n;
+	size_t n = p->rx_len[ch] < cap ? p->rx_len[ch] : cap;
+	memcpy(buf, p->rx[ch] + p->rx_off[ch], n);
+	p->rx_off[ch] += n;
+	p->rx_len[ch] -= n;
 	*got = n;
 	return HB_OK;
 }
 
-enum hb_status hb_vtime_uart_flush(struct hb_vtime *vt)
+enum hb_status hb_vtime_uart_flush_ch(struct hb_vtime *vt, unsigned ch)
 {
 	struct hb_vtime_port *p = port(vt);
 	if (!p)
 		return HB_ERR_GONE;
-	p->rx_len = p->rx_off = 0;
-	return request(p, HB_VT_FLUSH, 0, 0, NULL, 0);
+	if (ch >= HB_VTIME_UART_N)
+		return HB_ERR_ARG;
+	p->rx_len[ch] = p->rx_off[ch] = 0;
+	return request(p, HB_VT_FLUSH, ch_flag(ch), 0, NULL, 0);
+}
+
+enum hb_status hb_vtime_uart_write(struct hb_vtime *vt, const void *buf, size_t len)
+{
+	return hb_vtime_uart_write_ch(vt, HB_VTIME_UART_BOARD, buf, len);
+}
+
+enum hb_status hb_vtime_uart_read(struct hb_vtime *vt, void *buf, size_t cap, size_t *got,
+				  uint64_t timeout_ns)
+{
+	return hb_vtime_uart_read_ch(vt, HB_VTIME_UART_BOARD, buf, cap, got, timeout_ns);
+}
+
+enum hb_status hb_vtime_uart_flush(struct hb_vtime *vt)
+{
+	return hb_vtime_uart_flush_ch(vt, HB_VTIME_UART_BOARD);
 }
 
 enum hb_status hb_vtime_i2c(struct hb_vtime *vt, uint8_t addr7, const uint8_t *w, size_t wn,

@@ -59,7 +59,17 @@ void hb_vtime_port_attach(struct hb_vtime_port *p);
 void hb_vtime_park(struct hb_vtime *vt);
 enum hb_status hb_vtime_resume(struct hb_vtime *vt);
 
-/* UART, in simulated time, through the calling thread's port. */
+/* The board's UART channels on the time socket: the gateware's, and the bench probe's on a
+ * board started with --probe (docs/probe.md section 7). */
+enum hb_vtime_uart { HB_VTIME_UART_BOARD = 0, HB_VTIME_UART_PROBE = 1, HB_VTIME_UART_N = 2 };
+
+/* UART, in simulated time, through the calling thread's port: channel ch, or the gateware's
+ * (the functions without _ch). */
+enum hb_status hb_vtime_uart_write_ch(struct hb_vtime *vt, unsigned ch, const void *buf,
+				      size_t len);
+enum hb_status hb_vtime_uart_read_ch(struct hb_vtime *vt, unsigned ch, void *buf, size_t cap,
+				     size_t *got, uint64_t timeout_ns);
+enum hb_status hb_vtime_uart_flush_ch(struct hb_vtime *vt, unsigned ch);
 enum hb_status hb_vtime_uart_write(struct hb_vtime *vt, const void *buf, size_t len);
 /* Up to cap bytes; waits at most timeout_ns of simulated time; HB_ERR_TIMEOUT when none. */
 enum hb_status hb_vtime_uart_read(struct hb_vtime *vt, void *buf, size_t cap, size_t *got,

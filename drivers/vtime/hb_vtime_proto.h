@@ -44,6 +44,9 @@ enum hb_vt_op {
 enum hb_vt_flags {
 	HB_VT_WAKE_RX = 1u << 0, /* WAIT: also wake when the board has UART bytes for the host;
 				  * the reply carries them (at most HB_VT_MAX_PAYLOAD) */
+	HB_VT_CH_PROBE = 1u << 1, /* UART, FLUSH, WAIT: the bench probe's UART (a board started
+				   * with --probe, docs/probe.md section 7) instead of the
+				   * gateware's: a second channel with its own bytes each way */
 };
 
 /* I2C reply status, as on the I2C socket: 0 ACK, 1 address NACK, 2 data NACK, 3 bus error. */

@@ -114,12 +114,13 @@ module hb_cmd #(
     // ---------------------------------------------------------------- constants
     // request types 1 IDENTIFY .. 8 RESET (IDENTIFY, COUNTERS need no name here)
     localparam [7:0] T_LOAD = 8'h02, T_READ = 8'h03, T_STREAM = 8'h04, T_INFER = 8'h05,
-                     T_BATCH = 8'h06, T_RESET = 8'h08;
+                     T_BATCH = 8'h06, T_RESET = 8'h08, T_CHECK = 8'h09;
     localparam [3:0] E_BAD_CRC = 4'd2, E_UNKNOWN = 4'd5, E_BAD_LEN = 4'd6,
                      E_BAD_ARG = 4'd7, E_NOT_CFG = 4'd8, E_BUSY = 4'd9;
     // response kind: the request type, 0 for ERROR
     localparam [3:0] RK_ERR = 4'd0, RK_IDENT = 4'd1, RK_LOAD = 4'd2, RK_READ = 4'd3,
-                     RK_STREAM = 4'd4, RK_INFER = 4'd5, RK_BATCH = 4'd6, RK_COUNTERS = 4'd7;
+                     RK_STREAM = 4'd4, RK_INFER = 4'd5, RK_BATCH = 4'd6, RK_COUNTERS = 4'd7,
+                     RK_CHECK = 4'd9;
     // value RAM layout (byte addresses)
     localparam [7:0] A_CNT = 8'h00,    // COUNTERS payload (bytes 8..47; 0..7 are the stamp)
                      A_BN  = 8'h54,    // BATCH payload bytes 0..3 (n, counted up)
@@ -183,9 +184,10 @@ module hb_cmd #(
     reg  [1:0]  reg2;          // region (STREAM: 2)
     reg         rg_ok;         // region byte in range for the type
     reg         hz;            // offset bits 31..20 are zero
-    reg  [10:0] cnt;           // LOAD/STREAM: data bytes (len - 5/4); READ: the count
+    reg  [15:0] cnt;           // LOAD/STREAM: data bytes (len - 5/4); READ, CHECK: the count
+                               // (CHECK counts it down while it runs)
     reg         len_ok;        // payload length right for the type (decided at the header)
-    reg         rc_ok;         // READ count in 1..1024
+    reg         rc_ok;         // READ count in 1..1024, CHECK count not 0
     reg         nz;            // BATCH n != 0
     reg         wr_en;         // data bytes of this frame go to the engine
     reg         argbad;        // LOAD/STREAM: range bad (decided at the first data byte)
@@ -195,6 +197,9 @@ module hb_cmd #(
     reg  [2:0]  aw_i;
     reg         ab;            // argument bank the receiver writes
     reg         computing;     // set by the response FSM from start until the result is built
+    reg         ck_act;        // a CHECK's CRC is being computed (it owns ma and cnt)
+    reg         ck_hit;        // this frame arrived (in part) while a CHECK ran: BUSY
+    wire        ck_busy = ck_act || ck_hit;
 
     // request record (1 deep)
     reg         rq_v;
@@ -205,41 +210,46 @@ module hb_cmd #(
 
     wire        is_load   = (rx_type == T_LOAD);
     wire        is_read   = (rx_type == T_READ);
+    wire        is_chk    = (rx_type == T_CHECK);
+    wire        is_rdck   = is_read || is_chk;      // region, offset, u16 count
     wire        is_stream = (rx_type == T_STREAM);
     wire        is_batch_t = (rx_type == T_BATCH);
     wire [2:0]  dstart    = is_load ? 3'd5 : 3'd4;
     wire [2:0]  ofs       = is_stream ? pidx : pidx - 1'b1;   // offset byte index
-    wire        has_ofs   = is_load || is_read || is_stream;
+    wire        has_ofs   = is_load || is_rdck || is_stream;
     wire [7:0]  b         = rx_pl_data;
-    wire        ma_rinc;   // a READ byte arrived from the engine
+    wire        ma_rinc;   // a READ or CHECK byte arrived from the engine
+    wire        ck_dec;    // a CHECK byte was taken: count down
     wire        jb_wr, jb_rd;  // the job engine writes / reads the value RAM this cycle
 
     // the one range check (LOAD/STREAM at the first data byte, READ at the end)
-    wire [20:0] w_end = {1'b0, ma} + {10'd0, cnt};
+    wire [20:0] w_end = {1'b0, ma} + {5'd0, cnt};
     wire        w_ok  = rg_ok && hz && (w_end <= region_size(reg2));
-    wire        eng_free = !computing && !eng_busy;
+    wire        eng_free = !computing && !eng_busy && !ck_busy;
 
-    // type 1..8; the length checks need only "len < 8" and its low 3 bits
-    wire       type_ok = (rx_type[7:4] == 4'd0) && (rx_type[3] ? (rx_type[2:0] == 3'd0)
+    // type 1..9; the length checks need only "len < 8" and its low 3 bits
+    wire       type_ok = (rx_type[7:4] == 4'd0) && (rx_type[3] ? (rx_type[2:1] == 2'd0)
                                                               : (rx_type[2:0] != 3'd0));
     wire       len_sm  = (rx_len[10:3] == 8'd0);
     reg        len_ok_h;
     always @(*) begin
         case (rx_type[3:0])
         T_LOAD[3:0]:                len_ok_h = !len_sm || rx_len[2:0] >= 3'd6;
-        T_READ[3:0]:                len_ok_h = len_sm && rx_len[2:0] == 3'd7;
+        T_READ[3:0], T_CHECK[3:0]:  len_ok_h = len_sm && rx_len[2:0] == 3'd7;
         T_STREAM[3:0]:              len_ok_h = !len_sm || rx_len[2:0] >= 3'd5;
         T_INFER[3:0], T_BATCH[3:0]: len_ok_h = len_sm && rx_len[2:0] == 3'd4;
         default:                    len_ok_h = len_sm && rx_len[2:0] == 3'd0;  // IDENTIFY...
         endcase
     end
     wire       arg_bad  = (is_load || is_stream) ? argbad :
-                          is_read ? !(w_ok && rc_ok) : (is_batch_t && !nz);
+                          is_rdck ? !(w_ok && rc_ok) : (is_batch_t && !nz);
+    // a request that ends while a CHECK runs is answered BUSY (it cannot have its arguments
+    // decoded: ma and cnt are the CHECK's), like one while the engine computes
     wire [3:0] code_now = rx_err_valid   ? {1'b0, rx_err_reason} :
                           !rx_end_crc_ok ? E_BAD_CRC :
                           !type_ok       ? E_UNKNOWN :
                           !len_ok        ? E_BAD_LEN :
-                          blk            ? E_BUSY :
+                          (blk || ck_busy) ? E_BUSY :
                           arg_bad        ? E_BAD_ARG : 4'd0;
     wire       push     = rx_end_valid || rx_err_valid;
     // An intact frame always gets the record: it replaces a waiting receiver-error record
@@ -250,17 +260,21 @@ module hb_cmd #(
     always @(posedge clk) begin
         we_r <= 1'b0;
         if (rst) begin
-            pidx <= 3'd0; ma <= 20'd0; reg2 <= 2'd0; rg_ok <= 1'b0; hz <= 1'b0; cnt <= 11'd0;
+            pidx <= 3'd0; ma <= 20'd0; reg2 <= 2'd0; rg_ok <= 1'b0; hz <= 1'b0; cnt <= 16'd0;
             len_ok <= 1'b0;
             rc_ok <= 1'b0; nz <= 1'b0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0;
-            aw_v <= 1'b0; aw_i <= 3'd0;
+            aw_v <= 1'b0; aw_i <= 3'd0; ck_hit <= 1'b0;
             rq_v <= 1'b0; rq_code <= 4'd0; rq_type <= 8'd0; rq_seq <= 8'd0; rq_rx <= 1'b0;
         end else begin
             if (aw_v && !jb_wr) aw_v <= 1'b0;
             if (we_r || ma_rinc) ma <= ma + 1'b1;
+            if (ck_dec) cnt <= cnt - 1'b1;
+            if (rx_hdr_valid || rx_pl_valid)
+                ck_hit <= ck_act || (ck_hit && !rx_hdr_valid);
             if (rx_hdr_valid) begin
                 pidx <= 3'd0; wr_en <= 1'b0; argbad <= 1'b0; blk <= 1'b0; nz <= 1'b0;
-                rc_ok <= 1'b0; reg2 <= 2'd2; rg_ok <= 1'b1; hz <= 1'b1;
+                rc_ok <= 1'b0; rg_ok <= 1'b1; hz <= 1'b1;
+                if (!ck_act) reg2 <= 2'd2;   // a running CHECK reads its region
                 len_ok <= len_ok_h;
             end
             if (rx_pl_valid) begin
@@ -269,11 +283,11 @@ module hb_cmd #(
                     aw_v <= 1'b1;
                     aw_i <= pidx;
                 end
-                if ((is_load || is_read) && pidx == 3'd0) begin
+                if ((is_load || is_rdck) && pidx == 3'd0 && !ck_act) begin
                     reg2  <= b[1:0];
                     rg_ok <= (b[7:2] == 6'd0) && (is_load ? !b[1] : !(&b[1:0]));
                 end
-                if (has_ofs) begin
+                if (has_ofs && !ck_act) begin
                     case (ofs)
                     3'd0: ma[7:0]   <= b;
                     3'd1: ma[15:8]  <= b;
@@ -283,11 +297,12 @@ module hb_cmd #(
                     endcase
                 end
                 // LOAD/STREAM: after the last offset byte, len is the data byte count
-                if ((is_load || is_stream) && pidx == dstart - 1'b1) cnt <= rx_len;
-                if (is_read && pidx == 3'd5) cnt[7:0] <= b;
-                if (is_read && pidx == 3'd6) begin
-                    cnt[10:8] <= b[2:0];
-                    rc_ok <= (b[7:3] == 5'd0) && (b[2] ? (b[1:0] == 2'd0 && cnt[7:0] == 8'd0)
+                if ((is_load || is_stream) && pidx == dstart - 1'b1 && !ck_act) cnt <= {5'd0, rx_len};
+                if (is_rdck && pidx == 3'd5 && !ck_act) cnt[7:0] <= b;
+                if (is_rdck && pidx == 3'd6 && !ck_act) begin
+                    cnt[15:8] <= b;
+                    rc_ok <= is_chk ? (b != 8'd0 || cnt[7:0] != 8'd0)
+                           : (b[7:3] == 5'd0) && (b[2] ? (b[1:0] == 2'd0 && cnt[7:0] == 8'd0)
                                                       : (b[1:0] != 2'd0 || cnt[7:0] != 8'd0));
                 end
                 if (is_batch_t && !pidx[2]) nz <= nz || (b != 8'd0);
@@ -331,6 +346,10 @@ module hb_cmd #(
     reg        cw_prev;
     reg        is_batch;
     reg        ib;                    // argument bank of the running INFER/BATCH
+    reg        rb;                    // argument bank of the request being answered
+    reg [10:0] rcnt;                  // its LOAD/STREAM data count (the echo)
+    reg        ck_go;                 // pulse: CHECK accepted, compute the CRC
+    wire       ck_run;                // the CHECK's CRC is being computed
     reg [7:0]  inf_seq;
     reg        done_seen;
     reg        cnt_clear;
@@ -366,9 +385,11 @@ module hb_cmd #(
         err_pulse    <= 1'b0;
         fin          <= 1'b0;
         bz           <= 1'b0;
+        ck_go        <= 1'b0;
         if (rst) begin
             st <= S_IDLE; ret_c <= 1'b0; rk <= RK_ERR; e_reason <= 4'd0; e_type <= 8'd0;
             tx_seq <= 8'd0; wait_cnt <= 2'd0; is_batch <= 1'b0; ib <= 1'b0; ab <= 1'b0;
+            rb <= 1'b0; rcnt <= 11'd0; ck_go <= 1'b0;
             inf_seq <= 8'd0; done_seen <= 1'b0; computing <= 1'b0; tst_wait <= 1'b0;
             bb8 <= 8'd0;
         end else begin
@@ -384,6 +405,12 @@ module hb_cmd #(
                 tx_seq <= rq_seq;
                 ret_c  <= 1'b0;
                 st     <= S_PREP;
+                // The answer reads this request's arguments from bank ab and its count from
+                // rcnt; the next request's arguments go to the other bank, so a LOAD may
+                // arrive while this answer is sent (pipelining, docs/protocol.md §2).
+                rb     <= ab;
+                ab     <= ~ab;
+                rcnt   <= cnt[10:0];
                 if (rq_code != 4'd0 && rq_code != E_BAD_ARG) begin
                     send_err(rq_code);
                 end else if ((rq_type == T_INFER || rq_type == T_BATCH) && !cfg_valid) begin
@@ -401,8 +428,7 @@ module hb_cmd #(
                     T_INFER, T_BATCH: begin
                         is_batch  <= rq_type[1];
                         inf_seq   <= rq_seq;
-                        ib        <= ab;
-                        ab        <= ~ab;        // later requests must not touch the id
+                        ib        <= ab;         // later requests must not touch the id
                         eng_start <= 1'b1;
                         done_seen <= 1'b0;
                         computing <= 1'b1;
@@ -412,6 +438,7 @@ module hb_cmd #(
                         st        <= S_COMPUTE;
                     end
                     T_RESET: cnt_clear <= 1'b1;
+                    T_CHECK: ck_go     <= 1'b1;
                     default: ;
                     endcase
                 end
@@ -448,7 +475,7 @@ module hb_cmd #(
                     end
                 end
             end
-            S_PREP: if (jobs_idle) st <= S_SEND;     // value RAM up to date
+            S_PREP: if (jobs_idle && !ck_go && !ck_run) st <= S_SEND;  // value RAM, CRC ready
             S_SEND: begin
                 tx_start  <= 1'b1;
                 err_pulse <= (rk == RK_ERR);
@@ -466,7 +493,8 @@ module hb_cmd #(
         RK_ERR:      tx_len = 11'd2;
         RK_IDENT:    tx_len = 11'd42 + {7'd0, cfg_n_layers[2:0], 1'b0};  // K = 0: one size
         RK_LOAD:     tx_len = 11'd7;
-        RK_READ:     tx_len = cnt;
+        RK_READ:     tx_len = cnt[10:0];
+        RK_CHECK:    tx_len = 11'd9;
         RK_STREAM:   tx_len = 11'd14;
         RK_INFER:    tx_len = 11'd28 + {1'b0, n_out_last[8:0], 1'b0};
         RK_BATCH:    tx_len = 11'd32 + {1'b0, n_out_last[8:0], 1'b0};
@@ -617,11 +645,11 @@ module hb_cmd #(
     // the response kind and index and registers (fs): no per-bit decoding of kind and index.
     // Engine fields are cut to their documented ranges (K <= MAX_LAYERS, L and spike counts
     // <= MAX_L, sizes <= MAX_N_IN / MAX_N_OUT, n_out <= MAX_N_OUT).
-    localparam integer NF = 18;
+    localparam integer NF = 20;
     localparam integer FS_VM = 0, FS_ST = 1, FS_MEM = 2, FS_DLO = 3, FS_DHI = 4, FS_RSN = 5,
                        FS_TYP = 6, FS_CV = 7, FS_K = 8, FS_LLO = 9, FS_LHI = 10, FS_SLO = 11,
                        FS_SHI = 12, FS_CLO = 13, FS_CHI = 14, FS_CLS = 15, FS_NLO = 16,
-                       FS_NHI = 17;
+                       FS_NHI = 17, FS_KLO = 18, FS_KHI = 19;
     localparam integer MS = (MAX_N_IN > MAX_N_OUT) ? MAX_N_IN : MAX_N_OUT;
     localparam [15:0] M_K = (16'd1 << $clog2(MAX_LAYERS + 1)) - 16'd1,
                       M_L = (16'd1 << $clog2(MAX_L + 1)) - 16'd1,
@@ -637,7 +665,7 @@ module hb_cmd #(
     reg [2:0]    f_k;
     always @(*) begin
         f_sel = {NF{1'b0}}; f_slot = SL_SNAP; f_k = idx[2:0];
-        f_ra = {4'h7, rk_inf ? ib : ab, idx[2:0]};          // argument bank
+        f_ra = {4'h7, rk_inf ? ib : rb, idx[2:0]};          // argument bank
         case (rk)
         RK_ERR: if (idx[0]) f_sel[FS_TYP] = 1'b1; else f_sel[FS_RSN] = 1'b1;
         RK_IDENT: begin
@@ -659,6 +687,10 @@ module hb_cmd #(
             else if (idx[2:0] == 3'd6) f_sel[FS_CHI] = 1'b1;
             else                       f_sel[FS_VM]  = 1'b1;
         RK_READ: f_sel[FS_MEM] = 1'b1;
+        RK_CHECK:                                       // region, offset, count, crc
+            if (idx[3:0] == 4'd7)      f_sel[FS_KLO] = 1'b1;
+            else if (idx[3:0] == 4'd8) f_sel[FS_KHI] = 1'b1;
+            else                       f_sel[FS_VM]  = 1'b1;
         RK_STREAM:                                      // offset, count, stamp
             if (idx[3:0] == 4'd4)      f_sel[FS_CLO] = 1'b1;
             else if (idx[3:0] == 4'd5) f_sel[FS_CHI] = 1'b1;
@@ -707,8 +739,9 @@ module hb_cmd #(
                       | ({8{fs[FS_TYP]}} & e_type)        | {7'd0, fs[FS_CV] & cfg_valid}
                       | ({8{fs[FS_K]}}   & e_K)           | ({8{fs[FS_LLO]}} & e_L[7:0])
                       | ({8{fs[FS_LHI]}} & e_L[15:8])     | ({8{fs[FS_SLO]}} & e_S[7:0])
-                      | ({8{fs[FS_SHI]}} & e_S[15:8])     | ({8{fs[FS_CLO]}} & cnt[7:0])
-                      | ({8{fs[FS_CHI]}} & {5'd0, cnt[10:8]})
+                      | ({8{fs[FS_SHI]}} & e_S[15:8])     | ({8{fs[FS_CLO]}} & rcnt[7:0])
+                      | ({8{fs[FS_CHI]}} & {5'd0, rcnt[10:8]})
+                      | ({8{fs[FS_KLO]}} & ck_crc[7:0])   | ({8{fs[FS_KHI]}} & ck_crc[15:8])
                       | ({8{fs[FS_CLS]}} & result_class)  | ({8{fs[FS_NLO]}} & e_N[7:0])
                       | ({8{fs[FS_NHI]}} & e_N[15:8]);
 
@@ -742,11 +775,40 @@ module hb_cmd #(
         end
     end
     assign vm_ra   = jb_rd ? jb_addr : f_ra;
-    assign ma_rinc = (fst == F_MWAIT) && mem_rvalid;
+
+    // ---------------------------------------------------------------- CHECK
+    // CRC-16 (the frame CRC) over count bytes of a region from the offset, read through the
+    // byte port one at a time (3 cycles per byte) before the answer is sent. The address is
+    // the RX side's ma and the count its cnt, counted down: a host sends CHECK only when no
+    // other request is outstanding (docs/protocol.md §4.6), so nothing else moves them.
+    reg         ck_wait;
+    reg  [15:0] ck_crc;
+    wire [15:0] ck_crc_n;
+    hb_crc16 u_ck (.crc_in(ck_crc), .data(mem_rdata), .crc_out(ck_crc_n));
+    wire        ck_re  = ck_act && !ck_wait && !we_r;
+    wire        ck_got = ck_wait && mem_rvalid;
+    assign ck_run = ck_act;
+    assign ck_dec = ck_got;
+    always @(posedge clk) begin
+        if (rst) begin
+            ck_act <= 1'b0; ck_wait <= 1'b0; ck_crc <= 16'hFFFF;
+        end else if (ck_go) begin
+            ck_act <= 1'b1; ck_wait <= 1'b0; ck_crc <= 16'hFFFF;
+        end else if (ck_act) begin
+            if (ck_re) ck_wait <= 1'b1;
+            if (ck_got) begin
+                ck_wait <= 1'b0;
+                ck_crc  <= ck_crc_n;
+                if (cnt == 16'd1) ck_act <= 1'b0;
+            end
+        end
+    end
+
+    assign ma_rinc = ((fst == F_MWAIT) || ck_wait) && mem_rvalid;
 
     // engine byte port: a write has priority; a read waits one cycle behind it
     assign mem_we     = we_r;
-    assign mem_re     = (fst == F_MEM) && !we_r;
+    assign mem_re     = ((fst == F_MEM) || ck_re) && !we_r;
     assign mem_region = reg2;
     assign mem_addr   = ma;
     assign mem_wdata  = rx_pl_data;

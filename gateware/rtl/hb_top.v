@@ -38,7 +38,7 @@ module hb_top #(
     localparam integer MAX_N_OUT  = 256;
     // hidden spike buffer: 784-128-10 at L=256 needs 128*256 bits; iCE40 keeps it to 8 EBR
     localparam integer HMEM_BITS  = (FAMILY == 1) ? 32768 : 131072;
-    localparam [15:0]  CAPS       = 16'h000F;   // BATCH, READ, DONE pin, BUSY pin
+    localparam [15:0]  CAPS       = 16'h003F;   // BATCH, READ, DONE, BUSY pins, CHECK, PIPE
     localparam integer TIMEOUT    = CLK_HZ / 100;
 
     // free-running cycle counter (not cleared by rst: a stamp counts from power-up)

@@ -89,6 +89,8 @@ static void kv(struct hb_vboard_info *in, const char *line)
 		snprintf(in->ctl, sizeof in->ctl, "%s", v);
 	else if (KEY("vtime"))
 		snprintf(in->vtime, sizeof in->vtime, "%s", v);
+	else if (KEY("probe"))
+		snprintf(in->probe, sizeof in->probe, "%s", v);
 	else if (KEY("pace"))
 		snprintf(in->pace, sizeof in->pace, "%s", v);
 	else if (KEY("tcp"))
@@ -99,6 +101,10 @@ static void kv(struct hb_vboard_info *in, const char *line)
 		in->baud = strtod(v, NULL);
 	else if (KEY("ina219"))
 		in->ina219_addr = (unsigned)strtoul(v, NULL, 0);
+	else if (KEY("shunt_uohm"))
+		in->shunt_uohm = strtod(v, NULL);
+	else if (KEY("rail_mv"))
+		in->rail_mv = strtod(v, NULL);
 #undef KEY
 }
 

@@ -21,10 +21,12 @@ struct hb_vboard_info {
 	char i2c[300];      /* I2C socket: use the bus URI "vboard:<i2c>" */
 	char ctl[300];      /* control socket */
 	char vtime[300];    /* time socket (virtual time): hb_vtime_open(), "vtime-uart:<vtime>" */
+	char probe[128];    /* the bench probe's pty (a board started with --probe), else "" */
 	char pace[16];      /* "virtual", "realtime" or "fast" */
 	char tcp[64];       /* "127.0.0.1:PORT" when started with --tcp, else "" */
 	double clock_hz, baud;
 	unsigned ina219_addr;
+	double shunt_uohm, rail_mv; /* the INA219's shunt and the rail it sits on */
 };
 
 struct hb_vboard_truth {

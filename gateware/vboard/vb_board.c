@@ -25,6 +25,7 @@
 #include "hb_outfile.h"
 #include "hb_paths.h"
 #include "hb_vtime_proto.h"
+#include "hbp_host.h"
 #include "vb_ctl.h"
 #include "vb_sock.h"
 
@@ -77,6 +78,7 @@ struct vt_client {
 	enum vt_state state;
 	uint64_t deadline;      /* VT_WAIT: reply when the board reaches this cycle */
 	int want_rx;            /* VT_WAIT: or when UART bytes for the host are there */
+	int rx_probe;           /* ... on the probe's channel (HB_VT_CH_PROBE) */
 };
 
 struct hb_vb_board {
@@ -109,6 +111,14 @@ struct hb_vb_board {
 	} bus;
 	int vt_uart;              /* a port uses the UART: its bytes go there, not to the pty */
 	int vt_rx_waiting;        /* a port waits for UART bytes */
+	/* the bench probe (--probe, docs/probe.md section 7) */
+	struct hbp_host *probe;
+	struct ring pq;           /* probe -> host bytes not yet taken */
+	int probe_master, probe_slave;
+	char probe_pty[128];
+	int vt_probe;             /* a port uses the probe's UART: its bytes go there only */
+	int vt_probe_waiting;     /* a port waits for the probe's bytes */
+	uint64_t probe_host_bytes, probe_out_bytes, probe_out_overflow, probe_xfers;
 	uint64_t vt_requests;
 	/* UART */
 	struct ring rxq, txq;
@@ -181,6 +191,11 @@ void hb_vb_print_help(FILE *f, const struct hb_vb_build *bld)
 		"  --shunt-uohm N      its shunt in micro-ohms (default: the power model's)\n"
 		"  --core-rail-mv MV   put the INA219 on the FPGA core supply at MV millivolts (a\n"
 		"                      board profile's monitor) instead of the board's input rail\n"
+		"  --probe             run the bench probe's firmware core inside the board: its I2C\n"
+		"                      on the INA219, DONE/BUSY on its capture inputs, its UART on a\n"
+		"                      second pty ('probe: /dev/pts/N') or, in virtual pace, the time\n"
+		"                      socket's probe channel (docs/probe.md)\n"
+		"  --probe-i2c-hz HZ   the probe's SCL rate (default 400000, the STM32F4 build's)\n"
 		"  --fault SPEC        inject a fault, repeatable: NAME[=ARG][@SIM_SECONDS]\n"
 		"      bit-error=RATE    flip each bit on the RX pin with probability RATE\n"
 		"      drop=RATE         drop a host byte with probability RATE\n"
@@ -234,6 +249,7 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 		{"no-idle-skip", no_argument, 0, 'S'},
 		{"family", required_argument, 0, 'F'},   {"ina219-addr", required_argument, 0, 'A'},
 		{"shunt-uohm", required_argument, 0, 'R'}, {"core-rail-mv", required_argument, 0, 'V'},
+		{"probe", no_argument, 0, 'B'},          {"probe-i2c-hz", required_argument, 0, 'I'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -331,6 +347,11 @@ int hb_vb_parse_args(int argc, char **argv, const struct hb_vb_build *bld, struc
 				return usage("--core-rail-mv '%s': give millivolts, 100 .. 60000", optarg);
 			o->core_rail_v = v * 1e-3;
 			break;
+		case 'B': o->probe = 1; break;
+		case 'I':
+			if (parse_num(optarg, 1e3, 5e6, &o->probe_i2c_hz))
+				return usage("--probe-i2c-hz '%s': give an SCL rate in Hz (1e3..5e6)", optarg);
+			break;
 		case 'h': hb_vb_print_help(stdout, bld); return 3;
 		default: fprintf(stderr, "(see 'hilbench-vboard --help')\n"); return 2;
 		}
@@ -366,11 +387,11 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static enum hb_status open_pty(struct hb_vb_board *b)
+static enum hb_status open_pty(int *master, int *slave, char *name, size_t cap)
 {
 	struct termios tio;
 	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, b->pty_name, sizeof b->pty_name)) {
+	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, name, cap)) {
 		hb_err("cannot create a pseudo-terminal: %s", strerror(errno));
 		if (m >= 0)
 			close(m);
@@ -378,9 +399,9 @@ static enum hb_status open_pty(struct hb_vb_board *b)
 	}
 	/* Keep one slave descriptor open ourselves: without it the master reports a hang-up
 	 * whenever no client has the port open, and poll() would spin. */
-	int s = open(b->pty_name, O_RDWR | O_NOCTTY);
+	int s = open(name, O_RDWR | O_NOCTTY);
 	if (s < 0 || tcgetattr(s, &tio)) {
-		hb_err("cannot open %s: %s", b->pty_name, strerror(errno));
+		hb_err("cannot open %s: %s", name, strerror(errno));
 		close(m);
 		if (s >= 0)
 			close(s);
@@ -389,8 +410,8 @@ static enum hb_status open_pty(struct hb_vb_board *b)
 	cfmakeraw(&tio);
 	tcsetattr(s, TCSANOW, &tio);
 	set_nonblock(m);
-	b->pty_master = m;
-	b->pty_slave = s;
+	*master = m;
+	*slave = s;
 	return HB_OK;
 }
 
@@ -411,6 +432,120 @@ static int chance(struct hb_vb_board *b, double p)
 	return (double)(splitmix(&b->rng) >> 11) * (1.0 / 9007199254740992.0) < p;
 }
 
+
+/* ---- the bench probe inside the board (docs/probe.md section 7) ------------------------ */
+
+static uint64_t cyc_ns(const struct hb_vb_board *b, uint64_t cyc)
+{
+	return (uint64_t)floorl((long double)cyc * 1e9L / (long double)b->clock_hz);
+}
+
+static uint64_t ns_cyc_ceil(const struct hb_vb_board *b, uint64_t ns)
+{
+	return (uint64_t)ceill((long double)ns * (long double)b->clock_hz / 1e9L);
+}
+
+/* The probe's I2C transaction, at its latch point. The board never runs past the probe's
+ * next event, so that point is the board's present: the model answers as of now, with the
+ * charge drawn up to this cycle, like the board's own I2C requests. */
+static uint8_t probe_xfer(void *ctx, uint64_t t_ns, uint8_t addr7, const uint8_t *w, size_t wn,
+			  uint8_t *r, size_t rn)
+{
+	struct hb_vb_board *b = ctx;
+	(void)t_ns;
+	b->probe_xfers++;
+	if (addr7 != b->pm.ina_addr)
+		return HBP_I2C_NACK_ADDR;
+	hb_ina219m_advance(&b->ina, (double)b->hot.cyc / b->clock_hz,
+			   hb_vb_charge_c(&b->pm, b->clock_hz, &b->hot.sums));
+	return hb_ina219m_xfer(&b->ina, w, wn, r, rn) == HB_INA219M_ACK ? HBP_I2C_OK
+									  : HBP_I2C_NACK_DATA;
+}
+
+static enum hb_status probe_open(struct hb_vb_board *b)
+{
+	struct hbp_host_params p = {
+		.i2c_hz = (uint32_t)b->o.probe_i2c_hz, /* 0: the HAL's default, 400 kHz */
+		.watchdog_us = 500000,                 /* the STM32 build's IWDG */
+		.build_hash = 0x76626f61u,             /* "vboa" */
+		.blocking_i2c = 0,
+		.xfer = probe_xfer,
+		.xfer_ctx = b,
+	};
+	b->pq.d = malloc(RING_CAP);
+	if (!b->pq.d)
+		return HB_ERR_NOMEM;
+	b->probe = hbp_host_new(&p);
+	if (!b->probe)
+		return HB_ERR_NOMEM;
+	return open_pty(&b->probe_master, &b->probe_slave, b->probe_pty, sizeof b->probe_pty);
+}
+
+/* Run the probe up to the board's present and take what its UART has sent. */
+static void probe_service(struct hb_vb_board *b)
+{
+	uint8_t buf[512];
+	size_t n;
+	if (!b->probe)
+		return;
+	hbp_host_advance(b->probe, cyc_ns(b, b->hot.cyc));
+	while ((n = hbp_host_uart_recv(b->probe, buf, sizeof buf)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (ring_put(&b->pq, buf[i]))
+				b->probe_out_bytes++;
+			else
+				b->probe_out_overflow++;
+		}
+	}
+}
+
+/* The board must not run past the probe's next event (a sample due, a transfer's latch
+ * point or end, transmit room, a flush, the watchdog), nor, while a host port waits for the
+ * probe's bytes, past the next byte's arrival. (The pty gets the bytes at the probe's
+ * events: at most half its transmit buffer, 1.3 ms at 2 Mbaud, after they were sent.) */
+static uint64_t probe_limit(struct hb_vb_board *b, uint64_t avail)
+{
+	if (!b->probe)
+		return avail;
+	uint64_t t = hbp_host_next_event_ns(b->probe);
+	if (b->vt_probe_waiting) {
+		uint64_t r = hbp_host_uart_next_rx_ns(b->probe);
+		if (r < t)
+			t = r;
+	}
+	if (t == UINT64_MAX)
+		return avail;
+	uint64_t c = ns_cyc_ceil(b, t);
+	uint64_t n = c > b->hot.cyc ? c - b->hot.cyc : 1;
+	return n < avail ? n : avail;
+}
+
+static void probe_host_bytes(struct hb_vb_board *b, const uint8_t *p, size_t n)
+{
+	b->probe_host_bytes += n;
+	if (!b->stall)
+		hbp_host_uart_send(b->probe, p, n);
+}
+
+static void probe_flush_pty(struct hb_vb_board *b)
+{
+	if (b->vt_probe)
+		return; /* the bytes are for the time-socket port that uses the probe */
+	while (b->pq.len) {
+		size_t n = b->pq.len, head = b->pq.head;
+		if (head + n > RING_CAP)
+			n = RING_CAP - head;
+		ssize_t w = b->probe_master >= 0 ? write(b->probe_master, b->pq.d + head, n) : -1;
+		if (w <= 0) {
+			if (b->probe_master < 0)
+				b->pq.head = b->pq.len = 0;
+			return;
+		}
+		b->pq.head = (b->pq.head + (size_t)w) % RING_CAP;
+		b->pq.len -= (size_t)w;
+	}
+}
+
 enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opts *o,
 				const struct hb_vb_build *bld)
 {
@@ -426,6 +561,7 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	b->baud = o->baud;
 	b->cpb = (uint64_t)nearbyint(o->clock_hz / o->baud);
 	b->pty_master = b->pty_slave = b->tcp_listen = b->tcp_client = -1;
+	b->probe_master = b->probe_slave = -1;
 	b->i2c_listen = b->ctl_listen = b->vt_listen = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		b->i2c_cl[i].fd = b->ctl_cl[i].fd = -1;
@@ -499,9 +635,14 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 	snprintf(b->i2c_path, sizeof b->i2c_path, "%s/i2c.sock", b->dir);
 	snprintf(b->ctl_path, sizeof b->ctl_path, "%s/ctl.sock", b->dir);
 	snprintf(b->vt_path, sizeof b->vt_path, "%s/vtime.sock", b->dir);
-	st = open_pty(b);
+	st = open_pty(&b->pty_master, &b->pty_slave, b->pty_name, sizeof b->pty_name);
 	if (st != HB_OK)
 		return st;
+	if (o->probe) {
+		st = probe_open(b);
+		if (st != HB_OK)
+			return st;
+	}
 	b->i2c_listen = hb_vb_listen_unix(b->i2c_path);
 	b->ctl_listen = hb_vb_listen_unix(b->ctl_path);
 	b->vt_listen = hb_vb_listen_unix(b->vt_path);
@@ -536,6 +677,8 @@ enum hb_status hb_vb_board_open(struct hb_vb_board **out, const struct hb_vb_opt
 void hb_vb_board_announce(struct hb_vb_board *b, FILE *f)
 {
 	fprintf(f, "uart: %s\n", b->pty_name);
+	if (b->probe)
+		fprintf(f, "probe: %s\n", b->probe_pty);
 	fprintf(f, "i2c: %s\n", b->i2c_path);
 	fprintf(f, "ctl: %s\n", b->ctl_path);
 	fprintf(f, "vtime: %s\n", b->vt_path);
@@ -691,6 +834,14 @@ void hb_vb_ctl_edge(struct hb_vb_board *b, uint32_t ctl)
 		hb_vb_truth_busy_edge(&b->truth, h->cyc, ctl & 1);
 	if ((ctl & 2) && !(prev & 2))
 		h->inferences++;
+	if (b->probe) {
+		/* the probe's capture inputs, stamped in board time (the HAL applies its mask) */
+		uint64_t t = cyc_ns(b, h->cyc);
+		if ((ctl ^ prev) & 2)
+			hbp_host_edge(b->probe, (ctl & 2) ? HBP_CAP_DONE_RISE : HBP_CAP_DONE_FALL, t);
+		if ((ctl ^ prev) & 1)
+			hbp_host_edge(b->probe, (ctl & 1) ? HBP_CAP_BUSY_RISE : HBP_CAP_BUSY_FALL, t);
+	}
 	h->prev_ctl = ctl;
 }
 
@@ -1007,7 +1158,7 @@ static void vt_wake(struct hb_vb_board *b, struct vt_client *c)
 	uint8_t pl[HB_VT_MAX_PAYLOAD];
 	size_t n = 0;
 	if (c->want_rx)
-		while (n < sizeof pl && ring_get(&b->txq, &pl[n]))
+		while (n < sizeof pl && ring_get(c->rx_probe ? &b->pq : &b->txq, &pl[n]))
 			n++;
 	c->state = VT_HOLD;
 	vt_reply(c, HB_VT_TIME, 0, b->hot.cyc, pl, n);
@@ -1035,10 +1186,22 @@ static void vt_process(struct hb_vb_board *b, struct vt_client *c)
 			break;
 		}
 		case HB_VT_UART:
+			if (flags & HB_VT_CH_PROBE) {
+				if (!b->probe)
+					return vt_drop(b, c, "probe channel used, but the board has no --probe");
+				b->vt_probe = 1;
+				probe_host_bytes(b, pl, len);
+				break;
+			}
 			b->vt_uart = 1;
 			host_bytes_in(b, pl, len);
 			break;
 		case HB_VT_FLUSH:
+			if (flags & HB_VT_CH_PROBE) {
+				b->vt_probe = 1;
+				b->pq.head = b->pq.len = 0;
+				break;
+			}
 			b->vt_uart = 1;
 			b->txq.head = b->txq.len = 0;
 			break;
@@ -1054,7 +1217,12 @@ static void vt_process(struct hb_vb_board *b, struct vt_client *c)
 			c->state = VT_WAIT;
 			c->deadline = arg;
 			c->want_rx = flags & HB_VT_WAKE_RX;
-			if (c->want_rx)
+			c->rx_probe = (flags & HB_VT_CH_PROBE) != 0;
+			if (c->want_rx && c->rx_probe && !b->probe)
+				return vt_drop(b, c, "probe channel used, but the board has no --probe");
+			if (c->want_rx && c->rx_probe)
+				b->vt_probe = 1;
+			else if (c->want_rx)
 				b->vt_uart = 1;
 			break;
 		case HB_VT_PARK:
@@ -1118,23 +1286,28 @@ static void vt_accept(struct hb_vb_board *b)
 static uint64_t vt_settle(struct hb_vb_board *b)
 {
 	uint64_t target = HB_VB_NEVER;
-	int hold = 0, rx = 0;
+	int hold = 0, rx = 0, prx = 0;
 	for (int i = 0; i < VT_MAX; i++) {
 		struct vt_client *c = &b->vt[i];
 		if (c->fd < 0)
 			continue;
 		if (c->state == VT_WAIT &&
-		    (c->deadline <= b->hot.cyc || (c->want_rx && b->txq.len)))
+		    (c->deadline <= b->hot.cyc ||
+		     (c->want_rx && (c->rx_probe ? b->pq.len : b->txq.len))))
 			vt_wake(b, c);
 		if (c->state == VT_HOLD)
 			hold = 1;
 		if (c->state == VT_WAIT) {
 			if (c->deadline < target)
 				target = c->deadline;
-			rx |= c->want_rx;
+			if (c->want_rx && c->rx_probe)
+				prx = 1;
+			else
+				rx |= c->want_rx;
 		}
 	}
 	b->vt_rx_waiting = rx;
+	b->vt_probe_waiting = prx;
 	return hold ? HB_VB_NEVER : target;
 }
 
@@ -1185,6 +1358,12 @@ static void do_poll(struct hb_vb_board *b, int timeout_us)
 		pf[n++] = (struct pollfd){b->pty_master, (short)((want_in ? POLLIN : 0) |
 								  (want_out ? POLLOUT : 0)), 0};
 	}
+	int i_probe = -1;
+	if (b->probe_master >= 0) {
+		i_probe = n;
+		pf[n++] = (struct pollfd){b->probe_master,
+					  (short)(POLLIN | (b->pq.len && !b->vt_probe ? POLLOUT : 0)), 0};
+	}
 	if (b->tcp_listen >= 0 && b->tcp_client < 0) {
 		i_tl = n;
 		pf[n++] = (struct pollfd){b->tcp_listen, POLLIN, 0};
@@ -1230,6 +1409,13 @@ static void do_poll(struct hb_vb_board *b, int timeout_us)
 		if (got > 0)
 			host_bytes_in(b, buf, (size_t)got);
 	}
+	if (i_probe >= 0 && (pf[i_probe].revents & POLLIN)) {
+		ssize_t got = read(b->probe_master, buf, sizeof buf);
+		if (got > 0)
+			probe_host_bytes(b, buf, (size_t)got);
+	}
+	if (b->pq.len)
+		probe_flush_pty(b);
 	if (i_tc >= 0 && (pf[i_tc].revents & (POLLIN | POLLHUP | POLLERR))) {
 		ssize_t got = recv(b->tcp_client, buf, sizeof buf, 0);
 		if (got > 0) {
@@ -1308,6 +1494,7 @@ static uint64_t vt_service(struct hb_vb_board *b, uint64_t next_fault)
 		h->skip_ok = idle_skippable(b);
 		if (!h->skip_ok)
 			avail = eval_limit(b, avail, FAST_CHUNK);
+		avail = probe_limit(b, avail);
 		if (next_fault != HB_VB_NEVER)
 			avail = min_u64(avail, next_fault - h->cyc);
 		if (b->end_cycle != HB_VB_NEVER)
@@ -1345,6 +1532,7 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 		mark(b);
 	hb_ina219m_advance(&b->ina, (double)h->cyc / b->clock_hz,
 			   hb_vb_charge_c(&b->pm, b->clock_hz, &h->sums));
+	probe_service(b);
 	uint64_t next_fault = HB_VB_NEVER;
 	for (int i = 0; i < b->o.n_faults; i++) {
 		if (b->fault_done[i])
@@ -1428,6 +1616,7 @@ uint64_t hb_vb_service(struct hb_vb_board *b)
 			avail = eval_limit(b, avail,
 					   b->o.pace == HB_VB_PACE_REALTIME ? chunk : FAST_CHUNK);
 		}
+		avail = probe_limit(b, avail);
 		if (next_fault != HB_VB_NEVER)
 			avail = min_u64(avail, next_fault - h->cyc);
 		if (b->end_cycle != HB_VB_NEVER)
@@ -1463,6 +1652,19 @@ int hb_vb_board_close(struct hb_vb_board *b)
 			(unsigned long long)b->skipped, (unsigned long long)b->hot.inferences,
 			(unsigned long long)b->behind_count);
 	close_pty(b);
+	if (b->probe && !b->o.quiet) {
+		const struct hbp_host_stats *ps = hbp_host_stats(b->probe);
+		fprintf(stderr, "vboard: probe: %llu I2C transfers, %llu bytes in, %llu bytes out "
+			"(%llu lost), %llu resets\n", (unsigned long long)b->probe_xfers,
+			(unsigned long long)b->probe_host_bytes, (unsigned long long)b->probe_out_bytes,
+			(unsigned long long)b->probe_out_overflow, (unsigned long long)ps->resets);
+	}
+	if (b->probe_master >= 0)
+		close(b->probe_master);
+	if (b->probe_slave >= 0)
+		close(b->probe_slave);
+	hbp_host_free(b->probe);
+	free(b->pq.d);
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (b->i2c_cl[i].fd >= 0)
 			close(b->i2c_cl[i].fd);

@@ -56,6 +56,10 @@ struct hb_vb_opts {
 	double core_rail_v;       /* --core-rail-mv / 1e3: the INA219 sits on the core supply at
 				   * this voltage (no board current, no regulator); 0 = the power
 				   * model's board rail */
+	int probe;                /* --probe: the bench probe's core runs inside the board
+				   * (docs/probe.md section 7): its I2C on the INA219 model, its
+				   * capture inputs on DONE/BUSY, its UART a second pty / channel */
+	double probe_i2c_hz;      /* --probe-i2c-hz: its SCL (0 = the STM32 build's 400 kHz) */
 	struct hb_vb_fault_spec faults[HB_VB_MAX_FAULTS];
 	int n_faults;
 };

@@ -363,6 +363,29 @@ static void handle(struct fake_link_device *d, uint8_t type, uint8_t seq, const 
 		n = s.count;
 		break;
 	}
+	case HB_LINK_CHECK: {
+		struct hb_link_span s;
+		hb_link_span_decode(p, len, &s);
+		if (!(d->id.capabilities & HB_LINK_CAP_CHECK)) {
+			send_error(d, seq, HB_LINK_R_UNKNOWN_TYPE, type);
+			return;
+		}
+		if (s.region > HB_LINK_REGION_INPUT || s.count < 1 ||
+		    (uint64_t)s.offset + s.count > region_size(d, s.region)) {
+			send_error(d, seq, HB_LINK_R_BAD_ARG, type);
+			return;
+		}
+		struct hb_link_check_resp c = {s, hb_link_crc16(0xFFFF, region_mem(d, s.region) + s.offset,
+								 s.count)};
+		if (s.region == HB_LINK_REGION_WEIGHTS && d->stuck_weight_offset >= 0 &&
+		    (uint32_t)d->stuck_weight_offset >= s.offset &&
+		    (uint32_t)d->stuck_weight_offset < s.offset + s.count)
+			c.crc ^= 0x0101; /* the stuck bit reads wrong here too */
+		hb_link_check_resp_encode(&c, out, sizeof out, &n);
+		/* the gateware reads one byte per 3 cycles before it answers */
+		send_frame(d, rt, seq, out, n, 3ull * s.count);
+		return;
+	}
 	case HB_LINK_STREAM: {
 		struct hb_link_stream_req r;
 		hb_link_stream_req_decode(p, len, &r);

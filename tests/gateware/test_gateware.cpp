@@ -21,7 +21,7 @@ namespace {
 constexpr int DIV = (HB_TB_CLK_HZ + HB_TB_BAUD / 2) / HB_TB_BAUD;
 constexpr uint64_t TIMEOUT_CYC = HB_TB_CLK_HZ / 100;
 
-enum { T_IDENTIFY = 1, T_LOAD, T_READ, T_STREAM, T_INFER, T_BATCH, T_COUNTERS, T_RESET };
+enum { T_IDENTIFY = 1, T_LOAD, T_READ, T_STREAM, T_INFER, T_BATCH, T_COUNTERS, T_RESET, T_CHECK };
 enum { E_BAD_HCRC = 1, E_BAD_CRC, E_OVERSIZE, E_TIMEOUT, E_UNKNOWN, E_BAD_LEN, E_BAD_ARG,
        E_NOT_CFG, E_BUSY };
 
@@ -991,4 +991,126 @@ Test(gateware, bad_crc_error_matches_the_protocol_example)
 	std::vector<uint8_t> want = example("error_bad_crc");
 	cr_assert(bytes == want, "device answered %02X %02X %02X .., example %02X %02X %02X ..",
 		  bytes[1], bytes[6], bytes[7], want[1], want[6], want[7]);
+}
+
+// Pipelining (protocol §2): LOAD requests sent back to back, without waiting for answers, are
+// each answered once, in order, with their own echo (region, offset, count), and the data
+// lands; CHECK (§4.6) returns the CRC-16 of a range, computed here independently, and refuses
+// bad ranges. Chunk sizes vary so that answers and the next request's arguments overlap in
+// every phase.
+Test(gateware, pipelined_loads_and_check, .timeout = 300)
+{
+	Sim s;
+	uint8_t seq = 0;
+	cr_assert_eq(s.xfer(T_IDENTIFY, seq++, {}).pl[22] & 0x30, 0x30, "CHECK and pipelining capabilities");
+	std::vector<uint8_t> img(6000);
+	for (auto &b : img)
+		b = (uint8_t)rnd();
+	struct Sent { uint8_t seq; uint32_t off; unsigned cnt; };
+	std::vector<Sent> sent;
+	const unsigned sizes[] = {8, 9, 17, 40, 300, 11, 1019, 64, 13, 129};
+	size_t off = 0;
+	for (unsigned k = 0; off < img.size(); k++) {
+		unsigned cnt = (unsigned)std::min<size_t>(sizes[k % 10], img.size() - off);
+		if (cnt < 8 && off > 0) {                   // keep every request >= 8 data bytes
+			off -= 8 - cnt;
+			cnt = 8;
+		}
+		std::vector<uint8_t> pl = {1};
+		put32(pl, (uint32_t)off + 100);
+		pl.insert(pl.end(), img.begin() + off, img.begin() + off + cnt);
+		s.send(build_frame(T_LOAD, seq, pl));
+		sent.push_back({seq, (uint32_t)off + 100, cnt});
+		seq++;
+		off += cnt;
+	}
+	for (const Sent &x : sent) {
+		Frame r = s.recv(s.frame_cycles(1100) * 4 + 20000);
+		cr_assert_eq(r.type, 0x82, "pipelined LOAD seq %u answered 0x%02x", x.seq, r.type);
+		cr_assert_eq(r.seq, x.seq, "answers in order: seq %u, expected %u", r.seq, x.seq);
+		cr_assert_eq(r.pl[0], 1);
+		cr_assert_eq(get32(r.pl, 1), x.off, "seq %u echoes offset %u, sent %u", x.seq, get32(r.pl, 1), x.off);
+		cr_assert_eq(get16(r.pl, 5), x.cnt, "seq %u echoes count %u, sent %u", x.seq, get16(r.pl, 5), x.cnt);
+	}
+	s.expect_silence(s.frame_cycles(16));
+	auto check = [&](uint8_t region, uint32_t o, unsigned cnt) {
+		std::vector<uint8_t> pl = {region};
+		put32(pl, o);
+		put16(pl, cnt);
+		return s.xfer(T_CHECK, seq++, pl, 4ull * cnt + 1000);
+	};
+	Frame c = check(1, 100, (unsigned)img.size());
+	cr_assert_eq(c.type, 0x89, "CHECK answered 0x%02x", c.type);
+	cr_assert_eq(c.pl.size(), 9u);
+	cr_assert_eq(c.pl[0], 1);
+	cr_assert_eq(get32(c.pl, 1), 100u);
+	cr_assert_eq(get16(c.pl, 5), img.size());
+	cr_assert_eq(get16(c.pl, 7), crc16(img.data(), img.size()), "CHECK crc 0x%04x, data 0x%04x",
+		     get16(c.pl, 7), crc16(img.data(), img.size()));
+	c = check(1, 1234, 1);                               // one byte
+	cr_assert_eq(get16(c.pl, 7), crc16(&img[1134], 1));
+	// one wrong byte changes the CRC
+	std::vector<uint8_t> pl = {1};
+	put32(pl, 2000);
+	pl.push_back((uint8_t)(img[1900] ^ 0x10));
+	cr_assert_eq(s.xfer(T_LOAD, seq++, pl).type, 0x82);
+	c = check(1, 100, (unsigned)img.size());
+	cr_assert_neq(get16(c.pl, 7), crc16(img.data(), img.size()));
+	img[1900] ^= 0x10;
+	cr_assert_eq(get16(c.pl, 7), crc16(img.data(), img.size()));
+	// CONFIG and INPUT regions, the largest count, the edges of the range check
+	std::vector<uint8_t> rc = {0, 0, 0, 0, 0};
+	put16(rc, 160);
+	Frame cf = s.xfer(T_READ, seq++, rc);
+	cr_assert_eq(cf.pl.size(), 160u);
+	cr_assert_eq(get16(check(0, 0, 160).pl, 7), crc16(cf.pl.data(), 160));
+	cr_assert_eq(check(2, HB_TB_IMEM - 10, 10).type, 0x89);
+	if (HB_TB_WMEM >= 65535)
+		cr_assert_eq(check(1, 0, 65535).type, 0x89);
+	expect_error(check(1, 0, 0), E_BAD_ARG, -1, T_CHECK);
+	expect_error(check(1, HB_TB_WMEM - 9, 10), E_BAD_ARG, -1, T_CHECK);
+	expect_error(check(0, 1, 160), E_BAD_ARG, -1, T_CHECK);
+	expect_error(check(3, 0, 1), E_BAD_ARG, -1, T_CHECK);
+	expect_error(s.xfer(T_CHECK, seq++, {1, 0, 0, 0, 0, 1}), E_BAD_LEN, -1, T_CHECK);
+	// Requests that arrive while a CHECK computes are answered BUSY and write nothing: the
+	// CHECK owns the address counter (a host that retried a slow CHECK and went on must not
+	// have its next LOAD written at a moving address).
+	{
+		unsigned big = (unsigned)std::min<uint32_t>(HB_TB_WMEM - 100, 60000);
+		std::vector<uint8_t> ck = {1};
+		put32(ck, 100);
+		put16(ck, big);
+		std::vector<uint8_t> ld = {1};
+		put32(ld, 100);
+		for (int i = 0; i < 16; i++)
+			ld.push_back((uint8_t)(img[i] ^ 0xFF));
+		uint16_t ref = get16(check(1, 100, big).pl, 7);
+		// the device holds one request while it answers another: one at a time behind it
+		for (int second = 0; second < 2; second++) {
+			uint8_t cseq = seq++, oseq = seq++;
+			s.send(build_frame(T_CHECK, cseq, ck));
+			s.send(build_frame(second ? T_CHECK : T_LOAD, oseq, second ? ck : ld));
+			Frame a1 = s.recv(4ull * big + s.frame_cycles(64) * 4);
+			cr_assert_eq(a1.type, 0x89, "the CHECK is answered first (0x%02x)", a1.type);
+			cr_assert_eq(a1.seq, cseq);
+			cr_assert_eq(get16(a1.pl, 5), big, "its range was not moved by the request behind it");
+			cr_assert_eq(get16(a1.pl, 7), ref, "its CRC was not moved either");
+			Frame a2 = s.recv(s.frame_cycles(64) * 4);
+			expect_error(a2, E_BUSY, oseq, second ? T_CHECK : T_LOAD);
+		}
+		std::vector<uint8_t> r16 = {1};
+		put32(r16, 100);
+		put16(r16, 16);
+		Frame rd = s.xfer(T_READ, seq++, r16);
+		cr_assert(std::vector<uint8_t>(img.begin(), img.begin() + 16) == rd.pl,
+			  "a LOAD answered BUSY wrote nothing");
+		Frame again = check(1, 100, (unsigned)img.size());
+		cr_assert_eq(get16(again.pl, 7), crc16(img.data(), img.size()));
+	}
+	// READ still sees the pipelined data
+	std::vector<uint8_t> rq = {1};
+	put32(rq, 100 + 4000);
+	put16(rq, 1000);
+	Frame rb = s.xfer(T_READ, seq++, rq);
+	cr_assert(std::vector<uint8_t>(img.begin() + 4000, img.begin() + 5000) == rb.pl, "read-back differs");
 }

@@ -146,3 +146,58 @@ Test(sweep_sim, tiny_plan_on_the_virtual_board)
 	cr_assert_eq(cal_rows, 1);
 	cJSON_Delete(r);
 }
+
+/* The iCEBreaker's twin over two clocks: each clock's points run the virtual board at that
+ * clock and flash that clock's cached bitstream to the twin's openFPGALoader stand-in (which
+ * accepts only an iCE40 image); nothing is built on the twin path. The two bitstreams are made
+ * first with the iCE40 flow's stand-in tools (tests/data/build/fake). */
+Test(sweep_sim, twin_flashes_each_clocks_cached_bitstream)
+{
+	const char *bin = getenv("HB_BUILD_DIR"), *src = getenv("HB_SOURCE_DIR");
+	char env[2048];
+	snprintf(env, sizeof env, "PATH='%s/tests/data/build/fake':\"$PATH\" HB_FAKE_DATA='%s/tests/data/build/ice40' "
+		 "HB_FAKE_LOG='%s/tools.log' HB_BITSTREAM_DIR='%s/bits'", src, src, dir, dir);
+	const double mhz[2] = {18, 24};
+	char path[2][600];
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(sh("%s '%s/bench/hilbench' build --board icebreaker --clock-mhz %g > '%s/build.out' 2>&1 && "
+				"sed -n 's/^bitstream: //p' '%s/build.out' > '%s/path.txt'", env, bin, mhz[i], dir, dir, dir), 0);
+		char p[400];
+		snprintf(p, sizeof p, "%s/path.txt", dir);
+		FILE *f = fopen(p, "r");
+		cr_assert_not_null(fgets(path[i], sizeof path[i], f));
+		fclose(f);
+		path[i][strcspn(path[i], "\n")] = 0;
+	}
+	cr_assert_str_neq(path[0], path[1]);
+	/* the sweep's --bitstream-dir, not the session's default cache, selects them */
+	int rc = sh("cd '%s' && %s HB_BITSTREAM_DIR=/nonexistent '%s/bench/hilbench' sweep --board icebreaker --virtual --nets random:16-8-4:0.5:3 "
+		    "--L 32 --clock-mhz 18,24 --windows 1 --window-s 0.05 --baseline-s 0.05 --samples 1 --bitstream-dir bits "
+		    "--db runs.sqlite > twin.out 2>&1", dir, env, bin);
+	sh("cat '%s/twin.out' >&2", dir);
+	cr_assert(rc == 0 || rc == 1, "sweep exited %d", rc);
+	cr_assert_eq(sh("wc -l < '%s/tools.log' | grep -qx 8", dir), 0, "the twin built nothing");
+	char db[300];
+	snprintf(db, sizeof db, "%s/runs.sqlite", dir);
+	struct hb_db *h;
+	cr_assert_eq(hb_db_open(db, &h), HB_OK);
+	struct hb_db_sweep sw;
+	cr_assert_eq(hb_db_sweep_get(h, 1, &sw), HB_OK);
+	cr_assert_eq(sw.n_points, 2u);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_gt(sw.points[i].run_id, 0, "point %zu was stored", i + 1);
+		struct hb_db_run r;
+		cr_assert_eq(hb_db_get(h, sw.points[i].run_id, &r), HB_OK);
+		cJSON *doc = cJSON_Parse(r.result_json);
+		const cJSON *run = cJSON_GetObjectItem(doc, "run"), *m = cJSON_GetObjectItem(doc, "measured");
+		cr_assert_str_eq(cJSON_GetObjectItem(run, "session")->valuestring, "twin");
+		/* flashed (the stand-in accepted it) and recorded */
+		cr_assert_str_eq(cJSON_GetObjectItem(run, "bitstream")->valuestring, path[i]);
+		/* the virtual board ran at the point's clock (IDENTIFY's) */
+		cr_assert_float_eq(cJSON_GetObjectItem(m, "clock_hz")->valuedouble, mhz[i] * 1e6, 1e-6);
+		cJSON_Delete(doc);
+		hb_db_run_free(&r);
+	}
+	hb_db_sweep_free(&sw);
+	hb_db_close(h);
+}

@@ -973,3 +973,192 @@ Test(build_cmd, every_shipped_hardware_profile_names_files_that_exist)
 	free(all);
 	cr_assert_geq(checked, 3);
 }
+
+/* ------------------------------------------------------------ one bitstream per clock (iCE40) */
+
+/* Lines in the stand-ins' log ($HB_FAKE_LOG): one per tool run. */
+static size_t tool_runs(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return 0;
+	size_t n = 0;
+	int c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static enum hb_status ensure_fake(const char *root, uint64_t hz, int build, struct hb_build_clock *bc,
+				  char *err, size_t errlen)
+{
+	char data_dir[PATH_MAX];
+	snprintf(data_dir, sizeof data_dir, "%s/tests/data/build/ice40", src_dir());
+	setenv("HB_FAKE_DATA", data_dir, 1);
+	struct hb_board b;
+	board("icebreaker", &b);
+	struct hb_build_opts o = {.board = &b, .clock_hz = hz, .root = root, .host = &host_fake};
+	return hb_build_ensure(&o, build, bc, err, errlen);
+}
+
+Test(build_clock, each_clock_is_its_own_cached_bitstream_with_its_pll_settings)
+{
+	char *root = tmpdir();
+	char log[PATH_MAX + 16], err[4096];
+	snprintf(log, sizeof log, "%s/tools.log", root);
+	setenv("HB_FAKE_LOG", log, 1);
+	unsetenv("HB_FAKE_FMAX");
+	const uint64_t clocks[2] = {18 * MHZ, 27 * MHZ};
+	static struct hb_build_clock bc[2];
+	for (int i = 0; i < 2; i++) {
+		/* not in the cache yet: the lookup says which command makes it, and builds nothing */
+		cr_assert_eq(ensure_fake(root, clocks[i], 0, &bc[i], err, sizeof err), HB_ERR_NOTFOUND);
+		char cmd[64];
+		snprintf(cmd, sizeof cmd, "`hilbench build --board icebreaker --clock-mhz %g`", clocks[i] / 1e6);
+		cr_assert(strstr(err, cmd), "%s", err);
+		cr_assert_eq(tool_runs(log), (size_t)(4 * i));
+		cr_assert_eq(ensure_fake(root, clocks[i], 1, &bc[i], err, sizeof err), HB_OK, "%s", err);
+		cr_assert(bc[i].ready && !bc[i].cached);
+		cr_assert_eq(tool_runs(log), (size_t)(4 * (i + 1)), "yosys, nextpnr-ice40, icepack, icetime ran");
+		cr_assert(file_exists(bc[i].bitstream));
+		/* the board top gets the PLL settings the search computes, and CLK_HZ the clock they make */
+		struct hb_clkgen want;
+		cr_assert_eq(hb_pll_ice40(12 * MHZ, clocks[i], &want, NULL, 0), HB_OK);
+		cr_assert_eq(bc[i].clk.clk_hz, want.clk_hz);
+		char path[PATH_MAX + 32], chparam[256];
+		snprintf(path, sizeof path, "%s/synth.ys", bc[i].dir);
+		char *ys = slurp_path(path);
+		snprintf(chparam, sizeof chparam, "-set CLK_HZ %u -set PLL_DIVR %u -set PLL_DIVF %u -set PLL_DIVQ %u "
+			 "-set PLL_FILTER_RANGE %u hb_board_icebreaker", want.clk_hz, want.divr, want.divf, want.divq,
+			 want.filter_range);
+		cr_assert(strstr(ys, chparam), "no '%s' in\n%s", chparam, ys);
+		free(ys);
+		/* nextpnr and icetime were given the achieved clock as the target */
+		snprintf(path, sizeof path, "%s/report.json", bc[i].dir);
+		char *rep = slurp_path(path);
+		cJSON *o = cJSON_Parse(rep);
+		cr_assert_float_eq(cJSON_GetObjectItem(o, "target_mhz")->valuedouble, want.clk_hz / 1e6, 1e-9);
+		cJSON_Delete(o);
+		free(rep);
+	}
+	/* two clocks, two builds: different hashes, directories and files */
+	cr_assert_str_neq(bc[0].hash_hex, bc[1].hash_hex);
+	cr_assert_str_neq(bc[0].dir, bc[1].dir);
+	char cmp[2 * PATH_MAX + 32];
+	snprintf(cmp, sizeof cmp, "cmp -s '%s' '%s'", bc[0].bitstream, bc[1].bitstream);
+	int rc = system(cmp);
+	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "the two clocks' bitstreams differ");
+	/* from the cache: nothing runs, for either clock, in either mode */
+	for (int i = 0; i < 2; i++) {
+		struct hb_build_clock again;
+		cr_assert_eq(ensure_fake(root, clocks[i], 1, &again, err, sizeof err), HB_OK, "%s", err);
+		cr_assert(again.cached && again.ready);
+		cr_assert_str_eq(again.bitstream, bc[i].bitstream);
+		cr_assert_float_eq(again.fmax_mhz, 29.787614822387695, 1e-9); /* the report read back */
+		cr_assert_eq(ensure_fake(root, clocks[i], 0, &again, err, sizeof err), HB_OK, "%s", err);
+		cr_assert(again.cached);
+	}
+	cr_assert_eq(tool_runs(log), 8u, "a cached bitstream is never rebuilt");
+	/* and `hilbench run` finds each clock's bitstream by itself */
+	struct hb_board b;
+	board("icebreaker", &b);
+	char found[PATH_MAX];
+	cr_assert_eq(hb_build_bitstream_path(&b, 27 * MHZ, root, found, sizeof found, err, sizeof err), HB_OK, "%s", err);
+	cr_assert_str_eq(found, bc[1].bitstream);
+	/* so does `hilbench run --clock-mhz` on hardware (openFPGALoader is /bin/false here) */
+	static char out[65536];
+	char env[PATH_MAX + 64], want[PATH_MAX + 16];
+	snprintf(env, sizeof env, "HB_BITSTREAM_DIR=%1$s XDG_DATA_HOME=%1$s HB_OPENFPGALOADER=/bin/false", root);
+	run_cmd(env, "run --board icebreaker --clock-mhz 27 --no-db", out, sizeof out);
+	snprintf(want, sizeof want, "flash %s/icebreaker/%s/", root, bc[1].hash_hex); /* the line shortens the file */
+	cr_assert(strstr(out, want), "run flashes the 27 MHz build: %s", out);
+	run_cmd(env, "run --board icebreaker --clock-mhz 21 --no-db", out, sizeof out);
+	cr_assert(strstr(out, "make it with `hilbench build --board icebreaker --clock-mhz 21`"), "%s", out);
+	unsetenv("HB_FAKE_LOG");
+	rm_rf(root);
+	free(root);
+}
+
+Test(build_clock, a_clock_above_the_fmax_fails_naming_the_fmax_and_is_not_cached)
+{
+	char *root = tmpdir();
+	char err[4096];
+	setenv("HB_FAKE_FMAX", "26.5", 1);
+	static struct hb_build_clock bc;
+	cr_assert_eq(ensure_fake(root, 27 * MHZ, 1, &bc, err, sizeof err), HB_ERR_MISMATCH, "%s", err);
+	cr_assert(!bc.ready);
+	cr_assert(strstr(err, "misses timing: clock 'clk' reaches 26.50 MHz, the target is 27 MHz"), "%s", err);
+	/* no cache mark: the lookup says the last build failed and why */
+	cr_assert_eq(ensure_fake(root, 27 * MHZ, 0, &bc, err, sizeof err), HB_ERR_NOTFOUND);
+	struct hb_board b;
+	board("icebreaker", &b);
+	char found[PATH_MAX];
+	cr_assert_eq(hb_build_bitstream_path(&b, 27 * MHZ, root, found, sizeof found, err, sizeof err),
+		     HB_ERR_NOTFOUND);
+	cr_assert(strstr(err, "the last build there failed: misses timing: clock 'clk' reaches 26.50 MHz"), "%s", err);
+	/* the same clock with the margin back builds */
+	unsetenv("HB_FAKE_FMAX");
+	cr_assert_eq(ensure_fake(root, 27 * MHZ, 1, &bc, err, sizeof err), HB_OK, "%s", err);
+	cr_assert(bc.ready && !bc.cached);
+	rm_rf(root);
+	free(root);
+}
+
+/* A clock between lo and hi (exclusive) that the board builds at exactly would make them not
+ * the nearest: check every UART-exact clock (a multiple of the baud rate) in between. */
+static void assert_nothing_nearer(const struct hb_board *b, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t f = (lo / b->uart_baud + 1) * b->uart_baud; f < hi; f += b->uart_baud) {
+		struct hb_clkgen c;
+		cr_assert(hb_build_check_clock(b, f, &c, NULL, 0) != HB_OK || c.clk_hz != f,
+			  "%llu Hz builds too", (unsigned long long)f);
+	}
+}
+
+Test(build_clock, a_clock_the_board_cannot_make_names_the_nearest_that_it_can)
+{
+	struct hb_board b;
+	board("icebreaker", &b);
+	const uint64_t reqs[] = {12 * MHZ, 16 * MHZ, 25 * MHZ, 300 * MHZ};
+	for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+		struct hb_clkgen c;
+		char err[1024], want[160];
+		cr_assert_eq(hb_build_check_clock(&b, reqs[i], &c, err, sizeof err), HB_ERR_RANGE, "%llu",
+			     (unsigned long long)reqs[i]);
+		uint64_t lo, hi;
+		cr_assert_eq(hb_build_nearest_clocks(&b, reqs[i], &lo, &hi), HB_OK);
+		cr_assert(lo || hi);
+		if (lo && hi)
+			snprintf(want, sizeof want, "the nearest clocks board icebreaker builds at are %.6g and %.6g MHz",
+				 lo / 1e6, hi / 1e6);
+		else
+			snprintf(want, sizeof want, "the nearest clock board icebreaker builds at is %.6g MHz",
+				 (lo ? lo : hi) / 1e6);
+		cr_assert(strstr(err, want), "'%s' lacks '%s'", err, want);
+		/* they build, and nothing closer does */
+		if (lo) {
+			cr_assert_eq(hb_build_check_clock(&b, lo, &c, NULL, 0), HB_OK);
+			cr_assert_eq(c.clk_hz, lo);
+			assert_nothing_nearer(&b, lo, reqs[i]);
+		}
+		if (hi) {
+			cr_assert_eq(hb_build_check_clock(&b, hi, &c, NULL, 0), HB_OK);
+			cr_assert_eq(c.clk_hz, hi);
+			assert_nothing_nearer(&b, reqs[i], hi);
+		}
+	}
+	/* the PLL's own range is named too */
+	char err[1024];
+	struct hb_clkgen c;
+	cr_assert_eq(hb_build_check_clock(&b, 12 * MHZ, &c, err, sizeof err), HB_ERR_RANGE);
+	cr_assert(strstr(err, "iCE40 PLL: 12 MHz is outside its output range 16..275 MHz"), "%s", err);
+	/* `hilbench build` refuses it as a usage error (exit 2) with the same words */
+	static char out[8192];
+	cr_assert_eq(run_cmd(NULL, "build --board icebreaker --clock-mhz 25 --dry-run", out, sizeof out), 2, "%s", out);
+	struct hb_clkgen at25;
+	cr_assert_eq(hb_pll_ice40(12 * MHZ, 25 * MHZ, &at25, NULL, 0), HB_OK);
+	char makes[80];
+	snprintf(makes, sizeof makes, "the clock generator makes %.6f MHz", at25.fout_hz / 1e6);
+	cr_assert(strstr(out, makes) && strstr(out, "nearest clocks"), "%s", out);
+}

@@ -267,3 +267,115 @@ Test(clkgen, ecp5_and_artix7_at_the_oscillator_need_no_pll_ice40_always_has_one)
 		     HB_ERR_RANGE);
 	cr_assert_eq(hb_clkgen_for(HB_FAMILY_SIM, 1 * MHZ, 2 * MHZ, &c, err, sizeof err), HB_ERR_ARG);
 }
+
+/* ------------------------------------------------- iCE40 against icepll's own figures */
+
+/* What `icepll -i FIN -o FOUT` printed on the build machine (fpga-icestorm
+ * 0~20230218gitd20a5e9-1~deb12u1, Debian 12): DIVR, DIVF, DIVQ, FILTER_RANGE and the "achieved"
+ * F_PLLOUT and F_VCO lines (3 decimals, as icepll prints them). The test compares the search
+ * with this table always, and the table with the installed icepll when there is one, so the
+ * table cannot drift from the tool. */
+static const struct {
+	double fin_mhz, fout_mhz;
+	unsigned divr, divf, divq, filter_range;
+	double achieved_mhz, vco_mhz;
+} icepll_table[] = {
+	{12, 16, 0, 84, 6, 1, 15.938, 1020.000},
+	{12, 18, 0, 47, 5, 1, 18.000, 576.000},
+	{12, 21, 0, 55, 5, 1, 21.000, 672.000},
+	{12, 24, 0, 63, 5, 1, 24.000, 768.000},
+	{12, 25, 0, 66, 5, 1, 25.125, 804.000},
+	{12, 27, 0, 71, 5, 1, 27.000, 864.000},
+	{12, 30, 0, 79, 5, 1, 30.000, 960.000},
+	{12, 33, 0, 87, 5, 1, 33.000, 1056.000},
+	{12, 48, 0, 63, 4, 1, 48.000, 768.000},
+	{12, 100, 0, 66, 3, 1, 100.500, 804.000},
+	{12, 133, 0, 87, 3, 1, 132.000, 1056.000},
+	{12, 275, 0, 45, 1, 1, 276.000, 552.000},
+	{30, 24, 2, 76, 5, 1, 24.062, 770.000},   /* PFD 10 MHz */
+	{20, 37, 1, 58, 4, 1, 36.875, 590.000},   /* PFD 10 MHz */
+	{25, 120, 1, 76, 3, 1, 120.312, 962.500}, /* PFD 12.5 MHz */
+	{120, 133, 7, 70, 3, 1, 133.125, 1065.000}, /* PFD 15 MHz */
+	{60, 200, 2, 39, 2, 2, 200.000, 800.000}, /* PFD 20 MHz */
+	{30, 90, 0, 23, 3, 3, 90.000, 720.000},   /* PFD 30 MHz */
+	{45, 90, 0, 15, 3, 4, 90.000, 720.000},   /* PFD 45 MHz */
+	{50, 100, 0, 15, 3, 4, 100.000, 800.000}, /* PFD 50 MHz */
+	{100, 50, 0, 7, 4, 5, 50.000, 800.000},   /* PFD 100 MHz */
+	{110, 220, 0, 7, 2, 6, 220.000, 880.000}, /* PFD 110 MHz */
+	{133, 266, 0, 7, 2, 6, 266.000, 1064.000}, /* PFD 133 MHz */
+};
+
+/* icepll's achieved and VCO lines too (icepll() above reads only the dividers). */
+static int icepll_full(double fin_mhz, double fout_mhz, unsigned v[4], double *achieved, double *vco)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "icepll -i %.6f -o %.6f 2>/dev/null", fin_mhz, fout_mhz);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[256];
+	int n = 0;
+	while (fgets(line, sizeof line, p)) {
+		static const char *const keys[] = {"DIVR:", "DIVF:", "DIVQ:", "FILTER_RANGE:"};
+		for (int k = 0; k < 4; k++)
+			if (strncmp(line, keys[k], strlen(keys[k])) == 0 &&
+			    sscanf(line + strlen(keys[k]), "%u", &v[k]) == 1)
+				n++;
+		if (strstr(line, "(achieved)") && sscanf(line, "F_PLLOUT: %lf", achieved) == 1)
+			n++;
+		if (sscanf(line, "F_VCO: %lf", vco) == 1)
+			n++;
+	}
+	return pclose(p) == 0 && n == 6 ? 0 : -1;
+}
+
+Test(pll_ice40, settings_and_achieved_clock_equal_icepll_figures)
+{
+	bool tool = system("command -v icepll >/dev/null 2>&1") == 0;
+	for (size_t i = 0; i < sizeof icepll_table / sizeof icepll_table[0]; i++) {
+		const double fin = icepll_table[i].fin_mhz, fout = icepll_table[i].fout_mhz;
+		if (tool) {
+			unsigned v[4];
+			double ach = 0, vco = 0;
+			cr_assert_eq(icepll_full(fin, fout, v, &ach, &vco), 0, "icepll -i %g -o %g", fin, fout);
+			cr_assert(v[0] == icepll_table[i].divr && v[1] == icepll_table[i].divf &&
+				  v[2] == icepll_table[i].divq && v[3] == icepll_table[i].filter_range &&
+				  ach == icepll_table[i].achieved_mhz && vco == icepll_table[i].vco_mhz,
+				  "the table's row for %g -> %g MHz is not what the installed icepll prints", fin, fout);
+		}
+		struct hb_clkgen c;
+		char err[256];
+		cr_assert_eq(hb_pll_ice40((uint64_t)llround(fin * 1e6), (uint64_t)llround(fout * 1e6), &c, err,
+					  sizeof err), HB_OK, "%s", err);
+		cr_assert(c.divr == icepll_table[i].divr && c.divf == icepll_table[i].divf &&
+			  c.divq == icepll_table[i].divq && c.filter_range == icepll_table[i].filter_range,
+			  "%g -> %g MHz: DIVR %u DIVF %u DIVQ %u FILTER_RANGE %u", fin, fout, c.divr, c.divf, c.divq,
+			  c.filter_range);
+		/* icepll prints 3 decimals */
+		cr_assert_float_eq(c.fout_hz / 1e6, icepll_table[i].achieved_mhz, 0.0005 + 1e-9, "%g -> %g MHz", fin,
+				   fout);
+		cr_assert_float_eq(c.fvco_hz / 1e6, icepll_table[i].vco_mhz, 0.0005 + 1e-9, "%g -> %g MHz", fin, fout);
+		/* the gateware's CLK_HZ is the achieved clock in whole Hz */
+		cr_assert_eq(c.clk_hz, (uint32_t)llround(c.fout_hz));
+		/* and the describing line reports it */
+		char line[256], want[64];
+		hb_clkgen_describe(&c, line, sizeof line);
+		snprintf(want, sizeof want, "-> %.6f MHz", c.fout_hz / 1e6);
+		cr_assert(strstr(line, want), "%s", line);
+	}
+}
+
+Test(pll_ice40, a_request_outside_the_range_names_the_nearest_clock_it_makes)
+{
+	const struct {
+		uint64_t req, edge;
+	} cases[] = {{12 * MHZ, 16 * MHZ}, {300 * MHZ, 275 * MHZ}};
+	for (size_t i = 0; i < 2; i++) {
+		struct hb_clkgen c, near;
+		char err[256], want[128];
+		cr_assert_eq(hb_pll_ice40(12 * MHZ, cases[i].req, &c, err, sizeof err), HB_ERR_RANGE);
+		cr_assert_eq(hb_pll_ice40(12 * MHZ, cases[i].edge, &near, NULL, 0), HB_OK);
+		snprintf(want, sizeof want, "the nearest it makes from 12 MHz is %.6f MHz", near.fout_hz / 1e6);
+		cr_assert(strstr(err, want), "'%s' lacks '%s'", err, want);
+	}
+}

@@ -237,6 +237,21 @@ static size_t error_bad_crc(uint8_t *o)
 	return frame(HB_LINK_ERROR, 2, p, n, o);
 }
 
+static size_t check_req(uint8_t *o)
+{
+	return span_frame(HB_LINK_CHECK, 10, HB_LINK_REGION_WEIGHTS, 0, 72, o);
+}
+
+static size_t check_resp(uint8_t *o)
+{
+	uint8_t w[72], p[16];
+	size_t n;
+	weights(w);
+	struct hb_link_check_resp r = {{HB_LINK_REGION_WEIGHTS, 0, 72}, hb_link_crc16(0xFFFF, w, 72)};
+	hb_link_check_resp_encode(&r, p, sizeof p, &n);
+	return frame(HB_LINK_CHECK | 0x80, 10, p, n, o);
+}
+
 const struct link_example link_examples[] = {
 	{"identify_req", "IDENTIFY request, seq 0", identify_req},
 	{"identify_resp", "IDENTIFY response, unconfigured sim device (K = 0: one u16 size)", identify_resp},
@@ -259,5 +274,7 @@ const struct link_example link_examples[] = {
 	{"identify_resp_configured", "IDENTIFY response, seq 9, after the CONFIG above", identify_resp_configured},
 	{"error_not_configured", "ERROR(NOT_CONFIGURED) answering INFER seq 5", error_not_configured},
 	{"error_bad_crc", "ERROR(BAD_CRC) answering the LOAD of seq 2 (type and seq from its header)", error_bad_crc},
+	{"check_req", "CHECK request, seq 10: WEIGHTS offset 0, count 72", check_req},
+	{"check_resp", "CHECK response, seq 10: region 1, offset 0, count 72, CRC-16 of the 72 bytes", check_resp},
 };
 const size_t link_examples_count = sizeof link_examples / sizeof link_examples[0];

@@ -2,6 +2,7 @@
  * walkthrough of docs/protocol.md, retries, timeouts (fake clock: nothing
  * sleeps), read-back verification and error reporting. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -570,4 +571,104 @@ Test(client, a_retry_answered_busy_waits_for_the_running_inference, .timeout = 6
 	cr_assert_geq(l->stats.busy, 1, "the retry met BUSY (timeouts %llu, attempts %llu, t %llu)", (unsigned long long)l->stats.timeouts, (unsigned long long)l->stats.attempts, (unsigned long long)(fc.now - t0));
 	cr_assert_eq(dev->counters.inferences, 1, "one inference ran: the host waited for it");
 	cr_assert_geq(fc.now - t0, 1000000000ull);
+}
+
+/* ---- pipelined LOADs and CHECK (the hilbench gateware's capabilities) ---- */
+
+Test(client, pipelined_load_on_noisy_lines_is_bit_exact_and_checks_repairs, .timeout = 120)
+{
+	dev->id.capabilities |= HB_LINK_CAP_CHECK | HB_LINK_CAP_PIPELINE;
+	noisy_walkthrough(1e-3, 0, 0, 0, 21);
+	cr_assert_gt(l->stats.pipelined, 10, "WEIGHTS went pipelined");
+	cr_assert_gt(l->stats.unconfirmed, 0, "some pipelined chunks were damaged");
+	cr_assert_gt(l->stats.repairs, 0);
+	/* after the one read-back of WEIGHTS, repairs are confirmed with CHECKs */
+	cr_assert_gt(l->stats.checks, 0);
+	cr_assert_lt(l->stats.chunk_write_min, 1019, "chunks follow the lost-frame rate");
+	cr_assert_gt(l->stats.nudges, 0, "late answers were nudged (docs/protocol.md §5)");
+}
+
+Test(client, pipelined_load_with_drops_and_both_way_errors_is_bit_exact, .timeout = 120)
+{
+	dev->id.capabilities |= HB_LINK_CAP_CHECK | HB_LINK_CAP_PIPELINE;
+	noisy_walkthrough(1e-3, 1e-3, 1e-3, 0, 22);
+	cr_assert_gt(l->stats.pipelined, 10);
+}
+
+/* Without READ nothing is read back: chunks the device did not confirm are resent. Here the
+ * answers are damaged (device -> host errors), so every request arrives intact and the
+ * resends must leave the image bit-exact. (Damaged requests could also write at damaged
+ * offsets; only a device with READ lets the host find those: docs/protocol.md §5.) */
+Test(client, pipelined_load_without_read_resends_unconfirmed_chunks, .timeout = 120)
+{
+	hb_link_close(l);
+	dev->id.capabilities = HB_LINK_CAP_BATCH | HB_LINK_CAP_PIPELINE;
+	struct fake_link_line_cfg lc = {.baud = 250000, .ber_d2h = 3e-3, .seed = 23};
+	fake_link_line_on(dev, &lc);
+	cr_assert_eq(hb_link_open(&dev->transport, NULL, &l), HB_OK);
+	struct hb_link_netcfg c = small_net();
+	size_t nw;
+	uint8_t *w = weights_of(&c, &nw);
+	bool verified = true;
+	cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+	uint64_t attempts0 = l->stats.attempts;
+	cr_assert_eq(hb_link_load_weights(l, w, nw, &verified), HB_OK, "%s", hb_link_last_error(l));
+	cr_assert_not(verified);
+	cr_assert_gt(l->stats.unconfirmed, 0, "the line damaged some answers");
+	cr_assert_gt(l->stats.attempts - attempts0, l->stats.pipelined, "their chunks were resent");
+	cr_assert_eq(memcmp(dev->weights, w, nw), 0, "weights not bit-exact on the device");
+	free(w);
+}
+
+/* On a clean line a pipelined load is one pass and one read-back, and much faster than one
+ * request at a time when the line has latency (a USB-UART's latency timer). */
+Test(client, pipelining_hides_the_line_latency)
+{
+	double secs[2];
+	for (int pipe = 0; pipe < 2; pipe++) {
+		hb_link_close(l);
+		fake_link_device_free(dev);
+		dev = fake_link_device_new();
+		dev->id.capabilities |= HB_LINK_CAP_CHECK | HB_LINK_CAP_PIPELINE;
+		struct fake_link_line_cfg lc = {.baud = 3000000, .latency_ns = 1000000, .seed = 1};
+		fake_link_line_on(dev, &lc);
+		struct hb_link_opts o;
+		hb_link_opts_default(&o);
+		o.pipeline = pipe;
+		o.verify = false;
+		cr_assert_eq(hb_link_open(&dev->transport, &o, &l), HB_OK);
+		struct hb_link_netcfg c = small_net();
+		size_t nw;
+		uint8_t *w = weights_of(&c, &nw);
+		cr_assert_eq(hb_link_load_config(l, &c), HB_OK, "%s", hb_link_last_error(l));
+		uint64_t t0 = fc.now;
+		cr_assert_eq(hb_link_load_weights(l, w, nw, NULL), HB_OK, "%s", hb_link_last_error(l));
+		secs[pipe] = (double)(fc.now - t0) / 1e9;
+		cr_assert_eq(memcmp(dev->weights, w, nw), 0);
+		cr_assert_eq(l->stats.pipelined > 0, pipe == 1);
+		free(w);
+	}
+	/* one at a time, every chunk but the last waits a round trip (2 ms of latency) that the
+	 * pipeline overlaps with sending the next chunks: most of it must be saved */
+	struct hb_link_netcfg c = small_net();
+	size_t chunks = (hb_link_netcfg_weight_bytes(&c) + 1018) / 1019;
+	cr_assert_gt(secs[0] - secs[1], 0.8 * (double)(chunks - 1) * 2e-3,
+		     "pipelined %.4f s, one at a time %.4f s (%zu chunks)", secs[1], secs[0], chunks);
+}
+
+Test(client, check_returns_the_device_crc_and_needs_the_capability)
+{
+	uint16_t crc;
+	cr_assert_eq(hb_link_check(l, HB_LINK_REGION_WEIGHTS, 0, 100, &crc), HB_ERR_UNSUPPORTED);
+	dev->id.capabilities |= HB_LINK_CAP_CHECK;
+	l->have_identity = false;
+	for (int i = 0; i < 300; i++)
+		dev->weights[1000 + i] = (uint8_t)(i * 7);
+	cr_assert_eq(hb_link_check(l, HB_LINK_REGION_WEIGHTS, 1000, 300, &crc), HB_OK, "%s",
+		     hb_link_last_error(l));
+	cr_assert_eq(crc, hb_link_crc16(0xFFFF, dev->weights + 1000, 300));
+	cr_assert_eq(hb_link_check(l, HB_LINK_REGION_WEIGHTS, FAKE_LINK_WMEM - 10, 11, &crc), HB_ERR_ARG);
+	cr_assert_eq(hb_link_check(l, HB_LINK_REGION_WEIGHTS, 0, 0, &crc), HB_ERR_ARG);
+	cr_assert_eq(hb_link_check(l, HB_LINK_REGION_WEIGHTS, 0, 65536, &crc), HB_ERR_ARG);
+	cr_assert_eq(l->stats.checks, 1);
 }

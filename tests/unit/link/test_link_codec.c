@@ -496,7 +496,21 @@ Test(payload, request_length_rules)
 	cr_assert(hb_link_request_len_ok(HB_LINK_READ, 7));
 	cr_assert_not(hb_link_request_len_ok(HB_LINK_STREAM, 4));
 	cr_assert(hb_link_request_len_ok(HB_LINK_BATCH, 4));
-	cr_assert_not(hb_link_request_len_ok(0x09, 0));
+	cr_assert(hb_link_request_len_ok(HB_LINK_CHECK, 7));
+	cr_assert_not(hb_link_request_len_ok(HB_LINK_CHECK, 0));
+	cr_assert_not(hb_link_request_len_ok(0x0A, 0));
+	cr_assert_str_eq(hb_link_type_name(0x89), "CHECK");
+	struct hb_link_check_resp cr = {{1, 0x01020304u, 65535}, 0xBEEF}, cd;
+	uint8_t cb[16];
+	size_t cn;
+	cr_assert_eq(hb_link_check_resp_encode(&cr, cb, sizeof cb, &cn), HB_OK);
+	cr_assert_eq(cn, HB_LINK_CHECK_RESP_LEN);
+	cr_assert_eq(cb[7], 0xEF);
+	cr_assert_eq(hb_link_check_resp_decode(cb, cn, &cd), HB_OK);
+	cr_assert(cd.span.region == 1 && cd.span.offset == 0x01020304u && cd.span.count == 65535 &&
+		  cd.crc == 0xBEEF);
+	cr_assert_eq(hb_link_check_resp_decode(cb, cn - 1, &cd), HB_ERR_FORMAT);
+	cr_assert_eq(hb_link_check_resp_encode(&cr, cb, 8, &cn), HB_ERR_RANGE);
 	cr_assert_not(hb_link_request_len_ok(HB_LINK_ERROR, 2));
 	cr_assert(hb_link_reason_retryable(HB_LINK_R_BUSY));
 	cr_assert_not(hb_link_reason_retryable(HB_LINK_R_BAD_ARG));

@@ -107,6 +107,35 @@ static void assert_no_command_ran(const char *what, size_t i)
 	cr_assert_neq(access("PWNED", F_OK), 0, "%s value %zu ran a command in gnuplot", what, i);
 }
 
+/* gnuplot takes a digit right after an octal escape as a fourth octal digit: "3.3 V" once
+ * came out as "3s V" ('.' = \056, then "3": \0563 = 's'). */
+Test(plot, a_digit_after_an_escaped_character_stays_a_digit)
+{
+	struct hb_plot p = base_plot();
+	p.rail_label = "3.3 V, 1.2-1.8 V";
+	cr_assert_eq(hb_plot_write(&p, "digits.svg"), HB_OK);
+	assert_drawn("digits.svg", "3.3 V, 1.2-1.8 V");
+	unlink("digits.svg");
+}
+
+/* Per-inference energies: a histogram under the trace. */
+Test(plot, a_per_inference_histogram_goes_under_the_trace)
+{
+	struct hb_plot p = base_plot();
+	double e[50];
+	for (int i = 0; i < 50; i++)
+		e[i] = 1000 + (i * 7) % 13;
+	p.hist_nj = e;
+	p.n_hist = 50;
+	cr_assert_eq(hb_plot_write(&p, "hist.svg"), HB_OK);
+	assert_drawn("hist.svg", "digits");
+	size_t len;
+	char *svg = slurp("hist.svg", &len);
+	cr_assert(strstr(svg, "energy per inference (nJ)") && strstr(svg, "per-inference energy"),
+		  "no histogram in the plot");
+	unlink("hist.svg");
+}
+
 Test(plot, hostile_title_parts_are_text_not_code)
 {
 	static const char *const fields[] = {"net", "board", "rail", "rail label"};

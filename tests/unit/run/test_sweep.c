@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake_twin_run.h"
+#include "hb_board.h"
+#include "hb_build.h"
 #include "hb_db.h"
 #include "hb_gnuplot.h"
 #include "hb_sweep.h"
@@ -325,4 +328,297 @@ Test(sweep, gnuplot_quoting)
 	for (size_t i = 1; i + 1 < strlen(q); i++)
 		quotes += q[i] == '\'';
 	cr_assert_eq(quotes % 2, 0u, "a quote left unpaired: %s", q);
+}
+
+/* ---- hardware: one bitstream per clock ------------------------------------------------------------ */
+
+/* The iCE40 flow's stand-in tools (tests/data/build/fake) first on PATH, their report excerpts,
+ * and a log with one line per tool run. */
+static void fake_flow(const char *log, const char *fmax)
+{
+	const char *src = getenv("HB_SOURCE_DIR");
+	cr_assert(src && *src);
+	char path[4096], data[1024];
+	snprintf(path, sizeof path, "%s/tests/data/build/fake:%s", src, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	snprintf(data, sizeof data, "%s/tests/data/build/ice40", src);
+	setenv("HB_FAKE_DATA", data, 1);
+	setenv("HB_FAKE_LOG", log, 1);
+	if (fmax)
+		setenv("HB_FAKE_FMAX", fmax, 1);
+	else
+		unsetenv("HB_FAKE_FMAX");
+}
+
+static size_t lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = 0;
+	int c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* The run seam: what each point would have flashed and the clock it asked for. */
+struct seen {
+	size_t n;
+	char bitstream[16][4096];
+	double clock_hz[16];
+};
+
+static enum hb_status record_run(const struct hb_run_opts *o, char *err, size_t errlen, void *user)
+{
+	(void)err, (void)errlen;
+	struct seen *s = user;
+	cr_assert_lt(s->n, 16u);
+	snprintf(s->bitstream[s->n], sizeof s->bitstream[0], "%s", o->bitstream ? o->bitstream : "");
+	s->clock_hz[s->n] = o->clock_hz;
+	s->n++;
+	return HB_OK;
+}
+
+/* Where the cache keeps the bitstream of the icebreaker at hz (looked up, never built). */
+static void cached_path(const char *root, double hz, char *out, size_t cap, uint32_t *achieved)
+{
+	struct hb_board b;
+	char err[1024];
+	cr_assert_eq(hb_board_find("icebreaker", NULL, &b, err, sizeof err), HB_OK, "%s", err);
+	struct hb_build_opts bo = {.board = &b, .clock_hz = (uint64_t)llround(hz), .root = root};
+	struct hb_build_clock bc;
+	enum hb_status st = hb_build_ensure(&bo, 0, &bc, err, sizeof err);
+	cr_assert(st == HB_OK || st == HB_ERR_NOTFOUND, "%s", err);
+	snprintf(out, cap, "%s", bc.bitstream);
+	*achieved = bc.clk.clk_hz;
+}
+
+static const char *clock_plan = "[sweep]\nboard = icebreaker\n[axes]\nnets = digits\nseeds = 1, 2\nclock_mhz = 18, 27\n";
+
+Test(sweep, hardware_builds_each_clock_once_then_takes_it_from_the_cache)
+{
+	char db[300], log[300], bits[300], out_path[300];
+	snprintf(db, sizeof db, "%s/runs.sqlite", dir);
+	snprintf(log, sizeof log, "%s/tools.log", dir);
+	snprintf(bits, sizeof bits, "%s/bits", dir);
+	snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
+	/* the 27 MHz build misses timing first (Fmax 26.5 MHz) */
+	fake_flow(log, "26.5");
+	static struct seen seen;
+	FILE *out = fopen(out_path, "w+");
+	struct hb_sweep_opts o = {.board = "icebreaker", .db_path = db, .out = out, .run = record_run,
+				  .run_user = &seen, .bitstream_dir = bits};
+	struct hb_sweep_result res;
+	char err[1024] = "";
+	cr_assert_eq(hb_sweep_start(&o, clock_plan, "clocks.ini", &res, err, sizeof err), HB_OK, "%s", err);
+	fflush(out);
+	rewind(out);
+	static char text[65536];
+	text[fread(text, 1, sizeof text - 1, out)] = 0;
+	fclose(out);
+	cr_assert_eq(res.n_points, 4u);
+	cr_assert_eq(res.n_done, 2u, "%s", text);
+	cr_assert_eq(res.n_failed, 2u, "%s", text);
+	cr_assert_eq(lines_in(log), 8u, "two builds of four tools:\n%s", text);
+	/* the 18 MHz points flashed the 18 MHz build and asked for the clock its PLL makes */
+	char p18[4096], p27[4096];
+	uint32_t a18, a27;
+	cached_path(bits, 18e6, p18, sizeof p18, &a18);
+	cached_path(bits, 27e6, p27, sizeof p27, &a27);
+	cr_assert_eq(seen.n, 2u);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_str_eq(seen.bitstream[i], p18);
+		cr_assert_float_eq(seen.clock_hz[i], (double)a18, 1e-9);
+	}
+	cr_assert(strstr(text, "is not in the cache: building it (hilbench build --board icebreaker --clock-mhz 18)"),
+		  "%s", text);
+	/* the 27 MHz points failed with the build's reason, naming the Fmax reached */
+	cr_assert(strstr(text, "FAILED (no bitstream for clock 27 MHz: board icebreaker: misses timing: clock 'clk' "
+			       "reaches 26.50 MHz, the target is 27 MHz"), "%s", text);
+	struct hb_db *h;
+	struct hb_db_sweep sw;
+	cr_assert_eq(hb_db_open(db, &h), HB_OK);
+	cr_assert_eq(hb_db_sweep_get(h, res.sweep_id, &sw), HB_OK);
+	cr_assert_eq(sw.points[2].status, HB_POINT_FAILED);
+	cr_assert(strstr(sw.points[2].error, "reaches 26.50 MHz"), "%s", sw.points[2].error);
+	hb_db_sweep_free(&sw);
+	hb_db_close(h);
+
+	/* with the timing met, --resume builds 27 MHz and measures its points; 18 MHz is not
+	 * rebuilt (no point of it is left, and the cache would have it) */
+	fake_flow(log, NULL);
+	seen.n = 0;
+	o.out = fopen(out_path, "w+");
+	cr_assert_eq(hb_sweep_resume(&o, res.sweep_id, &res, err, sizeof err), HB_OK, "%s", err);
+	fclose(o.out);
+	cr_assert_eq(res.n_done, 4u);
+	cr_assert_eq(lines_in(log), 12u, "one more build");
+	cr_assert_eq(seen.n, 2u);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_str_eq(seen.bitstream[i], p27);
+		cr_assert_float_eq(seen.clock_hz[i], (double)a27, 1e-9);
+	}
+	/* a new sweep over both clocks builds nothing */
+	seen.n = 0;
+	o.out = fopen(out_path, "w+");
+	cr_assert_eq(hb_sweep_start(&o, clock_plan, "clocks.ini", &res, err, sizeof err), HB_OK, "%s", err);
+	rewind(o.out);
+	text[fread(text, 1, sizeof text - 1, o.out)] = 0;
+	fclose(o.out);
+	cr_assert_eq(res.n_done, 4u);
+	cr_assert_eq(lines_in(log), 12u, "both bitstreams came from the cache:\n%s", text);
+	cr_assert(strstr(text, "from the build cache"), "%s", text);
+	cr_assert_str_eq(seen.bitstream[0], p18);
+	cr_assert_str_eq(seen.bitstream[3], p27);
+}
+
+Test(sweep, hardware_refuses_a_clock_the_board_cannot_make_before_storing_anything)
+{
+	char db[300], log[300], bits[300];
+	snprintf(db, sizeof db, "%s/runs.sqlite", dir);
+	snprintf(log, sizeof log, "%s/tools.log", dir);
+	snprintf(bits, sizeof bits, "%s/bits", dir);
+	fake_flow(log, NULL);
+	static struct seen seen;
+	struct hb_sweep_opts o = {.board = "icebreaker", .db_path = db, .out = fopen("/dev/null", "w"),
+				  .run = record_run, .run_user = &seen, .bitstream_dir = bits};
+	struct hb_sweep_result res;
+	char err[1024] = "";
+	cr_assert_eq(hb_sweep_start(&o, "[axes]\nnets = digits\nclock_mhz = 18, 12\n", "p.ini", &res, err, sizeof err),
+		     HB_ERR_ARG);
+	cr_assert(strstr(err, "[axes] clock_mhz 12: board icebreaker: iCE40 PLL: 12 MHz is outside its output range") &&
+		  strstr(err, "the nearest clock board icebreaker builds at is 18 MHz"), "%s", err);
+	cr_assert_eq(seen.n, 0u);
+	cr_assert_eq(lines_in(log), 0u, "nothing was built");
+	cr_assert_neq(access(db, F_OK), 0, "nothing was stored");
+	/* the twin runs any clock */
+	o.virtual_board = 1;
+	cr_assert_eq(hb_sweep_start(&o, "[axes]\nnets = digits\nclock_mhz = 18, 12\n", "p.ini", &res, err, sizeof err),
+		     HB_OK, "%s", err);
+	cr_assert_eq(seen.n, 2u);
+	cr_assert_float_eq(seen.clock_hz[1], 12e6, 1e-9);
+	cr_assert_eq(lines_in(log), 0u, "a twin never builds");
+	fclose(o.out);
+}
+
+/* `hilbench sweep --dry-run`, hardware and twin, two clocks: which bitstream each clock flashes
+ * and the openFPGALoader arguments; then the hardware sweep for real through the flash path with
+ * a stand-in openFPGALoader that logs its arguments (there is no board: the points fail at the
+ * UART, after flashing). */
+Test(sweep, dry_run_and_flash_arguments_per_clock)
+{
+	const char *bin = getenv("HB_BUILD_DIR"), *src = getenv("HB_SOURCE_DIR");
+	char log[300], bits[300], cmd[8192];
+	snprintf(log, sizeof log, "%s/tools.log", dir);
+	snprintf(bits, sizeof bits, "%s/bits", dir);
+	fake_flow(log, NULL);
+	/* 18 MHz is in the cache, 27 MHz is not */
+	snprintf(cmd, sizeof cmd, "HB_BITSTREAM_DIR='%s' '%s/bench/hilbench' build --board icebreaker --clock-mhz 18 > /dev/null",
+		 bits, bin);
+	cr_assert_eq(sh(cmd), 0);
+	cr_assert_eq(lines_in(log), 4u);
+	char p18[4096], p27[4096];
+	uint32_t a18, a27;
+	cached_path(bits, 18e6, p18, sizeof p18, &a18);
+	cached_path(bits, 27e6, p27, sizeof p27, &a27);
+	char plan[300];
+	snprintf(plan, sizeof plan, "%s/plan.ini", dir);
+	FILE *f = fopen(plan, "w");
+	fputs("[sweep]\nboard = icebreaker\n[axes]\nnets = digits\nseeds = 1, 2\nclock_mhz = 18, 27\n", f);
+	fclose(f);
+	static char out[65536];
+	/* hardware */
+	snprintf(cmd, sizeof cmd, "'%s/bench/hilbench' sweep --plan '%s' --bitstream-dir '%s' --db '%s/runs.sqlite' --dry-run "
+		 "> '%s/dry.txt' 2>&1", bin, plan, bits, dir, dir);
+	cr_assert_eq(sh(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/dry.txt", dir);
+	f = fopen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, f)] = 0;
+	fclose(f);
+	char want[5000];
+	snprintf(want, sizeof want, "clock 18 MHz: 2 points at %.6f MHz", a18 / 1e6);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof want, "  bitstream: %s (the build cache, build 0x", p18);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof want, " -b ice40_generic -c ft2232 --ftdi-channel 0 -m %s\n", p18);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof want, "  bitstream: %s, not built yet: the sweep builds it first", p27);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof want, " -b ice40_generic -c ft2232 --ftdi-channel 0 -m %s\n", p27);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert_eq(lines_in(log), 4u, "a dry run builds nothing");
+	snprintf(cmd, sizeof cmd, "%s/runs.sqlite", dir);
+	cr_assert_neq(access(cmd, F_OK), 0, "a dry run stores nothing");
+	/* twin: any clock, the cached build where there is one, else a placeholder; never builds */
+	snprintf(cmd, sizeof cmd, "'%s/bench/hilbench' sweep --board icebreaker --virtual --nets digits --clock-mhz 18,6 "
+		 "--bitstream-dir '%s' --dry-run > '%s/dry.txt' 2>&1", bin, bits, dir);
+	cr_assert_eq(sh(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/dry.txt", dir);
+	f = fopen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, f)] = 0;
+	fclose(f);
+	snprintf(want, sizeof want, "hilbench-ofl-standin -b ice40_generic -c ft2232 --ftdi-channel 0 -m %s\n", p18);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, "clock 6 MHz: 1 points; the twin runs at 6 MHz (any clock)") &&
+		  strstr(out, "the twin flashes a placeholder ice40 file"), "%s", out);
+	cr_assert_eq(lines_in(log), 4u);
+
+	/* hardware, for real: builds 27 MHz, flashes each point's clock's bitstream */
+	char ofl[300], ofl_log[300];
+	snprintf(ofl, sizeof ofl, "%s/ofl.sh", dir);
+	snprintf(ofl_log, sizeof ofl_log, "%s/ofl.log", dir);
+	f = fopen(ofl, "w");
+	fprintf(f, "#!/bin/sh\necho \"$*\" >> '%s'\nexec '%s/tests/fakes/fake_openFPGALoader.sh' \"$@\"\n", ofl_log, src);
+	fclose(f);
+	chmod(ofl, 0755);
+	snprintf(cmd, sizeof cmd, "cd '%s' && HB_OPENFPGALOADER='%s' '%s/bench/hilbench' sweep --plan '%s' --bitstream-dir '%s' "
+		 "--db '%s/runs.sqlite' --samples 1 > '%s/hw.txt' 2>&1", dir, ofl, bin, plan, bits, dir, dir);
+	int rc = sh(cmd);
+	snprintf(cmd, sizeof cmd, "%s/hw.txt", dir);
+	f = fopen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, f)] = 0;
+	fclose(f);
+	cr_assert_eq(rc, 1, "every point fails at the UART (no board here):\n%s", out);
+	cr_assert_eq(lines_in(log), 8u, "27 MHz was built:\n%s", out);
+	cr_assert_eq(lines_in(ofl_log), 4u, "each point flashed:\n%s", out);
+	f = fopen(ofl_log, "r");
+	char line[4096];
+	for (int i = 0; i < 4; i++) {
+		cr_assert_not_null(fgets(line, sizeof line, f));
+		snprintf(want, sizeof want, "-b ice40_generic -c ft2232 --ftdi-channel 0 -m %s\n", i < 2 ? p18 : p27);
+		cr_assert_str_eq(line, want);
+	}
+	fclose(f);
+}
+
+/* The shipped example plans parse, and the hardware one names clocks its board builds at. */
+Test(sweep, example_plans_parse_and_the_hardware_clocks_build)
+{
+	const char *src = getenv("HB_SOURCE_DIR");
+	const char *names[] = {"sweep-sim.ini", "sweep-twin.ini", "sweep-icebreaker.ini"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/docs/examples/%s", src, names[i]);
+		FILE *f = fopen(path, "r");
+		cr_assert_not_null(f, "%s", path);
+		static char text[65536];
+		text[fread(text, 1, sizeof text - 1, f)] = 0;
+		fclose(f);
+		struct hb_sweep_plan p;
+		char err[512] = "";
+		cr_assert_eq(hb_sweep_plan_parse(text, names[i], &p, err, sizeof err), HB_OK, "%s", err);
+		if (strcmp(names[i], "sweep-icebreaker.ini") != 0)
+			continue;
+		struct hb_board b;
+		cr_assert_eq(hb_board_find(p.board, NULL, &b, err, sizeof err), HB_OK, "%s", err);
+		cr_assert_geq(p.n_clock, 3u);
+		for (size_t k = 0; k < p.n_clock; k++) {
+			struct hb_clkgen c;
+			cr_assert_eq(hb_build_check_clock(&b, (uint64_t)llround(p.clock_hz[k]), &c, err, sizeof err), HB_OK,
+				     "%s", err);
+			cr_assert_eq(c.clk_hz, (uint32_t)llround(p.clock_hz[k]), "exactly");
+		}
+	}
 }
