@@ -47,6 +47,7 @@ static void payloads(const uint8_t *p, size_t len)
 	ROUND_TRIP(struct hb_link_span, hb_link_span_decode, hb_link_span_encode, 1);
 	ROUND_TRIP(struct hb_link_stream_req, hb_link_stream_req_decode, hb_link_stream_req_encode, 1);
 	ROUND_TRIP(struct hb_link_stream_resp, hb_link_stream_resp_decode, hb_link_stream_resp_encode, 1);
+	ROUND_TRIP(struct hb_link_check_resp, hb_link_check_resp_decode, hb_link_check_resp_encode, 1);
 	ROUND_TRIP(struct hb_link_infer_result, hb_link_infer_result_decode,
 		   hb_link_infer_result_encode, 0);
 	ROUND_TRIP(struct hb_link_batch_result, hb_link_batch_result_decode,
