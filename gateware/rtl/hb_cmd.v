@@ -13,16 +13,20 @@
 //    request record {verdict, type, seq} is queued (1 deep). A record arriving while one is
 //    still queued is dropped, except that an intact frame replaces a waiting receiver-error
 //    record: bad headers back to back outrun the ERROR frames they cause, and the request
-//    behind them must still be answered (the host sends one request at a time, so two
-//    intact frames never compete). The verdict (receiver error, UNKNOWN_TYPE, BAD_LENGTH, BUSY, BAD_ARG or ok)
+//    behind them must still be answered (two intact frames never compete: a host has at
+//    most one request waiting behind an answer, and pipelined LOADs last longer on the
+//    wire than an answer, docs/protocol.md §2). The verdict (receiver error, UNKNOWN_TYPE, BAD_LENGTH, BUSY, BAD_ARG or ok)
 //    is decided at that moment, in the protocol's check order.
 //  * Response FSM: pops a record, answers it (response or ERROR) and runs the command.
 //    While the engine computes (INFER/BATCH) every new request is answered ERROR(BUSY) at
 //    once (receiver errors, unknown types and bad lengths keep their own reason) and the
 //    result is sent when the computation ends. The response kind `rk` (= request type,
-//    0 for ERROR) selects the frame type, length and payload sources; the RX-side registers
-//    it reads (count, region, address) are not touched until the next request arrives,
-//    which a host sends only after the whole response.
+//    0 for ERROR) selects the frame type, length and payload sources. It reads the request's
+//    arguments from the argument bank the request was written to (the banks alternate per
+//    request taken) and a LOAD/STREAM count latched when the request is taken, so a
+//    pipelined LOAD can arrive meanwhile; a READ's answer reads the RX-side address and
+//    count, so READ is never pipelined. CHECK computes its CRC before its answer, owning
+//    the address and count registers; requests that arrive meanwhile are answered BUSY.
 //  * Payload fetch: frame_tx pulls payload bytes by index. Fixed fields live in one 256-byte
 //    "value RAM" (one EBR) laid out like the responses, so a byte is RAM[base | idx]; the
 //    48-bit cycle stamps are written whole into a 4 x 48 "stamp RAM" (three EBRs) at the
